@@ -1,0 +1,87 @@
+// File: engine/record_chunk.h
+// RecordChunk: the unit of work that flows through the graph. One chunk carries many records
+// (never one graph message per record): the source copies payloads back to back into `input`,
+// the parse+map node writes each record's outgoing JSON value back to back into `output`.
+// Ownership: a chunk is owned by exactly one thread at a time (moved through the graph), and is
+// recycled through a ChunkPool so its buffers keep their capacity (no per-record allocation).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/source_position.h"
+
+namespace sluice {
+
+/// simdjson reads up to this many bytes past the end of a document; `input` always has that
+/// much spare room after its last record (its content does not matter).
+inline constexpr size_t kInputPaddingBytes = 64;
+
+struct InputRecord {
+  uint32_t begin = 0;        ///< byte offset of the payload in RecordChunk::input
+  uint32_t length = 0;       ///< payload length in bytes
+  SourcePosition position;   ///< where it came from
+};
+
+/// What the parse+map node decided for one record.
+enum class RecordVerdict : uint8_t {
+  kAccepted,  ///< output holds the JSON value to send
+  kRejected,  ///< the record cannot be sent; `reason` says why; it goes to the dead-letter path
+};
+
+struct OutputRecord {
+  uint32_t begin = 0;          ///< byte offset of the JSON value in RecordChunk::output
+  uint32_t length = 0;         ///< its length
+  RecordVerdict verdict = RecordVerdict::kAccepted;
+  uint32_t reason_index = 0;   ///< index into RecordChunk::reasons when rejected
+};
+
+struct RecordChunk {
+  using Clock = std::chrono::steady_clock;
+
+  uint64_t sequence = 0;               ///< assigned by the pipeline's ingress, increasing
+  bool tick = false;                   ///< carries no records: wakes the batcher for linger
+  Clock::time_point created{};         ///< when the source handed it over
+  std::string input;                   ///< payloads back to back + kInputPaddingBytes spare
+  std::vector<InputRecord> records;    ///< one per record, in stream order per stream
+  std::string output;                  ///< outgoing JSON values back to back
+  std::vector<OutputRecord> outputs;   ///< parallel to `records` after parse+map
+  std::vector<std::string> reasons;    ///< rejection reasons (rare path, may allocate)
+
+  /// Forget the content, keep the capacity.
+  void Clear() {
+    sequence = 0;
+    tick = false;
+    input.clear();
+    records.clear();
+    output.clear();
+    outputs.clear();
+    reasons.clear();
+  }
+
+  /// Appends one payload; the caller calls FinishInput() once after the last one.
+  void AddInput(std::string_view payload, SourcePosition position) {
+    InputRecord r;
+    r.begin = static_cast<uint32_t>(input.size());
+    r.length = static_cast<uint32_t>(payload.size());
+    r.position = position;
+    input.append(payload);
+    records.push_back(r);
+  }
+  /// Adds the padding simdjson needs after the last payload.
+  void FinishInput() { input.append(kInputPaddingBytes, ' '); }
+
+  std::string_view Payload(size_t i) const {
+    return std::string_view(input.data() + records[i].begin, records[i].length);
+  }
+  std::string_view Output(size_t i) const {
+    return std::string_view(output.data() + outputs[i].begin, outputs[i].length);
+  }
+  /// Bytes from the payload's start to the end of the padded input (for padded_string_view).
+  size_t CapacityFrom(size_t i) const { return input.size() - records[i].begin; }
+};
+
+}  // namespace sluice

@@ -1,0 +1,58 @@
+// File: engine/sink_format.h
+// SinkFormat: how a sink target frames records in a request body, which headers it needs and
+// how it judges a response. The batch assembler uses the framing, the sender uses the rest;
+// implementations live in stages/sink_formats/ (featurebase, clickhouse, ndjson, json-array).
+// Thread-safety: implementations are immutable after construction; all methods are const and
+// may be called from any thread.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace sluice {
+
+/// A record the sink refused inside an otherwise accepted request.
+struct RejectedIndex {
+  uint32_t index = 0;   ///< position of the record in the request
+  std::string reason;   ///< the sink's words
+};
+
+/// What a response means for the batch that got it. Only the sender acts on it.
+enum class ResponseClass : uint8_t {
+  kAccepted,         ///< every record stored, except those listed in `rejected`
+  kRetry,            ///< transient (408, 429, 5xx, throttling code); back off and resend
+  kRefreshAuth,      ///< 401: fetch a new token once, then resend
+  kTooLarge,         ///< 413: split in halves and resend; lower the batch cap
+  kRejectedRequest,  ///< 400 naming bad input as a whole: split to isolate the bad records
+  kFatal,            ///< any other 4xx: configuration error; stop and commit nothing past it
+};
+
+struct ResponseVerdict {
+  ResponseClass cls = ResponseClass::kAccepted;
+  std::vector<RejectedIndex> rejected;  ///< with kAccepted: per-record failures
+  std::string reason;                   ///< short text for logs/dead letters (no secrets)
+};
+
+class SinkFormat {
+ public:
+  virtual ~SinkFormat() = default;
+  /// Short name ("featurebase").
+  virtual std::string_view Name() const = 0;
+  /// Content-Type header value.
+  virtual std::string_view ContentType() const = 0;
+  /// Writes the body's opening bytes into an empty payload.
+  virtual void Open(std::string& payload) const = 0;
+  /// Appends one record. `value` is a complete JSON value; `first` is true for the first one.
+  /// Returns the byte offset of `value` inside payload (so it can be re-framed on a split).
+  virtual uint32_t Append(std::string& payload, std::string_view value, bool first) const = 0;
+  /// Writes the closing bytes.
+  virtual void Close(std::string& payload) const = 0;
+  /// Framing bytes added per record besides the value itself (for byte caps).
+  virtual size_t PerRecordOverheadBytes() const = 0;
+  /// Judges a response to a request that carried `record_count` records.
+  virtual ResponseVerdict Judge(long http_status, std::string_view body, size_t record_count) const = 0;
+};
+
+}  // namespace sluice
