@@ -44,6 +44,7 @@ struct RecordChunk {
 
   uint64_t sequence = 0;               ///< assigned by the pipeline's ingress, increasing
   bool tick = false;                   ///< carries no records: wakes the batcher for linger
+  bool flush = false;                  ///< with tick: seal the open batch now (drain, shutdown)
   Clock::time_point created{};         ///< when the source handed it over
   std::string input;                   ///< payloads back to back + kInputPaddingBytes spare
   std::vector<InputRecord> records;    ///< one per record, in stream order per stream
@@ -55,6 +56,7 @@ struct RecordChunk {
   void Clear() {
     sequence = 0;
     tick = false;
+    flush = false;
     input.clear();
     records.clear();
     output.clear();

@@ -1,0 +1,399 @@
+// The dataflow of one run:
+//
+//   ingress thread (Run)                 TBB workers                          sender thread
+//   ---------------------                --------------------------------     -----------------
+//   Source::Poll -> RecordChunk --try_put--> [transform: parse + map]  ---->  [assemble] --Submit-->  curl multi
+//        ^        (budget taken)            function_node, unlimited          function_node,           |
+//        |                                  one TransformState per worker     serial: batcher,         |
+//        |                                                                    map rejections           |
+//        +------------- DeliveryReport queue (moodycamel) <-----------------------+--------------------+
+//   acks -> AckTracker -> Source::Store(offsets); budget given back; rejected -> dead letters
+//
+// Work moves as chunks of up to chunk_max_records records; ticks (empty chunks) wake the serial
+// assemble node so it can honour its linger time without a timer thread. Only the ingress thread
+// touches the source, the tracker and the dead-letter sink, so none of them needs a lock. The
+// in-flight budget bounds everything between Poll and the sink's acknowledgement: when it is
+// exhausted the source is paused, so a slow sink slows the reader instead of growing memory.
+#include "engine/pipeline.h"
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/flow_graph.h>
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <optional>
+#include <thread>
+
+namespace sluice {
+
+namespace flow = tbb::flow;
+
+/// The flow graph: transform (parallel) -> assemble (serial).
+class Pipeline::Graph {
+ public:
+  /// Parse + map, in parallel on the TBB workers; passes ticks through untouched.
+  using TransformNode = flow::function_node<RecordChunk*, RecordChunk*>;
+  /// Batch assembly, one chunk at a time; queues internally (bounded by the budget).
+  using AssembleNode = flow::function_node<RecordChunk*, flow::continue_msg>;
+
+  explicit Graph(Pipeline& p)
+      : transform_(graph_, flow::unlimited, [&p, this](RecordChunk* c) { return Transform(p, c); }),
+        assemble_(graph_, flow::serial, [&p](RecordChunk* c) {
+          Assemble(p, c);
+          return flow::continue_msg();
+        }) {
+    flow::make_edge(transform_, assemble_);
+  }
+
+  void Put(RecordChunk* chunk) { transform_.try_put(chunk); }
+  void WaitForAll() { graph_.wait_for_all(); }
+
+ private:
+  RecordChunk* Transform(Pipeline& p, RecordChunk* c) {
+    if (c->tick) return c;
+    try {
+      std::unique_ptr<TransformState>& state = states_.local();
+      if (!state) state = p.parts_.transform->MakeState();
+      p.parts_.transform->Apply(*state, *c);
+      if (c->outputs.size() != c->records.size()) {
+        p.OnFatal(Internal("transform produced " + std::to_string(c->outputs.size()) + " outputs for " +
+                           std::to_string(c->records.size()) + " records"));
+      }
+    } catch (const std::exception& e) {
+      p.OnFatal(Internal(std::string("transform failed: ") + e.what()));
+      c->outputs.clear();
+    }
+    return c;
+  }
+
+  static void Assemble(Pipeline& p, RecordChunk* c) {
+    const auto now = Clock::now();
+    auto emit = [&p](std::unique_ptr<Batch> b) {
+      p.counters_.batches.fetch_add(1, std::memory_order_relaxed);
+      p.parts_.sender->Submit(std::move(b));
+    };
+    try {
+      if (c->tick) {
+        if (c->flush) {
+          p.parts_.assembler->Flush(emit);
+        } else {
+          p.parts_.assembler->Tick(now, emit);
+        }
+      } else if (c->outputs.size() == c->records.size()) {
+        DeliveryReport rejected;
+        for (size_t i = 0; i < c->outputs.size(); ++i) {
+          const OutputRecord& o = c->outputs[i];
+          if (o.verdict != RecordVerdict::kRejected) continue;
+          RejectedRecord r;
+          r.position = c->records[i].position;
+          r.bytes.assign(c->Payload(i));
+          r.reason = o.reason_index < c->reasons.size() ? c->reasons[o.reason_index] : "rejected";
+          r.stage = r.reason.rfind("invalid JSON", 0) == 0 ? "parse" : "map";
+          rejected.rejected.push_back(std::move(r));
+        }
+        if (!rejected.rejected.empty()) p.OnDelivery(std::move(rejected));
+        p.parts_.assembler->Add(*c, now, emit);
+      }
+      // A chunk whose transform failed is left unacknowledged: the run is already failing.
+    } catch (const std::exception& e) {
+      p.OnFatal(Internal(std::string("batch assembly failed: ") + e.what()));
+    }
+    p.pool_.Release(c);
+  }
+
+  flow::graph graph_;
+  tbb::enumerable_thread_specific<std::unique_ptr<TransformState>> states_;
+  TransformNode transform_;
+  AssembleNode assemble_;
+};
+
+StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const PipelineConfig& config, PipelineParts parts) {
+  SLUICE_RETURN_IF_ERROR(Validate(config));
+  if (!parts.source || !parts.transform || !parts.assembler || !parts.sender)
+    return InvalidArgument("pipeline needs a source, a transform, an assembler and a sender");
+  return std::unique_ptr<Pipeline>(new Pipeline(config, parts));
+}
+
+Pipeline::Pipeline(const PipelineConfig& config, PipelineParts parts)
+    : config_(config), parts_(parts), budget_(config.max_inflight_records, config.max_inflight_bytes) {}
+
+Pipeline::~Pipeline() = default;
+
+void Pipeline::OnDelivery(DeliveryReport report) { reports_.Push(std::move(report)); }
+
+void Pipeline::OnFatal(Status status) {
+  std::lock_guard<std::mutex> lock(fatal_mu_);
+  if (fatal_.ok()) fatal_ = std::move(status);
+  has_fatal_.store(true, std::memory_order_release);
+}
+
+void Pipeline::Acknowledge(const SourcePosition& position) {
+  // Stale acks (revoked partitions) still free their budget: the records did leave the pipeline.
+  tracker_.Acknowledge(position);
+  const uint64_t records = budget_.records();
+  const uint64_t bytes = records ? budget_.bytes() / records : 0;
+  budget_.Give(1, records == 1 ? budget_.bytes() : bytes);
+}
+
+void Pipeline::HandleRejected(const RejectedRecord& r) {
+  counters_.rejected.fetch_add(1, std::memory_order_relaxed);
+  const StreamInfo where = parts_.source->DescribeStream(r.position.stream);
+  std::string at = where.name;
+  if (where.partition >= 0) at += "[" + std::to_string(where.partition) + "]";
+  at += " offset " + std::to_string(r.position.offset);
+  if (rejected_logged_ < 10 || rejected_logged_ % 1000 == 0) {
+    std::fprintf(stderr, "sluice: rejected record at %s (%s): %s\n", at.c_str(), r.stage.c_str(), r.reason.c_str());
+  }
+  ++rejected_logged_;
+  if (parts_.dead_letters) {
+    Status s = parts_.dead_letters->Write(r, where);
+    if (!s.ok()) {
+      OnFatal(s.WithContext("writing a dead letter for " + at));
+      return;
+    }
+    counters_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
+  } else if (config_.skip_rejected) {
+    counters_.skipped.fetch_add(1, std::memory_order_relaxed);
+  } else {
+    OnFatal(FailedPrecondition("record rejected at " + at + " (" + r.stage + "): " + r.reason +
+                               "; no dead-letter destination is configured (--dlq), so the run stops "
+                               "before committing it"));
+    return;
+  }
+  Acknowledge(r.position);
+}
+
+void Pipeline::ProcessReports() {
+  DeliveryReport r;
+  bool any = false;
+  while (reports_.TryPop(r)) {
+    any = true;
+    for (const SourcePosition& p : r.delivered) Acknowledge(p);
+    counters_.delivered.fetch_add(r.delivered.size(), std::memory_order_relaxed);
+    counters_.delivered_bytes.fetch_add(r.delivered_bytes, std::memory_order_relaxed);
+    for (const RejectedRecord& rej : r.rejected) {
+      if (HasFatal() && !parts_.dead_letters && !config_.skip_rejected) break;
+      HandleRejected(rej);
+    }
+  }
+  if (any) {
+    last_ack_at_ = Clock::now();
+    StoreAdvancedOffsets();
+  }
+}
+
+void Pipeline::StoreAdvancedOffsets() {
+  std::vector<CommitPoint> points = tracker_.TakeAdvanced();
+  if (points.empty()) return;
+  Status s = parts_.source->Store(points);
+  if (!s.ok()) OnFatal(s.WithContext("storing offsets"));
+}
+
+void Pipeline::SendTick(bool flush) {
+  RecordChunk* c = pool_.Acquire();
+  c->tick = true;
+  c->flush = flush;
+  c->created = Clock::now();
+  graph_->Put(c);
+}
+
+std::vector<CommitPoint> Pipeline::OnStreamsRevoked(const std::vector<uint32_t>& streams) {
+  // Called on the ingress thread from inside Source::Poll: finish what is in flight for these
+  // streams (bounded by the drain timeout), then hand back what may be committed for them.
+  SendTick(/*flush=*/true);
+  const auto deadline = Clock::now() + std::chrono::milliseconds(config_.drain_timeout_ms);
+  auto pending = [&] {
+    uint64_t n = 0;
+    for (uint32_t s : streams) n += tracker_.InFlight(s);
+    return n;
+  };
+  while (pending() > 0 && Clock::now() < deadline && !HasFatal()) {
+    ProcessReports();
+    if (pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  StoreAdvancedOffsets();
+  std::vector<CommitPoint> points = tracker_.CommitPointsOf(streams);
+  if (pending() > 0) {
+    std::fprintf(stderr, "sluice: revoke: %llu records of the revoked partitions not acknowledged within %d ms; "
+                 "the next owner will read them again\n",
+                 static_cast<unsigned long long>(pending()), config_.drain_timeout_ms);
+  }
+  for (uint32_t s : streams) tracker_.Forget(s);
+  return points;
+}
+
+void Pipeline::PrintProgress(Clock::time_point now, bool final_line) {
+  if (!progress_tty_) return;
+  const double dt = std::chrono::duration<double>(now - last_progress_at_).count();
+  if (!final_line && dt < 1.0) return;
+  const uint64_t consumed = counters_.consumed.load();
+  const uint64_t delivered = counters_.delivered.load();
+  std::fprintf(stderr, "\r\033[Kconsumed %llu (%.0f/s)  delivered %llu (%.0f/s)  in flight %llu  rejected %llu",
+               static_cast<unsigned long long>(consumed), dt > 0 ? (consumed - last_progress_consumed_) / dt : 0.0,
+               static_cast<unsigned long long>(delivered), dt > 0 ? (delivered - last_progress_delivered_) / dt : 0.0,
+               static_cast<unsigned long long>(budget_.records()),
+               static_cast<unsigned long long>(counters_.rejected.load()));
+  if (final_line) std::fprintf(stderr, "\n");
+  last_progress_at_ = now;
+  last_progress_consumed_ = consumed;
+  last_progress_delivered_ = delivered;
+}
+
+Status Pipeline::Run(const std::atomic<int>* stop_requests) {
+  std::optional<tbb::global_control> parallelism;
+  if (config_.worker_threads > 0)
+    parallelism.emplace(tbb::global_control::max_allowed_parallelism, config_.worker_threads);
+  graph_ = std::make_unique<Graph>(*this);
+  progress_tty_ = config_.progress && isatty(STDERR_FILENO);
+  started_at_ = last_progress_at_ = Clock::now();
+
+  Status status = parts_.sender->Start(this);
+  if (status.ok()) status = parts_.source->Start(this);
+  if (!status.ok()) {
+    parts_.sender->Stop(true);
+    summary_.error = status.ToString();
+    return status;
+  }
+
+  enum class Phase { kReading, kDraining };
+  Phase phase = Phase::kReading;
+  bool bounded_drain = false;
+  bool abandon = false;
+  bool paused = false;
+  Clock::time_point drain_deadline{};
+  Clock::time_point last_tick = Clock::now();
+  Clock::time_point last_flush = last_tick;
+
+  while (true) {
+    ProcessReports();
+    if (HasFatal()) {
+      abandon = true;
+      break;
+    }
+    const int stops = stop_requests ? stop_requests->load(std::memory_order_relaxed) : 0;
+    if (stops >= 2) {
+      abandon = true;
+      std::fprintf(stderr, "\nsluice: second signal: abandoning %llu records in flight\n",
+                   static_cast<unsigned long long>(budget_.records()));
+      break;
+    }
+    auto now = Clock::now();
+    if (phase == Phase::kReading && (stops == 1 || parts_.source->Exhausted())) {
+      phase = Phase::kDraining;
+      bounded_drain = stops == 1;
+      drain_deadline = now + std::chrono::milliseconds(config_.drain_timeout_ms);
+      SendTick(/*flush=*/true);
+      last_flush = now;
+    }
+    if (phase == Phase::kDraining) {
+      if (stops == 1 && !bounded_drain) {
+        bounded_drain = true;
+        drain_deadline = now + std::chrono::milliseconds(config_.drain_timeout_ms);
+      }
+      if (budget_.records() == 0 && tracker_.InFlight() == 0) break;
+      if (bounded_drain && now >= drain_deadline) {
+        std::fprintf(stderr, "\nsluice: drain timeout (%d ms): %llu records not acknowledged, not committed\n",
+                     config_.drain_timeout_ms, static_cast<unsigned long long>(budget_.records()));
+        abandon = true;
+        break;
+      }
+      if (now - last_flush >= std::chrono::milliseconds(config_.tick_interval_ms)) {
+        SendTick(/*flush=*/true);
+        last_flush = now;
+      }
+      // Keep serving the source (rebalance events) while waiting for acks.
+      RecordChunk* idle = pool_.Acquire();
+      StatusOr<size_t> n = parts_.source->Poll(*idle, 0, 5);
+      pool_.Release(idle);
+      if (!n.ok()) {
+        OnFatal(n.status());
+        continue;
+      }
+      PrintProgress(now, false);
+      continue;
+    }
+
+    if (!budget_.HasRoom()) {
+      if (!paused) {
+        parts_.source->SetPaused(true);
+        paused = true;
+        counters_.paused_times.fetch_add(1, std::memory_order_relaxed);
+      }
+    } else if (paused && budget_.BelowLowWatermark()) {
+      parts_.source->SetPaused(false);
+      paused = false;
+    }
+
+    RecordChunk* chunk = pool_.Acquire();
+    const size_t max_records = paused ? 0 : config_.chunk_max_records;
+    StatusOr<size_t> n = parts_.source->Poll(*chunk, max_records, paused ? 2 : config_.poll_timeout_ms);
+    if (!n.ok()) {
+      pool_.Release(chunk);
+      OnFatal(n.status().WithContext("reading"));
+      continue;
+    }
+    now = Clock::now();
+    if (*n > 0) {
+      if (counters_.consumed.load(std::memory_order_relaxed) == 0) first_consumed_at_ = now;
+      chunk->sequence = next_sequence_++;
+      chunk->created = now;
+      const uint64_t bytes = chunk->input.size() - kInputPaddingBytes;
+      tracker_.Register(*chunk);
+      budget_.Take(chunk->records.size(), bytes);
+      counters_.consumed.fetch_add(chunk->records.size(), std::memory_order_relaxed);
+      counters_.consumed_bytes.fetch_add(bytes, std::memory_order_relaxed);
+      counters_.chunks.fetch_add(1, std::memory_order_relaxed);
+      graph_->Put(chunk);
+    } else {
+      pool_.Release(chunk);
+    }
+    if (now - last_tick >= std::chrono::milliseconds(config_.tick_interval_ms)) {
+      SendTick(/*flush=*/false);
+      last_tick = now;
+    }
+    PrintProgress(now, false);
+  }
+
+  parts_.sender->Stop(abandon);
+  graph_->WaitForAll();
+  ProcessReports();
+  StoreAdvancedOffsets();
+  Status close = parts_.source->Close();
+  ended_at_ = Clock::now();
+  PrintProgress(ended_at_, true);
+
+  {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    status = fatal_;
+  }
+  if (status.ok() && !close.ok()) status = close.WithContext("closing the source");
+  if (status.ok() && abandon) {
+    status = Status(StatusCode::kCancelled, std::to_string(budget_.records()) +
+                                                " records were not acknowledged and are not committed");
+  }
+
+  RunSummary& s = summary_;
+  s.consumed = counters_.consumed.load();
+  s.consumed_bytes = counters_.consumed_bytes.load();
+  s.delivered = counters_.delivered.load();
+  s.rejected = counters_.rejected.load();
+  s.dead_lettered = counters_.dead_lettered.load();
+  s.skipped = counters_.skipped.load();
+  s.batches = counters_.batches.load();
+  s.unacknowledged = budget_.records();
+  s.run_seconds = std::chrono::duration<double>(ended_at_ - started_at_).count();
+  if (s.consumed > 0 && last_ack_at_ > first_consumed_at_) {
+    s.streaming_seconds = std::chrono::duration<double>(last_ack_at_ - first_consumed_at_).count();
+    s.streaming_records_per_s = (s.delivered + s.rejected) / s.streaming_seconds;
+  }
+  if (s.run_seconds > 0) s.run_records_per_s = (s.delivered + s.rejected) / s.run_seconds;
+  s.peak_rss_mib = PeakRssMib();
+  s.sender = parts_.sender->Stats();
+  s.error = status.ok() ? "" : status.ToString();
+  return status;
+}
+
+RunSummary Pipeline::Summary() const { return summary_; }
+
+}  // namespace sluice

@@ -1,0 +1,35 @@
+// File: engine/pipeline_config.h
+// PipelineConfig: the engine's own settings (bounds, drain, threads). Validated before a
+// pipeline is built.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/status.h"
+
+namespace sluice {
+
+struct PipelineConfig {
+  /// Records per chunk taken from the source in one go (one graph message).
+  uint32_t chunk_max_records = 2000;
+  /// Records between the source and the sink's acknowledgement, at most (backpressure bound).
+  uint64_t max_inflight_records = 200000;
+  /// Payload bytes between the source and the sink's acknowledgement, at most.
+  uint64_t max_inflight_bytes = 128ull << 20;
+  /// How long the ingress thread waits for records when idle, in ms.
+  int poll_timeout_ms = 50;
+  /// How often the batcher is woken to honour its linger time, in ms.
+  int tick_interval_ms = 50;
+  /// On SIGINT/SIGTERM or revoke: how long in-flight records may take to be acknowledged, in ms.
+  int drain_timeout_ms = 30000;
+  /// TBB worker threads for parse+map (0: one per core).
+  int worker_threads = 0;
+  /// Without a dead-letter sink, log and skip rejected records instead of stopping (loses them).
+  bool skip_rejected = false;
+  /// Print a live progress line on stderr (only when it is a terminal).
+  bool progress = true;
+};
+
+[[nodiscard]] Status Validate(const PipelineConfig& config);
+
+}  // namespace sluice
