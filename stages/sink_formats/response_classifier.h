@@ -1,0 +1,46 @@
+// File: stages/sink_formats/response_classifier.h
+// The ONE place where an HTTP status (plus, for 400s, a JSON error `code`) becomes a
+// ResponseClass. Every SinkFormat's Judge() starts here, so the retry rules and the user's
+// --retry-on/--no-retry-on overrides apply the same way to every sink target.
+// Thread-safety: pure functions over immutable inputs.
+#pragma once
+
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "engine/sink_format.h"
+
+namespace sluice::stages {
+
+/// The user's overrides of the default retry rules (see SinkFormatConfig).
+struct RetryOverrides {
+  std::set<int> retry_on;     ///< always kRetry
+  std::set<int> no_retry_on;  ///< would-be kRetry becomes kFatal
+};
+
+/// True for JSON error codes that mean "slow down" (FeatureBase answers throttling with a 400
+/// and code ResourceThroughputExceeded; AWS-style gateways use the other names).
+[[nodiscard]] bool IsThrottlingCode(std::string_view code);
+
+/// Default rules, in order: retry_on -> kRetry; 2xx -> kAccepted; 400 with a throttling code
+/// -> kRetry; 400 -> kRejectedRequest; 401 -> kRefreshAuth; 413 -> kTooLarge; 408, 429 and
+/// 5xx except 501 -> kRetry; anything else (other 4xx, 501, 1xx, 3xx) -> kFatal. Then a kRetry
+/// whose status is in no_retry_on becomes kFatal.
+/// `error_code` is the JSON `code` of an error body ("" when none).
+[[nodiscard]] ResponseClass ClassifyHttpStatus(long http_status, std::string_view error_code,
+                                               const RetryOverrides& overrides);
+
+/// Reads the top-level string `code` (or `error.code`) of a JSON error body; "" if there is none.
+/// Lenient: never fails, malformed bodies give "".
+[[nodiscard]] std::string ExtractJsonErrorCode(std::string_view body);
+
+/// A short one-line snippet of a response body for reasons and logs (at most `max_bytes`,
+/// control characters replaced by spaces).
+[[nodiscard]] std::string BodySnippet(std::string_view body, size_t max_bytes = 300);
+
+/// The standard Judge(): classification only, reason "HTTP <status>: <snippet>".
+[[nodiscard]] ResponseVerdict StandardJudge(long http_status, std::string_view body,
+                                            const RetryOverrides& overrides);
+
+}  // namespace sluice::stages
