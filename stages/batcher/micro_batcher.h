@@ -1,0 +1,39 @@
+// File: stages/batcher/micro_batcher.h
+// MicroBatcher: the batch-assemble stage. Writes each accepted record's JSON value straight
+// into the open batch's body in the sink's framing (SinkFormat) and seals the batch by count,
+// bytes or linger. Called from one serial graph node: not thread-safe, except LowerMaxBytes().
+#pragma once
+
+#include <atomic>
+#include <memory>
+
+#include "engine/batch_assembler.h"
+#include "engine/sink_format.h"
+#include "stages/batcher/batch_policy.h"
+
+namespace sluice::stages {
+
+class MicroBatcher final : public BatchAssembler {
+ public:
+  static StatusOr<std::unique_ptr<MicroBatcher>> Create(const BatchPolicy& policy,
+                                                        std::shared_ptr<const SinkFormat> format);
+
+  void Add(const RecordChunk& chunk, Clock::time_point now, const Emit& emit) override;
+  void Tick(Clock::time_point now, const Emit& emit) override;
+  void Flush(const Emit& emit) override;
+  void LowerMaxBytes(size_t max_bytes) override;
+
+ private:
+  MicroBatcher(const BatchPolicy& policy, std::shared_ptr<const SinkFormat> format);
+  void Seal(const Emit& emit);
+  void OpenIfNeeded(Clock::time_point now);
+
+  const BatchPolicy policy_;
+  std::shared_ptr<const SinkFormat> format_;
+  std::atomic<size_t> max_bytes_;
+  std::unique_ptr<Batch> open_;
+  uint64_t next_id_ = 1;
+  size_t close_bytes_ = 0;  ///< bytes Close() adds
+};
+
+}  // namespace sluice::stages
