@@ -1,0 +1,827 @@
+// HttpSender implementation. Everything below Impl::Run() happens on the sender thread; the
+// only cross-thread state is the submission queue, the atomics (flags and stats) and the
+// histograms (atomic buckets).
+#include "stages/http_sink/http_sender.h"
+
+#include <curl/curl.h>
+#include <simdjson.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <random>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <concurrentqueue/concurrentqueue.h>
+
+namespace sluice::stages {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Ms = std::chrono::milliseconds;
+
+constexpr size_t kMaxResponseBytes = 1u << 20;  // enough for per-record error lists
+constexpr int kMaxAuthRetriesPerBatch = 3;       // 401 again right after a fresh token: give up
+
+std::string JsonEscape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 2);
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          static constexpr char kHex[] = "0123456789abcdef";
+          out += "\\u00";
+          out.push_back(kHex[c >> 4]);
+          out.push_back(kHex[c & 15]);
+        } else {
+          out.push_back(static_cast<char>(c));
+        }
+    }
+  }
+  return out;
+}
+
+// Drops "user:password@" from a URL so it can appear in messages.
+std::string UrlForMessages(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  const size_t host_begin = scheme + 3;
+  const size_t path = url.find_first_of("/?#", host_begin);
+  const size_t at = url.substr(0, path).rfind('@');
+  if (at == std::string_view::npos || at < host_begin) return std::string(url);
+  return std::string(url.substr(0, host_begin)) + std::string(url.substr(at + 1));
+}
+
+std::string Snippet(std::string_view body, size_t max_bytes = 300) {
+  std::string out(body.substr(0, max_bytes));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (body.size() > max_bytes) out += "...";
+  return out;
+}
+
+StatusCode CodeForHttpStatus(long status) {
+  switch (status) {
+    case 401: return StatusCode::kUnauthenticated;
+    case 403: return StatusCode::kPermissionDenied;
+    case 404: return StatusCode::kNotFound;
+    case 413: return StatusCode::kResourceExhausted;
+    default: return StatusCode::kFailedPrecondition;
+  }
+}
+
+// Curl errors that no retry can fix (bad URL, TLS trust problems): the run stops.
+bool IsPermanentCurlError(CURLcode rc) {
+  switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_NOT_BUILT_IN:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_FILESIZE_EXCEEDED:
+    case CURLE_TOO_MANY_REDIRECTS:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool GzipCompress(std::string_view in, std::string& out) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return false;
+  }
+  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+  zs.avail_in = static_cast<uInt>(in.size());
+  zs.next_out = reinterpret_cast<Bytef*>(out.data());
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  deflateEnd(&zs);
+  return rc == Z_STREAM_END;
+}
+
+// A batch on its way: the batch itself plus the sender's bookkeeping.
+struct Job {
+  std::unique_ptr<Batch> batch;
+  Clock::time_point intended{};  // open-loop intended send time; epoch = none
+  int retries = 0;               // transient failures so far
+  int auth_retries = 0;          // 401s so far
+  std::string gzipped;           // compressed body, made on first send
+};
+
+struct Submission {
+  std::unique_ptr<Batch> batch;
+  Clock::time_point intended{};
+};
+
+// Per-endpoint state: its own Retry-After pause and token buckets.
+struct Endpoint {
+  std::string url;
+  std::string url_for_messages;
+  Clock::time_point paused_until{};
+  double record_tokens = 0;
+  double byte_tokens = 0;
+  Clock::time_point refilled_at{};
+};
+
+// One transfer in flight (a batch or the token request). Lives in CURLOPT_PRIVATE.
+struct Transfer {
+  CURL* easy = nullptr;
+  std::unique_ptr<Job> job;  // null for the token request
+  size_t endpoint = 0;
+  curl_slist* headers = nullptr;
+  std::string response;
+  std::string request_body;  // token request body (batches send their payload in place)
+  long retry_after_s = -1;
+  uint64_t token_generation = 0;
+  Clock::time_point started{};
+  char error[CURL_ERROR_SIZE] = {0};
+};
+
+size_t OnBody(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t bytes = size * n;
+  if (t->response.size() < kMaxResponseBytes) {
+    t->response.append(data, std::min(bytes, kMaxResponseBytes - t->response.size()));
+  }
+  return bytes;
+}
+
+size_t OnHeader(char* data, size_t size, size_t n, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  const size_t bytes = size * n;
+  std::string_view line(data, bytes);
+  constexpr std::string_view kName = "retry-after:";
+  if (line.size() > kName.size()) {
+    bool match = true;
+    for (size_t i = 0; i < kName.size(); ++i) {
+      if (std::tolower(static_cast<unsigned char>(line[i])) != kName[i]) {
+        match = false;
+        break;
+      }
+    }
+    if (match) {
+      size_t i = kName.size();
+      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
+      long v = 0;
+      size_t digits = 0;
+      while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])) != 0 && digits < 7) {
+        v = v * 10 + (line[i] - '0');
+        ++i;
+        ++digits;
+      }
+      // An HTTP-date form is not parsed: the normal backoff applies then.
+      if (digits > 0) t->retry_after_s = v;
+    }
+  }
+  return bytes;
+}
+
+std::once_flag g_curl_init_once;  // curl_global_init must run once per process, before threads
+
+}  // namespace
+
+struct HttpSender::Impl {
+  HttpSinkConfig config;
+  std::shared_ptr<const SinkFormat> format;
+  DeliveryListener* listener = nullptr;
+  CURLM* multi = nullptr;
+  std::thread thread;
+  std::mutex join_mu;
+
+  std::atomic<bool> started{false};
+  std::atomic<bool> stop_requested{false};
+  std::atomic<bool> abandon{false};
+  moodycamel::ConcurrentQueue<Submission> submissions;
+
+  // Stats (written on the sender thread, read anywhere).
+  std::atomic<uint64_t> requests{0}, retries{0}, retries_throttled{0}, retries_server{0},
+      retries_network{0}, auth_refreshes{0}, splits{0}, bytes_sent{0}, in_flight{0}, waiting{0};
+  std::atomic<size_t> max_batch_bytes_hint{std::numeric_limits<size_t>::max()};
+  LatencyHistogram request_latency;
+  LatencyHistogram open_loop_latency;
+
+  // Sender-thread state.
+  std::vector<Endpoint> endpoints;
+  size_t next_endpoint = 0;
+  std::deque<std::unique_ptr<Job>> ready;
+  std::multimap<Clock::time_point, std::unique_ptr<Job>> timers;
+  std::vector<CURL*> idle_handles;
+  int data_in_flight = 0;
+  std::set<Transfer*> live_transfers;  // owned; freed by FinishTransfer
+  bool fatal = false;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
+
+  // Token state (kFeatureBaseToken only).
+  bool token_mode = false;
+  std::string token;
+  bool token_valid = false;
+  uint64_t token_generation = 0;
+  Clock::time_point token_refresh_at{};
+  Clock::time_point token_retry_at{};
+  int token_failures = 0;
+  Transfer* token_transfer = nullptr;
+
+  ~Impl() {
+    for (CURL* h : idle_handles) curl_easy_cleanup(h);
+    if (multi != nullptr) curl_multi_cleanup(multi);
+  }
+
+  // --- helpers -------------------------------------------------------------------------------
+
+  std::string Redact(std::string text) const {
+    for (const std::string* secret : {&config.password, &config.api_key, &config.bearer_token, &token}) {
+      if (secret->size() < 3) continue;
+      for (size_t pos = text.find(*secret); pos != std::string::npos; pos = text.find(*secret, pos)) {
+        text.replace(pos, secret->size(), "***");
+      }
+    }
+    return text;
+  }
+
+  Clock::duration Backoff(int attempt) {
+    const double ceiling_ms = std::min<double>(
+        config.backoff_max_ms, config.backoff_initial_ms * std::pow(2.0, std::min(attempt, 30)));
+    std::uniform_real_distribution<double> dist(0.0, ceiling_ms);  // full jitter
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(dist(rng)));
+  }
+
+  void Fatal(Status status) {
+    if (fatal) return;
+    fatal = true;
+    ready.clear();
+    timers.clear();
+    listener->OnFatal(Status(status.code(), Redact(status.message())));
+  }
+
+  CURL* TakeHandle() {
+    CURL* h;
+    if (!idle_handles.empty()) {
+      h = idle_handles.back();
+      idle_handles.pop_back();
+      curl_easy_reset(h);  // keeps the connection cache and DNS cache, clears options
+    } else {
+      h = curl_easy_init();
+    }
+    return h;
+  }
+
+  void CommonOptions(Transfer* t, const std::string& url) {
+    CURL* h = t->easy;
+    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(h, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(config.request_timeout_ms));
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout_ms));
+    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
+                     config.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                                  : static_cast<long>(CURL_HTTP_VERSION_1_1));
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);  // prefer multiplexing on an h2 connection
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
+    curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->error);
+    if (!config.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config.ca_file.c_str());
+    if (config.insecure) {
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+  }
+
+  void FinishTransfer(Transfer* t) {
+    live_transfers.erase(t);
+    curl_multi_remove_handle(multi, t->easy);
+    if (t->headers != nullptr) curl_slist_free_all(t->headers);
+    idle_handles.push_back(t->easy);
+    delete t;
+  }
+
+  // --- token ---------------------------------------------------------------------------------
+
+  void MaybeStartTokenFetch(Clock::time_point now) {
+    if (!token_mode || fatal || token_transfer != nullptr || now < token_retry_at) return;
+    if (token_valid && now < token_refresh_at) return;
+    auto* t = new Transfer();
+    t->easy = TakeHandle();
+    t->request_body = "{\"USERNAME\":\"" + JsonEscape(config.username) + "\",\"PASSWORD\":\"" +
+                      JsonEscape(config.password) + "\"}";
+    CommonOptions(t, config.auth_url);
+    t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
+    t->headers = curl_slist_append(t->headers, "Expect:");
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->request_body.data());
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request_body.size()));
+    t->started = now;
+    token_transfer = t;
+    live_transfers.insert(t);
+    curl_multi_add_handle(multi, t->easy);
+  }
+
+  void OnTokenDone(Transfer* t, CURLcode rc) {
+    token_transfer = nullptr;
+    const Clock::time_point now = Clock::now();
+    const std::string where = "token request to " + UrlForMessages(config.auth_url);
+    long status = 0;
+    if (rc == CURLE_OK) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    const bool transient = rc != CURLE_OK ? !IsPermanentCurlError(rc)
+                                          : (status == 408 || status == 429 || status >= 500);
+    if (rc != CURLE_OK && !transient) {
+      Fatal(Unavailable(where + " failed: " + std::string(t->error[0] ? t->error : curl_easy_strerror(rc))));
+    } else if (transient) {
+      token_retry_at = now + Backoff(token_failures++);
+    } else if (status < 200 || status >= 300) {
+      // The body is not echoed in full: an identity service may repeat the request.
+      Fatal(Status(status == 403 ? StatusCode::kPermissionDenied : StatusCode::kUnauthenticated,
+                   where + " was refused: HTTP " + std::to_string(status) + ": " + Snippet(t->response, 200)));
+    } else {
+      simdjson::dom::parser parser;
+      simdjson::dom::element doc;
+      std::string_view id_token;
+      int64_t expires_in = 3600;
+      const bool parsed = parser.parse(t->response.data(), t->response.size()).get(doc) == simdjson::SUCCESS &&
+                          doc["AuthenticationResult"]["IdToken"].get_string().get(id_token) == simdjson::SUCCESS &&
+                          !id_token.empty();
+      if (!parsed) {
+        Fatal(FailedPrecondition(where + " answered without AuthenticationResult.IdToken"));
+      } else {
+        int64_t e = 0;
+        if (doc["AuthenticationResult"]["ExpiresIn"].get_int64().get(e) == simdjson::SUCCESS && e > 0) {
+          expires_in = e;
+        }
+        token.assign(id_token);
+        token_valid = true;
+        ++token_generation;
+        token_failures = 0;
+        auth_refreshes.fetch_add(1, std::memory_order_relaxed);
+        // Refresh ahead of expiry; for short-lived tokens at half their life instead.
+        const int64_t ahead = expires_in > config.token_refresh_ahead_s ? config.token_refresh_ahead_s
+                                                                         : expires_in / 2;
+        token_refresh_at = now + std::chrono::seconds(expires_in - ahead);
+      }
+    }
+    FinishTransfer(t);
+  }
+
+  // --- sending -------------------------------------------------------------------------------
+
+  void Refill(Endpoint& e, Clock::time_point now) {
+    const double dt = std::chrono::duration<double>(now - e.refilled_at).count();
+    e.refilled_at = now;
+    if (config.rate_limit_records_per_s > 0) {
+      e.record_tokens = std::min(config.rate_limit_records_per_s,
+                                 e.record_tokens + dt * config.rate_limit_records_per_s);
+    }
+    if (config.rate_limit_bytes_per_s > 0) {
+      e.byte_tokens = std::min(config.rate_limit_bytes_per_s, e.byte_tokens + dt * config.rate_limit_bytes_per_s);
+    }
+  }
+
+  // How long endpoint `e` must wait before a request of `records`/`bytes` fits its buckets.
+  // A request larger than a full bucket waits for a full bucket and then drives it negative.
+  Clock::duration RateWait(const Endpoint& e, double records, double bytes) const {
+    double wait_s = 0;
+    if (config.rate_limit_records_per_s > 0) {
+      const double need = std::min(records, config.rate_limit_records_per_s);
+      if (e.record_tokens < need) wait_s = std::max(wait_s, (need - e.record_tokens) / config.rate_limit_records_per_s);
+    }
+    if (config.rate_limit_bytes_per_s > 0) {
+      const double need = std::min(bytes, config.rate_limit_bytes_per_s);
+      if (e.byte_tokens < need) wait_s = std::max(wait_s, (need - e.byte_tokens) / config.rate_limit_bytes_per_s);
+    }
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
+  }
+
+  // Starts as many ready jobs as concurrency, endpoints and the token allow. Returns the
+  // earliest time something blocked by a pause or a rate limit could go (max() if none).
+  Clock::time_point Dispatch(Clock::time_point now) {
+    Clock::time_point wake = Clock::time_point::max();
+    if (fatal) return wake;
+    if (token_mode && !token_valid) return wake;  // the token fetch's completion wakes us
+    while (!ready.empty() && data_in_flight < config.concurrency) {
+      Job& job = *ready.front();
+      if (config.gzip && job.gzipped.empty() && !GzipCompress(job.batch->payload, job.gzipped)) {
+        Fatal(Internal("gzip compression failed"));
+        return wake;
+      }
+      const std::string& body = config.gzip ? job.gzipped : job.batch->payload;
+      size_t chosen = endpoints.size();
+      for (size_t k = 0; k < endpoints.size(); ++k) {
+        const size_t i = (next_endpoint + k) % endpoints.size();
+        Endpoint& e = endpoints[i];
+        if (e.paused_until > now) {
+          wake = std::min(wake, e.paused_until);
+          continue;
+        }
+        Refill(e, now);
+        const Clock::duration w = RateWait(e, static_cast<double>(job.batch->records.size()),
+                                           static_cast<double>(body.size()));
+        if (w > Clock::duration::zero()) {
+          wake = std::min(wake, now + w);
+          continue;
+        }
+        chosen = i;
+        break;
+      }
+      if (chosen == endpoints.size()) return wake;
+      next_endpoint = chosen + 1;
+      Endpoint& e = endpoints[chosen];
+      e.record_tokens -= static_cast<double>(job.batch->records.size());
+      e.byte_tokens -= static_cast<double>(body.size());
+      std::unique_ptr<Job> owned = std::move(ready.front());
+      ready.pop_front();
+      StartRequest(std::move(owned), chosen, now);
+    }
+    return wake;
+  }
+
+  void StartRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
+    auto* t = new Transfer();
+    t->easy = TakeHandle();
+    t->endpoint = endpoint;
+    t->started = now;
+    t->token_generation = token_generation;
+    CommonOptions(t, endpoints[endpoint].url);
+    for (const std::string& h : static_headers) t->headers = curl_slist_append(t->headers, h.c_str());
+    if (token_mode) t->headers = curl_slist_append(t->headers, ("Authorization: Bearer " + token).c_str());
+    if (config.auth == AuthMode::kBasic) {
+      curl_easy_setopt(t->easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+      curl_easy_setopt(t->easy, CURLOPT_USERNAME, config.username.c_str());
+      curl_easy_setopt(t->easy, CURLOPT_PASSWORD, config.password.c_str());
+    }
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+    const std::string& body = config.gzip ? job->gzipped : job->batch->payload;
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, body.data());  // no copy: the job owns it
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    job->batch->attempts++;
+    t->job = std::move(job);
+    ++data_in_flight;
+    in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
+    live_transfers.insert(t);
+    curl_multi_add_handle(multi, t->easy);
+  }
+
+  enum class RetryKind { kThrottled, kServer, kNetwork };
+
+  void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why) {
+    retries.fetch_add(1, std::memory_order_relaxed);
+    switch (kind) {
+      case RetryKind::kThrottled: retries_throttled.fetch_add(1, std::memory_order_relaxed); break;
+      case RetryKind::kServer: retries_server.fetch_add(1, std::memory_order_relaxed); break;
+      case RetryKind::kNetwork: retries_network.fetch_add(1, std::memory_order_relaxed); break;
+    }
+    job->retries++;
+    if (config.max_retries >= 0 && job->retries > config.max_retries) {
+      Fatal(Unavailable("giving up after " + std::to_string(config.max_retries) + " retries: POST " +
+                        endpoints[t.endpoint].url_for_messages + ": " + why));
+      return;
+    }
+    const Clock::time_point now = Clock::now();
+    if (t.retry_after_s >= 0) {
+      // Retry-After pauses the whole endpoint; the job itself may go to another endpoint.
+      Endpoint& e = endpoints[t.endpoint];
+      e.paused_until = std::max(e.paused_until, now + std::chrono::seconds(t.retry_after_s));
+      ready.push_back(std::move(job));
+      return;
+    }
+    timers.emplace(now + Backoff(job->retries - 1), std::move(job));
+  }
+
+  std::unique_ptr<Job> SubJob(const Job& parent, size_t begin, size_t end) {
+    const Batch& b = *parent.batch;
+    auto out = std::make_unique<Batch>();
+    out->id = b.id;
+    out->first_record_at = b.first_record_at;
+    out->sealed_at = b.sealed_at;
+    out->attempts = b.attempts;
+    format->Open(out->payload);
+    out->records.reserve(end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      const std::string_view v = b.Value(i);
+      BatchRecord r;
+      r.begin = format->Append(out->payload, v, i == begin);
+      r.length = static_cast<uint32_t>(v.size());
+      r.position = b.records[i].position;
+      out->records.push_back(r);
+    }
+    format->Close(out->payload);
+    auto job = std::make_unique<Job>();
+    job->batch = std::move(out);
+    job->intended = parent.intended;
+    return job;
+  }
+
+  void Split(std::unique_ptr<Job> job) {
+    splits.fetch_add(1, std::memory_order_relaxed);
+    const size_t n = job->batch->records.size();
+    // Front of the queue: these records are older than anything still waiting.
+    ready.push_front(SubJob(*job, n / 2, n));
+    ready.push_front(SubJob(*job, 0, n / 2));
+  }
+
+  void RecordOutcome(const Job& job) {
+    if (job.intended != Clock::time_point{}) {
+      const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - job.intended).count();
+      open_loop_latency.Record(us > 0 ? static_cast<uint64_t>(us) : 0);
+    }
+  }
+
+  void RejectAll(const Job& job, const std::string& reason) {
+    DeliveryReport report;
+    for (size_t i = 0; i < job.batch->records.size(); ++i) {
+      report.rejected.push_back(RejectedRecord{job.batch->records[i].position, std::string(job.batch->Value(i)),
+                                               reason, "sink"});
+    }
+    RecordOutcome(job);
+    listener->OnDelivery(std::move(report));
+  }
+
+  void Deliver(const Job& job, const std::vector<RejectedIndex>& rejected, size_t wire_bytes) {
+    DeliveryReport report;
+    const Batch& b = *job.batch;
+    std::vector<const RejectedIndex*> by_index(b.records.size(), nullptr);
+    for (const RejectedIndex& r : rejected) {
+      if (r.index < b.records.size()) by_index[r.index] = &r;
+    }
+    report.delivered.reserve(b.records.size());
+    for (size_t i = 0; i < b.records.size(); ++i) {
+      if (by_index[i] != nullptr) {
+        report.rejected.push_back(RejectedRecord{b.records[i].position, std::string(b.Value(i)),
+                                                 Redact(by_index[i]->reason), "sink"});
+      } else {
+        report.delivered.push_back(b.records[i].position);
+      }
+    }
+    report.delivered_bytes = b.payload.size();
+    bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed);
+    RecordOutcome(job);
+    listener->OnDelivery(std::move(report));
+  }
+
+  void OnDataDone(Transfer* t, CURLcode rc) {
+    --data_in_flight;
+    in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
+    requests.fetch_add(1, std::memory_order_relaxed);
+    const Clock::time_point now = Clock::now();
+    request_latency.Record(static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(now - t->started).count()));
+    std::unique_ptr<Job> job = std::move(t->job);
+    const std::string& url = endpoints[t->endpoint].url_for_messages;
+    if (fatal) {
+      FinishTransfer(t);
+      return;  // nothing past a fatal error is acknowledged
+    }
+    if (rc != CURLE_OK) {
+      const std::string err = t->error[0] != 0 ? std::string(t->error) : std::string(curl_easy_strerror(rc));
+      if (IsPermanentCurlError(rc)) {
+        Fatal(FailedPrecondition("POST " + url + " failed: " + err));
+      } else {
+        ScheduleRetry(std::move(job), RetryKind::kNetwork, *t, err);
+      }
+      FinishTransfer(t);
+      return;
+    }
+    long status = 0;
+    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
+    ResponseVerdict v = format->Judge(status, t->response, job->batch->records.size());
+    const size_t n = job->batch->records.size();
+    switch (v.cls) {
+      case ResponseClass::kAccepted:
+        Deliver(*job, v.rejected, wire_bytes);
+        break;
+      case ResponseClass::kRetry: {
+        const bool throttled = status == 429 || status == 400 || t->retry_after_s >= 0;
+        ScheduleRetry(std::move(job), throttled ? RetryKind::kThrottled : RetryKind::kServer, *t,
+                      "HTTP " + std::to_string(status) + ": " + Snippet(t->response));
+        break;
+      }
+      case ResponseClass::kRefreshAuth:
+        if (!token_mode) {
+          Fatal(Unauthenticated("POST " + url + " answered HTTP 401 and the credentials cannot be refreshed: " +
+                                Snippet(t->response)));
+        } else if (++job->auth_retries > kMaxAuthRetriesPerBatch) {
+          Fatal(Unauthenticated("POST " + url + " keeps answering HTTP 401 after token refreshes: " +
+                                Snippet(t->response)));
+        } else {
+          // One refresh for everyone: only the first 401 for the current token invalidates it;
+          // later ones (old token) just wait for the new token.
+          if (t->token_generation == token_generation) token_valid = false;
+          ready.push_front(std::move(job));
+        }
+        break;
+      case ResponseClass::kTooLarge: {
+        const size_t half = job->batch->payload.size() / 2;
+        size_t cur = max_batch_bytes_hint.load(std::memory_order_relaxed);
+        while (half < cur && !max_batch_bytes_hint.compare_exchange_weak(cur, half)) {
+        }
+        if (n <= 1) {
+          RejectAll(*job, "record too large for the sink (HTTP 413): " + v.reason);
+        } else {
+          Split(std::move(job));
+        }
+        break;
+      }
+      case ResponseClass::kRejectedRequest:
+        if (n <= 1) {
+          RejectAll(*job, v.reason.empty() ? "rejected by the sink (HTTP " + std::to_string(status) + ")" : v.reason);
+        } else {
+          Split(std::move(job));
+        }
+        break;
+      case ResponseClass::kFatal:
+        Fatal(Status(CodeForHttpStatus(status), "POST " + url + " answered HTTP " + std::to_string(status) +
+                                                    ": " + Snippet(t->response)));
+        break;
+    }
+    FinishTransfer(t);
+  }
+
+  void ProcessCompletions() {
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Transfer* t = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
+      const CURLcode rc = msg->data.result;
+      if (t == token_transfer) {
+        OnTokenDone(t, rc);
+      } else {
+        OnDataDone(t, rc);
+      }
+    }
+  }
+
+  void DrainSubmissions() {
+    Submission s;
+    while (submissions.try_dequeue(s)) {
+      if (fatal || !s.batch || s.batch->records.empty()) continue;
+      auto job = std::make_unique<Job>();
+      job->batch = std::move(s.batch);
+      job->intended = s.intended;
+      ready.push_back(std::move(job));
+    }
+  }
+
+  void Run() {
+    while (!abandon.load(std::memory_order_acquire)) {
+      int running = 0;
+      curl_multi_perform(multi, &running);
+      ProcessCompletions();
+      DrainSubmissions();
+      Clock::time_point now = Clock::now();
+      while (!timers.empty() && timers.begin()->first <= now) {
+        ready.push_back(std::move(timers.begin()->second));
+        timers.erase(timers.begin());
+      }
+      if (!ready.empty() || !token_valid) MaybeStartTokenFetch(now);
+      Clock::time_point wake = Dispatch(now);
+      waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
+      if (stop_requested.load(std::memory_order_acquire) && data_in_flight == 0 &&
+          (fatal || (ready.empty() && timers.empty() && submissions.size_approx() == 0))) {
+        break;
+      }
+      if (!timers.empty()) wake = std::min(wake, timers.begin()->first);
+      if (token_mode && token_transfer == nullptr && !fatal) {
+        wake = std::min(wake, token_valid ? token_refresh_at : token_retry_at);
+      }
+      long timeout_ms = 1000;
+      if (wake != Clock::time_point::max()) {
+        const auto d = std::chrono::duration_cast<Ms>(wake - now).count() + 1;
+        timeout_ms = std::clamp<long>(d, 0, 1000);
+      }
+      curl_multi_poll(multi, nullptr, 0, static_cast<int>(timeout_ms), nullptr);
+    }
+    // Leaving: drop what is left unreported (abandon, or fatal).
+    std::vector<Transfer*> live(live_transfers.begin(), live_transfers.end());
+    for (Transfer* t : live) FinishTransfer(t);
+    token_transfer = nullptr;
+    data_in_flight = 0;
+    in_flight.store(0);
+    ready.clear();
+    timers.clear();
+    waiting.store(0);
+  }
+};
+
+HttpSender::HttpSender(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpSender::~HttpSender() { Stop(true); }
+
+StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& config,
+                                                         std::shared_ptr<const SinkFormat> format) {
+  SLUICE_RETURN_IF_ERROR(Validate(config));
+  if (!format) return InvalidArgument("HttpSender needs a sink format");
+  std::call_once(g_curl_init_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  impl->format = std::move(format);
+  impl->multi = curl_multi_init();
+  if (impl->multi == nullptr) return Internal("curl_multi_init failed");
+  curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(config.concurrency));
+  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(config.concurrency * 2 + 2));
+  for (const std::string& u : config.urls) {
+    Endpoint e;
+    e.url = u;
+    e.url_for_messages = UrlForMessages(u);
+    e.record_tokens = config.rate_limit_records_per_s;
+    e.byte_tokens = config.rate_limit_bytes_per_s;
+    e.refilled_at = Clock::now();
+    impl->endpoints.push_back(std::move(e));
+  }
+  auto& h = impl->static_headers;
+  h.push_back("Content-Type: " + std::string(impl->format->ContentType()));
+  h.push_back("Expect:");  // no 100-continue round trip
+  if (config.gzip) h.push_back("Content-Encoding: gzip");
+  switch (config.auth) {
+    case AuthMode::kApiKey: h.push_back("X-API-Key: " + config.api_key); break;
+    case AuthMode::kBearer: h.push_back("Authorization: Bearer " + config.bearer_token); break;
+    case AuthMode::kClickHouseHeaders:
+      h.push_back("X-ClickHouse-User: " + config.username);
+      if (!config.password.empty()) h.push_back("X-ClickHouse-Key: " + config.password);
+      break;
+    case AuthMode::kFeatureBaseToken: impl->token_mode = true; break;
+    case AuthMode::kNone:
+    case AuthMode::kBasic: break;
+  }
+  for (const auto& x : config.extra_headers) h.push_back(x);
+  return std::unique_ptr<HttpSender>(new HttpSender(std::move(impl)));
+}
+
+Status HttpSender::Start(DeliveryListener* listener) {
+  if (listener == nullptr) return InvalidArgument("HttpSender::Start needs a listener");
+  if (impl_->started.exchange(true)) return FailedPrecondition("HttpSender already started");
+  impl_->listener = listener;
+  impl_->thread = std::thread([this] { impl_->Run(); });
+  return Status::Ok();
+}
+
+void HttpSender::Submit(std::unique_ptr<Batch> batch) { SubmitAt(std::move(batch), Batch::Clock::time_point{}); }
+
+void HttpSender::SubmitAt(std::unique_ptr<Batch> batch, Batch::Clock::time_point intended_send_at) {
+  if (impl_->stop_requested.load(std::memory_order_acquire)) return;
+  impl_->submissions.enqueue(Submission{std::move(batch), intended_send_at});
+  curl_multi_wakeup(impl_->multi);
+}
+
+void HttpSender::Stop(bool abandon) {
+  if (abandon) impl_->abandon.store(true, std::memory_order_release);
+  impl_->stop_requested.store(true, std::memory_order_release);
+  if (impl_->multi != nullptr) curl_multi_wakeup(impl_->multi);
+  std::lock_guard<std::mutex> lock(impl_->join_mu);
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+SenderStats HttpSender::Stats() const {
+  const Impl& i = *impl_;
+  SenderStats s;
+  s.requests = i.requests.load(std::memory_order_relaxed);
+  s.retries = i.retries.load(std::memory_order_relaxed);
+  s.retries_throttled = i.retries_throttled.load(std::memory_order_relaxed);
+  s.retries_server = i.retries_server.load(std::memory_order_relaxed);
+  s.retries_network = i.retries_network.load(std::memory_order_relaxed);
+  s.auth_refreshes = i.auth_refreshes.load(std::memory_order_relaxed);
+  s.splits = i.splits.load(std::memory_order_relaxed);
+  s.bytes_sent = i.bytes_sent.load(std::memory_order_relaxed);
+  s.in_flight = i.in_flight.load(std::memory_order_relaxed);
+  s.queued = i.waiting.load(std::memory_order_relaxed) + i.submissions.size_approx();
+  s.latency_p50_ms = static_cast<double>(i.request_latency.Percentile(50)) / 1000.0;
+  s.latency_p99_ms = static_cast<double>(i.request_latency.Percentile(99)) / 1000.0;
+  s.latency_max_ms = static_cast<double>(i.request_latency.Max()) / 1000.0;
+  return s;
+}
+
+size_t HttpSender::MaxBatchBytesHint() const { return impl_->max_batch_bytes_hint.load(std::memory_order_relaxed); }
+const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
+const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }
+
+}  // namespace sluice::stages

@@ -1,0 +1,61 @@
+// File: stages/http_sink/http_sender.h
+// HttpSender: the engine's BatchSender over HTTP. One dedicated thread runs libcurl's multi
+// interface (curl_multi_poll; Submit() enqueues into a lock-free queue and wakes it with
+// curl_multi_wakeup). Per response it asks the SinkFormat for a verdict and acts on it: report
+// delivered/rejected records, retry with capped full-jitter backoff (timers live in the loop,
+// never a sleep), honour Retry-After per endpoint, refresh a FeatureBase token once for all
+// waiting requests, split on 413 / whole-request 400 to isolate bad records, or stop on a
+// fatal answer. Easy handles are pooled so connections stay alive.
+// Thread-safety: Submit/SubmitAt/Stats/MaxBatchBytesHint from any thread; Start once; Stop may
+// be called again (e.g. Stop(true) from another thread to cut a Stop(false) drain short).
+// The DeliveryListener is called on the sender thread only.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include "engine/batch.h"
+#include "engine/batch_sender.h"
+#include "engine/sink_format.h"
+#include "engine/status.h"
+#include "stages/http_sink/http_sink_config.h"
+#include "stages/http_sink/latency_histogram.h"
+
+namespace sluice::stages {
+
+class HttpSender final : public BatchSender {
+ public:
+  /// Validates `config` and prepares the curl multi handle (no I/O, no thread yet). `format`
+  /// frames split batches and judges responses; it is shared with the batch assembler.
+  [[nodiscard]] static StatusOr<std::unique_ptr<HttpSender>> Create(
+      const HttpSinkConfig& config, std::shared_ptr<const SinkFormat> format);
+  ~HttpSender() override;  ///< Stop(true) if still running.
+
+  /// Starts the sender thread. `listener` must outlive the sender. FailedPrecondition if
+  /// already started.
+  [[nodiscard]] Status Start(DeliveryListener* listener) override;
+  /// Hands over a batch (never blocks). Ignored after Stop().
+  void Submit(std::unique_ptr<Batch> batch) override;
+  /// Open-loop variant for `sluice bench`: like Submit, and OpenLoopLatency() records the time
+  /// from `intended_send_at` to the batch's final outcome (avoids coordinated omission).
+  void SubmitAt(std::unique_ptr<Batch> batch, Batch::Clock::time_point intended_send_at);
+  void Stop(bool abandon) override;
+  SenderStats Stats() const override;
+
+  /// Largest body size the sink is known to accept: starts at SIZE_MAX and drops to half the
+  /// size of any request answered 413. The batch assembler should keep batches below it.
+  [[nodiscard]] size_t MaxBatchBytesHint() const;
+  /// Latency of every HTTP request (send to answer), in us.
+  [[nodiscard]] const LatencyHistogram& RequestLatency() const;
+  /// Intended-send-time to final outcome, only for batches given through SubmitAt(), in us.
+  [[nodiscard]] const LatencyHistogram& OpenLoopLatency() const;
+
+  struct Impl;  // curl and the loop's state stay out of this header
+
+ private:
+  explicit HttpSender(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sluice::stages

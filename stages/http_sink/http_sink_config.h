@@ -1,0 +1,80 @@
+// File: stages/http_sink/http_sink_config.h
+// HttpSinkConfig: everything HttpSender is built from (endpoints, concurrency, auth, TLS,
+// timeouts, retry, rate limits, compression). Filled by tools/sluice, which has already loaded
+// secrets from env/files; Validate() runs before the sender is created.
+// Thread-safety: plain value; the sender keeps its own copy.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "engine/status.h"
+
+namespace sluice::stages {
+
+/// How requests authenticate.
+enum class AuthMode {
+  kNone,               ///< no credentials
+  kFeatureBaseToken,   ///< POST {"USERNAME","PASSWORD"} to auth_url, send "Authorization: Bearer <IdToken>"
+  kApiKey,             ///< "X-API-Key: <api_key>"
+  kBearer,             ///< "Authorization: Bearer <bearer_token>" (static token)
+  kBasic,              ///< HTTP basic auth with username/password
+  kClickHouseHeaders,  ///< "X-ClickHouse-User: <username>" + "X-ClickHouse-Key: <password>"
+};
+
+struct HttpSinkConfig {
+  /// Ingest URLs (complete, incl. any query the format needs). Batches are spread round-robin;
+  /// each endpoint has its own pause (Retry-After) and rate-limit state. Required.
+  std::vector<std::string> urls;
+  /// Requests in flight in total (also the per-host connection cap). Default 4.
+  int concurrency = 4;
+  /// Offer HTTP/2 over TLS (ALPN); plain http:// stays HTTP/1.1 (no h2c). Default true.
+  bool http2 = true;
+
+  /// How requests authenticate. Default none.
+  AuthMode auth = AuthMode::kNone;
+  /// Token endpoint for kFeatureBaseToken (e.g. https://id.featurebase.com).
+  std::string auth_url;
+  /// kFeatureBaseToken/kBasic/kClickHouseHeaders user name.
+  std::string username;
+  /// Secret: never logged, never part of a Status.
+  std::string password;
+  /// Secret for kApiKey.
+  std::string api_key;
+  /// Secret for kBearer.
+  std::string bearer_token;
+  /// Extra "Name: value" request headers, sent as given.
+  std::vector<std::string> extra_headers;
+
+  /// CA bundle file for TLS verification; empty = system default.
+  std::string ca_file;
+  /// Turn off TLS peer and host verification (the CLI warns). Default false.
+  bool insecure = false;
+  /// Whole-request timeout in ms. Default 30000.
+  int request_timeout_ms = 30000;
+  /// TCP/TLS connect timeout in ms. Default 5000.
+  int connect_timeout_ms = 5000;
+
+  /// Retries per batch before the run stops with a fatal error; -1 = unbounded (default).
+  int max_retries = -1;
+  /// First backoff ceiling in ms (exponential, full jitter). Default 100.
+  int backoff_initial_ms = 100;
+  /// Largest backoff ceiling in ms. Default 10000.
+  int backoff_max_ms = 10000;
+
+  /// Per-endpoint record rate limit (token bucket, 1 s burst); 0 = off (default).
+  double rate_limit_records_per_s = 0;
+  /// Per-endpoint body byte rate limit (token bucket, 1 s burst); 0 = off (default).
+  double rate_limit_bytes_per_s = 0;
+
+  /// Compress bodies with gzip (Content-Encoding: gzip). Default false.
+  bool gzip = false;
+  /// Refresh a FeatureBase token this many seconds before it expires. Default 300.
+  int token_refresh_ahead_s = 300;
+};
+
+/// Checks ranges and that the chosen auth mode has what it needs. Messages name fields, never
+/// secret values.
+[[nodiscard]] Status Validate(const HttpSinkConfig& config);
+
+}  // namespace sluice::stages
