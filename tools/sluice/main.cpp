@@ -1,0 +1,41 @@
+// sluice: move JSON records from Kafka (or files) into HTTP ingest endpoints.
+// Subcommands: run, demo. Parses flags and the --config file, installs signal handlers and hands
+// each stage its config; turning a Status into a message and an exit code happens only here.
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+
+#include "tools/sluice/demo_command.h"
+#include "tools/sluice/run_command.h"
+#include "tools/sluice/run_options.h"
+
+int main(int argc, char** argv) {
+  using namespace sluice::cli;
+  CLI::App app{"sluice: the fastest trustworthy way to move JSON records from Kafka into an HTTP ingest endpoint"};
+  app.require_subcommand(1);
+
+  RunOptions run_options;
+  CLI::App* run = app.add_subcommand("run", "Consume Kafka (or a file) and deliver to the sink");
+  run->set_config("--config", "", "TOML/INI file with the same settings (flags win)");
+  AddRunOptions(*run, run_options);
+
+  DemoOptions demo_options;
+  RunOptions demo_run;
+  CLI::App* demo = app.add_subcommand("demo", "Embedded default: mock Kafka -> sluice -> sink emulator, verified");
+  demo->add_option("--records", demo_options.records, "Fake flights to produce")->capture_default_str();
+  demo->add_option("--partitions", demo_options.partitions, "Topic partitions")->capture_default_str();
+  demo->add_option("--seed", demo_options.seed, "Fake data seed")->capture_default_str();
+  demo->add_option("--payload", demo_options.payload, "raw | mapped")
+      ->check(CLI::IsMember({"raw", "mapped"}))
+      ->capture_default_str();
+  demo->add_option("--concurrency", demo_run.concurrency, "Requests in flight")->capture_default_str();
+  demo->add_option("--batch-size", demo_run.batch_size, "Records per batch")->capture_default_str();
+  demo->add_option("--report", demo_run.report_file, "Write the run summary as JSON");
+  demo->add_flag("-q,--quiet", demo_run.quiet, "No progress line");
+
+  CLI11_PARSE(app, argc, argv);
+  std::atomic<int>* stop = InstallStopSignals();
+  if (run->parsed()) return RunCommand(run_options, stop);
+  if (demo->parsed()) return DemoCommand(demo_options, demo_run, stop);
+  return 2;
+}

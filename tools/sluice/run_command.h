@@ -1,0 +1,32 @@
+// File: tools/sluice/run_command.h
+// Builds a whole pipeline from RunOptions — validating every setting before anything is read —
+// and runs it. Shared by `run` and `demo`. Main thread only.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "engine/pipeline.h"
+#include "engine/run_summary.h"
+#include "engine/status.h"
+#include "tools/sluice/run_options.h"
+
+namespace sluice::cli {
+
+/// Everything one run owns, in construction order (destroyed in reverse).
+struct BuiltRun;
+
+/// Validates `o` and builds every stage. Nothing is read and no request is sent yet.
+[[nodiscard]] StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o);
+
+/// Runs a built pipeline until done; fills `summary`. `stop` counts SIGINT/SIGTERM.
+[[nodiscard]] Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summary);
+
+/// `sluice run`: build, run, print the summary, write --report; returns the exit code.
+int RunCommand(const RunOptions& o, const std::atomic<int>* stop);
+
+/// Installs SIGINT/SIGTERM handlers that count into the returned flag.
+std::atomic<int>* InstallStopSignals();
+
+}  // namespace sluice::cli
