@@ -1,0 +1,139 @@
+#include "stages/dead_letter/kafka_dead_letter_sink.h"
+
+#include <cstdio>
+
+namespace sluice::stages {
+namespace {
+
+// The outcome of one produced message, filled by the delivery-report callback.
+struct Delivery {
+  bool done = false;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+bool IsSecretName(const std::string& name) {
+  for (const char* m : {"password", "secret", "ssl.key.pem", "sasl.oauthbearer.config", "token"}) {
+    if (name.find(m) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+KafkaDeadLetterSink::KafkaDeadLetterSink(KafkaDeadLetterConfig config) : config_(std::move(config)) {
+  for (const auto& [name, value] : config_.properties) {
+    if (IsSecretName(name) && !value.empty()) secrets_.push_back(value);
+  }
+}
+
+std::string KafkaDeadLetterSink::Redact(std::string text) const {
+  for (const std::string& s : secrets_) {
+    size_t pos = 0;
+    while ((pos = text.find(s, pos)) != std::string::npos) {
+      text.replace(pos, s.size(), "[redacted]");
+      pos += 10;
+    }
+  }
+  return text;
+}
+
+StatusOr<std::unique_ptr<KafkaDeadLetterSink>> KafkaDeadLetterSink::Create(const KafkaDeadLetterConfig& config) {
+  if (config.brokers.empty()) return InvalidArgument("dead-letter kafka: brokers must not be empty");
+  if (config.topic.empty()) return InvalidArgument("dead-letter kafka: topic must not be empty");
+  if (config.write_timeout_ms <= 0) return InvalidArgument("dead-letter kafka: write_timeout_ms must be > 0");
+  std::unique_ptr<KafkaDeadLetterSink> sink(new KafkaDeadLetterSink(config));
+
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char errstr[512] = {0};
+  std::vector<std::pair<std::string, std::string>> props = {{"bootstrap.servers", config.brokers}};
+  for (const auto& p : config.properties) props.push_back(p);
+  // Forced last: the DLQ's acknowledgement must mean "durably in the topic, exactly once".
+  props.emplace_back("acks", "all");
+  props.emplace_back("enable.idempotence", "true");
+  props.emplace_back("message.timeout.ms", std::to_string(config.write_timeout_ms));
+  for (const auto& [name, value] : props) {
+    if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+      rd_kafka_conf_destroy(conf);
+      std::string detail = IsSecretName(name) ? "invalid value" : sink->Redact(errstr);
+      return InvalidArgument("dead-letter kafka: property \"" + name + "\": " + detail);
+    }
+  }
+  rd_kafka_conf_set_opaque(conf, sink.get());
+  rd_kafka_conf_set_dr_msg_cb(conf, &KafkaDeadLetterSink::DeliveryThunk);
+  rd_kafka_conf_set_log_cb(conf, &KafkaDeadLetterSink::LogThunk);
+  rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    return InvalidArgument("dead-letter kafka: cannot create producer: " + sink->Redact(errstr));
+  }
+  sink->rk_ = rk;
+  return sink;
+}
+
+KafkaDeadLetterSink::~KafkaDeadLetterSink() {
+  if (rk_ == nullptr) return;
+  rd_kafka_flush(rk_, config_.write_timeout_ms);
+  rd_kafka_destroy(rk_);
+}
+
+void KafkaDeadLetterSink::DeliveryThunk(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, void* /*opaque*/) {
+  auto* d = static_cast<Delivery*>(m->_private);
+  if (d == nullptr) return;
+  d->err = m->err;
+  d->done = true;
+}
+
+void KafkaDeadLetterSink::LogThunk(const rd_kafka_t* rk, int /*level*/, const char* fac, const char* buf) {
+  const auto* self = static_cast<const KafkaDeadLetterSink*>(rd_kafka_opaque(rk));
+  std::string line = std::string(fac) + ": " + buf;
+  if (self != nullptr) line = self->Redact(std::move(line));
+  std::fprintf(stderr, "sluice dead-letter kafka: %s\n", line.c_str());
+}
+
+Status KafkaDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo& stream) {
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
+  const std::string partition = std::to_string(stream.partition);
+  const std::string offset = std::to_string(record.position.offset);
+  rd_kafka_header_add(headers, "sluice.reason", -1, record.reason.data(), static_cast<ssize_t>(record.reason.size()));
+  rd_kafka_header_add(headers, "sluice.stage", -1, record.stage.data(), static_cast<ssize_t>(record.stage.size()));
+  rd_kafka_header_add(headers, "sluice.topic", -1, stream.name.data(), static_cast<ssize_t>(stream.name.size()));
+  rd_kafka_header_add(headers, "sluice.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
+  rd_kafka_header_add(headers, "sluice.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
+
+  Delivery delivery;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  for (;;) {
+    err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(config_.topic.c_str()),
+                            RD_KAFKA_V_VALUE(const_cast<char*>(record.bytes.data()), record.bytes.size()),
+                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
+                            RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
+    rd_kafka_poll(rk_, 100);  // local queue full: serve reports and retry
+  }
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    rd_kafka_headers_destroy(headers);  // not taken over on failure
+    return Unavailable("dead-letter kafka topic \"" + config_.topic + "\": produce failed: " + rd_kafka_err2str(err));
+  }
+  // The report always arrives (at the latest after message.timeout.ms), so this terminates and
+  // `delivery` outlives the callback that writes it.
+  while (!delivery.done) rd_kafka_poll(rk_, 100);
+  if (delivery.err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  char buf[512] = {0};
+  if (rd_kafka_fatal_error(rk_, buf, sizeof(buf)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return FailedPrecondition("dead-letter kafka: fatal producer error: " + Redact(buf));
+  }
+  std::string msg = "dead-letter kafka topic \"" + config_.topic + "\": delivery failed: " +
+                    rd_kafka_err2str(delivery.err);
+  if (delivery.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) return Status(StatusCode::kDeadlineExceeded, msg);
+  return Unavailable(msg);
+}
+
+Status KafkaDeadLetterSink::Flush() {
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, config_.write_timeout_ms);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return Status(StatusCode::kDeadlineExceeded, std::string("dead-letter kafka: flush: ") + rd_kafka_err2str(err));
+  }
+  return Status::Ok();
+}
+
+}  // namespace sluice::stages
