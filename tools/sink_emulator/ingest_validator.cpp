@@ -1,0 +1,545 @@
+#include "tools/sink_emulator/ingest_validator.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstdint>
+#include <limits>
+
+#include "tools/sink_emulator/json_text.h"
+
+namespace sluice::emulator {
+
+namespace od = simdjson::ondemand;
+
+enum class ValueKind : uint8_t { kNone, kNull, kString, kNumber, kBool, kObject, kArray };
+
+static_assert(kBodyPadding >= simdjson::SIMDJSON_PADDING, "kBodyPadding must cover simdjson's padding");
+
+struct ParseScratch::Impl {
+  od::parser parser;
+};
+ParseScratch::ParseScratch() : impl_(std::make_unique<Impl>()) {}
+ParseScratch::~ParseScratch() = default;
+
+struct IngestValidator::Slot {
+  ValueKind kind = ValueKind::kNone;
+  std::string text;  ///< string: unescaped; number: raw token; bool: "true"/"false"
+  std::vector<std::pair<ValueKind, std::string>> elems;  ///< array elements (same encoding)
+};
+
+namespace {
+
+using Slot = IngestValidator::Slot;
+
+Status Malformed(simdjson::error_code e) {
+  return InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(e));
+}
+
+std::string_view TrimRight(std::string_view s) {
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\r' || s.back() == '\t')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+const char* KindName(ValueKind k) {
+  switch (k) {
+    case ValueKind::kNone: return "missing";
+    case ValueKind::kNull: return "null";
+    case ValueKind::kString: return "string";
+    case ValueKind::kNumber: return "number";
+    case ValueKind::kBool: return "bool";
+    case ValueKind::kObject: return "object";
+    case ValueKind::kArray: return "array";
+  }
+  return "?";
+}
+
+/// Reads a scalar into (kind, text). Errors are structural (the body is malformed).
+Status ReadScalar(od::value v, od::json_type t, ValueKind* kind, std::string* text) {
+  switch (t) {
+    case od::json_type::string: {
+      std::string_view s;
+      if (auto e = v.get_string().get(s)) return Malformed(e);
+      *kind = ValueKind::kString;
+      text->assign(s);
+      return Status::Ok();
+    }
+    case od::json_type::number: {
+      std::string_view raw = TrimRight(v.raw_json_token());
+      if (!IsJsonNumber(raw)) return InvalidArgument("malformed JSON: bad number");
+      *kind = ValueKind::kNumber;
+      text->assign(raw);
+      return Status::Ok();
+    }
+    case od::json_type::boolean: {
+      bool b = false;
+      if (auto e = v.get_bool().get(b)) return Malformed(e);
+      *kind = ValueKind::kBool;
+      text->assign(b ? "true" : "false");
+      return Status::Ok();
+    }
+    case od::json_type::null: {
+      bool is_null = false;
+      if (auto e = v.is_null().get(is_null)) return Malformed(e);
+      if (!is_null) return InvalidArgument("malformed JSON: bad literal");
+      *kind = ValueKind::kNull;
+      text->clear();
+      return Status::Ok();
+    }
+    case od::json_type::object:
+      *kind = ValueKind::kObject;
+      return Status::Ok();
+    case od::json_type::array:
+      *kind = ValueKind::kArray;
+      return Status::Ok();
+  }
+  return InvalidArgument("malformed JSON: unknown value type");
+}
+
+/// Parses an unsigned integer written with digits only.
+bool ParseU64(std::string_view s, uint64_t* out) {
+  if (!IsAllDigits(s)) return false;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), *out);
+  return r.ec == std::errc() && r.ptr == s.data() + s.size();
+}
+
+bool NormalizeId(ValueKind kind, const std::string& text, std::string* out) {
+  if (kind != ValueKind::kNumber && kind != ValueKind::kString) return false;
+  uint64_t v = 0;
+  if (!ParseU64(text, &v)) return false;
+  *out = std::to_string(v);
+  return true;
+}
+
+bool LooksLikeTimestamp(std::string_view s) {
+  // RFC 3339 date prefix "YYYY-MM-DD", optionally followed by 'T'/' ' and a time.
+  if (s.size() < 10) return false;
+  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (s[i] < '0' || s[i] > '9') return false;
+  }
+  if (s[4] != '-' || s[7] != '-') return false;
+  return s.size() == 10 || s[10] == 'T' || s[10] == 't' || s[10] == ' ';
+}
+
+}  // namespace
+
+std::string IngestValidator::NormalizeDecimal(std::string_view text, uint32_t scale,
+                                              std::string* error) {
+  error->clear();
+  if (!IsJsonNumber(text)) {
+    *error = "not a decimal number";
+    return {};
+  }
+  bool negative = false;
+  size_t i = 0;
+  if (text[i] == '-') {
+    negative = true;
+    ++i;
+  }
+  std::string digits;
+  int64_t point = 0;  // number of digits before the decimal point
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
+    digits.push_back(text[i++]);
+    ++point;
+  }
+  if (i < text.size() && text[i] == '.') {
+    ++i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') digits.push_back(text[i++]);
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    ++i;
+    int64_t exp = 0;
+    bool exp_neg = false;
+    if (text[i] == '+' || text[i] == '-') exp_neg = text[i++] == '-';
+    while (i < text.size()) {
+      exp = exp * 10 + (text[i++] - '0');
+      if (exp > 1000) {
+        *error = "decimal exponent out of range";
+        return {};
+      }
+    }
+    point += exp_neg ? -exp : exp;
+  }
+  // Shift so the point lies within the digits.
+  if (point < 0) {
+    digits.insert(0, static_cast<size_t>(-point), '0');
+    point = 0;
+  }
+  if (point > static_cast<int64_t>(digits.size())) digits.append(point - digits.size(), '0');
+  std::string int_part = digits.substr(0, static_cast<size_t>(point));
+  std::string frac_part = digits.substr(static_cast<size_t>(point));
+  while (!frac_part.empty() && frac_part.back() == '0') frac_part.pop_back();
+  size_t lead = 0;
+  while (lead + 1 < int_part.size() && int_part[lead] == '0') ++lead;
+  int_part.erase(0, lead);
+  if (int_part.empty()) int_part = "0";
+  if (frac_part.size() > scale) {
+    *error = "decimal " + std::string(text) + " has more than " + std::to_string(scale) +
+             " fractional digits";
+    return {};
+  }
+  frac_part.append(scale - frac_part.size(), '0');
+  // FeatureBase stores decimals as a scaled int64: the scaled value must fit.
+  std::string scaled = int_part + frac_part;
+  uint64_t magnitude = 0;
+  auto r = std::from_chars(scaled.data(), scaled.data() + scaled.size(), magnitude);
+  if (r.ec != std::errc() ||
+      magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+    *error = "decimal " + std::string(text) + " out of range for scale " + std::to_string(scale);
+    return {};
+  }
+  std::string out;
+  if (negative && magnitude != 0) out.push_back('-');
+  out += int_part;
+  if (scale > 0) {
+    out.push_back('.');
+    out += frac_part;
+  }
+  return out;
+}
+
+StatusOr<std::unique_ptr<IngestValidator>> IngestValidator::Create(std::vector<TableColumn> table,
+                                                                   std::vector<SchemaField> schema) {
+  std::unique_ptr<IngestValidator> v(new IngestValidator());
+  auto id_it = std::find_if(table.begin(), table.end(), [](const TableColumn& c) { return c.name == "_id"; });
+  if (id_it == table.end()) return InvalidArgument("table has no _id column");
+  std::rotate(table.begin(), id_it, id_it + 1);  // _id first, others keep their order
+  v->numeric_id_ = table[0].type == ColumnType::kId;
+  v->table_ = std::move(table);
+  v->nodes_.emplace_back();
+  for (size_t c = 0; c < v->table_.size(); ++c) {
+    v->key_prefix_.push_back(JsonString(v->table_[c].name) + ":");
+    int node = v->AddChild(0, v->table_[c].name);
+    v->nodes_[node].fallback_columns.push_back(static_cast<int>(c));
+  }
+  for (const SchemaField& f : schema) {
+    auto it = std::find_if(v->table_.begin(), v->table_.end(),
+                           [&](const TableColumn& c) { return c.name == f.name; });
+    if (it == v->table_.end()) {
+      return InvalidArgument("schema field '" + f.name + "' is not a column of the table");
+    }
+    int node = 0;
+    for (const std::string& seg : f.path) node = v->AddChild(node, seg);
+    v->nodes_[node].primary_columns.push_back(static_cast<int>(it - v->table_.begin()));
+  }
+  return v;
+}
+
+int IngestValidator::ChildOf(int node, std::string_view key) const {
+  for (const auto& [k, idx] : nodes_[node].children) {
+    if (k == key) return idx;
+  }
+  return -1;
+}
+
+int IngestValidator::AddChild(int node, const std::string& key) {
+  int existing = ChildOf(node, key);
+  if (existing >= 0) return existing;
+  nodes_.emplace_back();
+  int idx = static_cast<int>(nodes_.size() - 1);
+  nodes_[node].children.emplace_back(key, idx);
+  return idx;
+}
+
+struct IngestValidator::Walker {
+  static Status Walk(const IngestValidator& v, od::value value, int node, std::vector<Slot>* primary,
+                     std::vector<Slot>* fallback);
+  static Status Capture(const IngestValidator& v, od::value value, int node, std::vector<Slot>* primary,
+                        std::vector<Slot>* fallback);
+};
+
+Status IngestValidator::Walker::Walk(const IngestValidator& v, od::value value, int node,
+                                     std::vector<Slot>* primary, std::vector<Slot>* fallback) {
+  od::object obj;
+  if (auto e = value.get_object().get(obj)) return Malformed(e);
+  for (auto field_result : obj) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return Malformed(e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return Malformed(e);
+    int child = v.ChildOf(node, key);
+    if (child < 0) continue;  // not mapped: On-Demand skips it
+    SLUICE_RETURN_IF_ERROR(Capture(v, field.value(), child, primary, fallback));
+  }
+  return Status::Ok();
+}
+
+Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value value, int node,
+                                        std::vector<Slot>* primary, std::vector<Slot>* fallback) {
+  const PathNode& pn = v.nodes_[node];
+  od::json_type type;
+  if (auto e = value.type().get(type)) return Malformed(e);
+  Slot captured;
+  Slot* target = nullptr;
+  if (!pn.primary_columns.empty()) {
+    target = &(*primary)[pn.primary_columns[0]];
+  } else if (!pn.fallback_columns.empty()) {
+    target = &(*fallback)[pn.fallback_columns[0]];
+  } else {
+    target = &captured;  // intermediate node only
+  }
+  target->elems.clear();
+  SLUICE_RETURN_IF_ERROR(ReadScalar(value, type, &target->kind, &target->text));
+  if (type == od::json_type::array) {
+    od::array arr;
+    if (auto e = value.get_array().get(arr)) return Malformed(e);
+    for (auto el_result : arr) {
+      od::value el;
+      if (auto e = std::move(el_result).get(el)) return Malformed(e);
+      od::json_type et;
+      if (auto e = el.type().get(et)) return Malformed(e);
+      std::pair<ValueKind, std::string> item;
+      SLUICE_RETURN_IF_ERROR(ReadScalar(el, et, &item.first, &item.second));
+      target->elems.push_back(std::move(item));
+    }
+  } else if (type == od::json_type::object && !pn.children.empty()) {
+    SLUICE_RETURN_IF_ERROR(Walk(v, value, node, primary, fallback));
+  }
+  // Copy to the other columns that map the same path (rare).
+  for (int c : pn.primary_columns) {
+    if (&(*primary)[c] != target) (*primary)[c] = *target;
+  }
+  for (int c : pn.fallback_columns) {
+    if (&(*fallback)[c] != target) (*fallback)[c] = *target;
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+/// Appends the normalized JSON value of `s` for `col`; returns an error message or "".
+std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* out) {
+  auto type_error = [&]() {
+    return "column " + col.name + ": expected " + std::string(ColumnTypeName(col.type)) + ", got " +
+           KindName(s.kind);
+  };
+  switch (col.type) {
+    case ColumnType::kString:
+      if (s.kind != ValueKind::kString && s.kind != ValueKind::kNumber) return type_error();
+      AppendJsonString(out, s.text);
+      return {};
+    case ColumnType::kInt: {
+      if (s.kind != ValueKind::kNumber) return type_error();
+      int64_t v = 0;
+      auto r = std::from_chars(s.text.data(), s.text.data() + s.text.size(), v);
+      if (r.ec != std::errc() || r.ptr != s.text.data() + s.text.size()) {
+        return "column " + col.name + ": " + s.text + " is not a 64-bit integer";
+      }
+      out->append(std::to_string(v));
+      return {};
+    }
+    case ColumnType::kDecimal: {
+      if (s.kind != ValueKind::kNumber && s.kind != ValueKind::kString) return type_error();
+      std::string err;
+      std::string norm = IngestValidator::NormalizeDecimal(s.text, col.scale, &err);
+      if (!err.empty()) return "column " + col.name + ": " + err;
+      out->append(norm);
+      return {};
+    }
+    case ColumnType::kBool:
+      if (s.kind != ValueKind::kBool) return type_error();
+      out->append(s.text);
+      return {};
+    case ColumnType::kTimestamp:
+      if (s.kind == ValueKind::kString) {
+        if (!LooksLikeTimestamp(s.text)) return "column " + col.name + ": not an RFC 3339 timestamp";
+        AppendJsonString(out, s.text);
+        return {};
+      }
+      if (s.kind == ValueKind::kNumber) {
+        int64_t v = 0;
+        auto r = std::from_chars(s.text.data(), s.text.data() + s.text.size(), v);
+        if (r.ec != std::errc() || r.ptr != s.text.data() + s.text.size()) {
+          return "column " + col.name + ": timestamp must be an integer epoch or a string";
+        }
+        out->append(std::to_string(v));
+        return {};
+      }
+      return type_error();
+    case ColumnType::kId: {
+      std::string id;
+      if (!NormalizeId(s.kind, s.text, &id)) {
+        return "column " + col.name + ": expected an unsigned integer id";
+      }
+      out->append(id);
+      return {};
+    }
+    case ColumnType::kStringSet: {
+      std::vector<std::string> items;
+      if (s.kind == ValueKind::kString) {
+        items.push_back(s.text);
+      } else if (s.kind == ValueKind::kArray) {
+        for (const auto& [k, t] : s.elems) {
+          if (k != ValueKind::kString) return "column " + col.name + ": stringset elements must be strings";
+          items.push_back(t);
+        }
+      } else {
+        return type_error();
+      }
+      std::sort(items.begin(), items.end());
+      items.erase(std::unique(items.begin(), items.end()), items.end());
+      out->push_back('[');
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out->push_back(',');
+        AppendJsonString(out, items[i]);
+      }
+      out->push_back(']');
+      return {};
+    }
+    case ColumnType::kIdSet: {
+      std::vector<uint64_t> items;
+      auto add = [&](ValueKind k, const std::string& t) {
+        std::string id;
+        if (!NormalizeId(k, t, &id)) return false;
+        uint64_t v = 0;
+        ParseU64(id, &v);
+        items.push_back(v);
+        return true;
+      };
+      if (s.kind == ValueKind::kArray) {
+        for (const auto& [k, t] : s.elems) {
+          if (!add(k, t)) return "column " + col.name + ": idset elements must be unsigned integers";
+        }
+      } else if (!add(s.kind, s.text)) {
+        return type_error();
+      }
+      std::sort(items.begin(), items.end());
+      items.erase(std::unique(items.begin(), items.end()), items.end());
+      out->push_back('[');
+      for (size_t i = 0; i < items.size(); ++i) {
+        if (i) out->push_back(',');
+        out->append(std::to_string(items[i]));
+      }
+      out->push_back(']');
+      return {};
+    }
+  }
+  return "column " + col.name + ": unsupported type";
+}
+
+}  // namespace
+
+void IngestValidator::BuildRow(size_t index, std::vector<Slot>& primary, std::vector<Slot>& fallback,
+                               const std::vector<std::string>& reject_ids, IngestResult* out) const {
+  std::string line;
+  line.reserve(256);
+  line.push_back('{');
+  std::string message;
+  std::string key;
+  std::string id_json = "null";
+  for (size_t c = 0; c < table_.size(); ++c) {
+    const Slot* s = nullptr;
+    if (primary[c].kind != ValueKind::kNone && primary[c].kind != ValueKind::kNull) {
+      s = &primary[c];
+    } else if (fallback[c].kind != ValueKind::kNone && fallback[c].kind != ValueKind::kNull) {
+      s = &fallback[c];
+    }
+    if (c) line.push_back(',');
+    line.append(key_prefix_[c]);
+    if (s == nullptr) {
+      if (c == 0) {
+        message = "missing _id";
+        break;
+      }
+      line.append("null");
+      continue;
+    }
+    size_t before = line.size();
+    std::string err = NormalizeValue(table_[c], *s, &line);
+    if (!err.empty()) {
+      line.resize(before);
+      if (!message.empty()) message += "; ";
+      message += err;
+      if (c == 0) break;  // without a valid _id the other errors add little
+      continue;
+    }
+    if (c == 0) {
+      id_json = line.substr(before);
+      key = id_json;
+      std::string plain = (!numeric_id_ && s->kind == ValueKind::kString) ? s->text : id_json;
+      if (std::find(reject_ids.begin(), reject_ids.end(), plain) != reject_ids.end()) {
+        message = "rejected by fault injection";
+        break;
+      }
+    }
+  }
+  if (!message.empty()) {
+    out->errors.push_back(RecordError{index, std::move(id_json), std::move(message)});
+    return;
+  }
+  line.push_back('}');
+  out->rows.push_back(ValidRow{std::move(key), std::move(line)});
+}
+
+Status IngestValidator::Validate(ParseScratch& scratch, const char* data, size_t size, size_t capacity,
+                                 const std::vector<std::string>& reject_ids, IngestResult* out) const {
+  out->records_received = 0;
+  out->rows.clear();
+  out->errors.clear();
+  od::document doc;
+  if (auto e = scratch.impl()->parser.iterate(data, size, capacity).get(doc)) return Malformed(e);
+  od::object root;
+  if (doc.get_object().get(root)) {
+    return InvalidArgument("body must be a JSON object with a \"records\" array");
+  }
+  std::vector<Slot> primary(table_.size()), fallback(table_.size());
+  bool saw_records = false;
+  for (auto field_result : root) {
+    od::field field;
+    if (auto e = std::move(field_result).get(field)) return Malformed(e);
+    std::string_view key;
+    if (auto e = field.unescaped_key().get(key)) return Malformed(e);
+    if (key != "records") continue;
+    if (saw_records) return InvalidArgument("duplicate \"records\" key");
+    saw_records = true;
+    od::array records;
+    if (field.value().get_array().get(records)) return InvalidArgument("\"records\" must be an array");
+    size_t index = 0;
+    for (auto rec_result : records) {
+      od::value rec;
+      if (auto e = std::move(rec_result).get(rec)) return Malformed(e);
+      for (auto& s : primary) s.kind = ValueKind::kNone;
+      for (auto& s : fallback) s.kind = ValueKind::kNone;
+      od::json_type rt;
+      if (auto e = rec.type().get(rt)) return Malformed(e);
+      std::string record_error;
+      if (rt != od::json_type::object) {
+        record_error = "record must be an object with a \"value\" object";
+      } else {
+        od::object rec_obj;
+        if (auto e = rec.get_object().get(rec_obj)) return Malformed(e);
+        bool saw_value = false;
+        for (auto rf_result : rec_obj) {
+          od::field rf;
+          if (auto e = std::move(rf_result).get(rf)) return Malformed(e);
+          std::string_view rkey;
+          if (auto e = rf.unescaped_key().get(rkey)) return Malformed(e);
+          if (rkey != "value") continue;
+          saw_value = true;
+          od::json_type vt;
+          if (auto e = rf.value().type().get(vt)) return Malformed(e);
+          if (vt != od::json_type::object) {
+            record_error = "record \"value\" must be an object";
+            continue;
+          }
+          SLUICE_RETURN_IF_ERROR(Walker::Walk(*this, rf.value(), 0, &primary, &fallback));
+        }
+        if (!saw_value && record_error.empty()) record_error = "record has no \"value\"";
+      }
+      if (!record_error.empty()) {
+        out->errors.push_back(RecordError{index, "null", std::move(record_error)});
+      } else {
+        BuildRow(index, primary, fallback, reject_ids, out);
+      }
+      ++index;
+    }
+    out->records_received = index;
+  }
+  if (!saw_records) return InvalidArgument("body must contain a \"records\" array");
+  return Status::Ok();
+}
+
+}  // namespace sluice::emulator

@@ -1,0 +1,105 @@
+// File: tools/sink_emulator/ingest_validator.h
+// IngestValidator: turns one POST /v2/sinks/{id} body ({"records":[{"value":{...}}]}) into
+// normalized rows plus per-record errors, the way FeatureBase validates each record on its
+// own. Values are found by the ingest schema path; when that path is absent but the column
+// name is a top-level key of the value, that key is used (so both raw nested records and
+// flattened "mapped" records are accepted). Parsing uses simdjson On-Demand and never takes
+// a lock. simdjson stays out of this header on purpose: On-Demand types live in a namespace
+// chosen by the compile flags of each translation unit, and only ingest_validator.cpp is built
+// with the SIMD flags. Thread-safety: the validator is immutable and shared; each caller
+// passes its own ParseScratch (one per thread / request).
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/status.h"
+#include "tools/sink_emulator/table_schema.h"
+
+namespace sluice::emulator {
+
+/// A record that passed validation, ready for the row store.
+struct ValidRow {
+  std::string key;   ///< normalized _id text: digits for id columns, JSON string otherwise
+  std::string line;  ///< the NDJSON row (no trailing newline), columns in table order
+};
+
+/// A record that failed validation.
+struct RecordError {
+  size_t index = 0;      ///< position in the request's "records" array
+  std::string id_json;   ///< normalized _id as JSON, or "null" when it is missing/invalid
+  std::string message;   ///< human-readable reason
+};
+
+struct IngestResult {
+  size_t records_received = 0;
+  std::vector<ValidRow> rows;        ///< in request order
+  std::vector<RecordError> errors;   ///< in request order
+};
+
+/// Bytes that must be readable after a body passed to Validate() (simdjson padding).
+inline constexpr size_t kBodyPadding = 64;
+
+/// A reusable On-Demand parser (its buffers grow to the largest body). Opaque on purpose.
+class ParseScratch {
+ public:
+  ParseScratch();
+  ~ParseScratch();
+  ParseScratch(const ParseScratch&) = delete;
+  ParseScratch& operator=(const ParseScratch&) = delete;
+  struct Impl;
+  Impl* impl() { return impl_.get(); }
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+class IngestValidator {
+ public:
+  /// `schema` may be empty (every column is then read from the top-level key of its name).
+  /// Fails if a schema field names a column the table does not have.
+  [[nodiscard]] static StatusOr<std::unique_ptr<IngestValidator>> Create(
+      std::vector<TableColumn> table, std::vector<SchemaField> schema);
+
+  /// Validates a whole body. `data` must stay readable for `capacity` bytes, and capacity
+  /// must be >= size + kBodyPadding. `reject_ids` lists _id texts (digits or raw
+  /// string) that are rejected per record (fault injection). Returns InvalidArgument when the
+  /// body itself is malformed (the caller answers 400 and stores nothing).
+  [[nodiscard]] Status Validate(ParseScratch& scratch, const char* data, size_t size,
+                                size_t capacity, const std::vector<std::string>& reject_ids,
+                                IngestResult* out) const;
+
+  const std::vector<TableColumn>& columns() const { return table_; }
+  /// True if _id is an id column (keys are digit strings and sort numerically).
+  bool numeric_id() const { return numeric_id_; }
+
+  /// Normalizes a decimal number text with at most `scale` significant fractional digits to
+  /// exactly `scale` digits ("641" -> "641.00"). Exposed for tests. Empty `error` = success.
+  static std::string NormalizeDecimal(std::string_view text, uint32_t scale, std::string* error);
+
+  struct Slot;  // captured raw value of one column (defined in the .cpp)
+
+ private:
+  struct PathNode {
+    std::vector<std::pair<std::string, int>> children;  ///< key -> node index
+    std::vector<int> primary_columns;   ///< columns whose schema path ends here
+    std::vector<int> fallback_columns;  ///< columns whose name is this top-level key
+  };
+
+  IngestValidator() = default;
+  int ChildOf(int node, std::string_view key) const;
+  int AddChild(int node, const std::string& key);
+  struct Walker;  // On-Demand traversal, defined in the .cpp
+  void BuildRow(size_t index, std::vector<Slot>& primary, std::vector<Slot>& fallback,
+                const std::vector<std::string>& reject_ids, IngestResult* out) const;
+
+  std::vector<TableColumn> table_;       ///< _id moved to position 0
+  std::vector<std::string> key_prefix_;  ///< per column: "\"name\":" pre-rendered
+  std::vector<PathNode> nodes_;          ///< trie of paths; node 0 is the record value
+  bool numeric_id_ = true;
+};
+
+}  // namespace sluice::emulator
