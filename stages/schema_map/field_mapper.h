@@ -1,0 +1,75 @@
+// File: stages/schema_map/field_mapper.h
+// FieldMapper: maps one JSON record to the schema's columns in a single pass. The record's
+// object is iterated once; each key is looked up in a trie built from the schema's paths
+// (nested objects are descended, everything else is validated and skipped), so the cost does
+// not depend on the order of keys and no key is searched twice. Values are coerced to their
+// column type (rules in COERCION.md) into per-worker scratch, then written out in schema
+// order (mapped mode) or the original record is minified (raw mode).
+// Thread-safety: a FieldMapper is immutable and shared; a FieldMapper::Scratch and a
+// JsonReader belong to one worker. No heap allocation per accepted record once the scratch
+// buffers have grown; rejection reasons allocate.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "stages/json_parse/json_reader.h"
+#include "stages/schema_map/ingest_schema.h"
+#include "stages/schema_map/schema_map_config.h"
+
+namespace sluice::stages {
+
+class FieldMapper {
+ public:
+  explicit FieldMapper(IngestSchema schema);
+
+  /// Per-worker buffers reused across records.
+  struct Scratch {
+    enum class Source : uint8_t { kAbsent, kInput, kBuffer };
+    struct Slot {
+      uint32_t begin = 0;
+      uint32_t length = 0;
+      Source source = Source::kAbsent;
+      bool seen = false;  ///< key met (even if null): a second one is a duplicate
+    };
+    std::string buffer;       ///< coerced values that differ from their input text
+    std::vector<Slot> slots;  ///< one per column
+  };
+  Scratch MakeScratch() const;
+
+  /// Maps the record [data, data+length) (readable up to data+capacity). On success appends
+  /// the output value to `*out` and returns true; otherwise leaves `*out` as it was, sets
+  /// `*reason` and returns false.
+  bool MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
+                 size_t capacity, PayloadMode mode, std::string* out, std::string* reason) const;
+
+  const IngestSchema& schema() const { return schema_; }
+
+ private:
+  struct Child {
+    std::string key;
+    uint32_t node = 0;
+  };
+  struct Node {
+    int32_t column = -1;          ///< leaf: the column index
+    uint32_t first_column = 0;    ///< a column under this node (for messages)
+    size_t depth = 0;             ///< number of keys from the root
+    std::vector<Child> children;  ///< inner node: keys to descend
+  };
+  struct Context;
+
+  int32_t FindChild(uint32_t node, std::string_view key) const;
+  bool WalkObject(simdjson::ondemand::object& object, uint32_t node, int depth,
+                  Context& ctx) const;
+  bool Coerce(uint32_t column, simdjson::ondemand::value& value, int depth, Context& ctx) const;
+  bool AppendSetElement(const Column& column, simdjson::ondemand::value& value, Context& ctx) const;
+
+  IngestSchema schema_;
+  std::vector<Node> nodes_;                ///< nodes_[0] is the record's root object
+  std::vector<std::string> key_prefixes_;  ///< per column: "name": (JSON-escaped)
+  std::vector<uint32_t> output_order_;     ///< _id first, then schema order
+};
+
+}  // namespace sluice::stages

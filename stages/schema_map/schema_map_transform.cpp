@@ -1,0 +1,52 @@
+// File: stages/schema_map/schema_map_transform.cpp
+#include "stages/schema_map/schema_map_transform.h"
+
+namespace sluice::stages {
+namespace {
+
+class SchemaMapState final : public TransformState {
+ public:
+  explicit SchemaMapState(FieldMapper::Scratch scratch) : scratch(std::move(scratch)) {}
+  JsonReader reader;
+  FieldMapper::Scratch scratch;
+  std::string reason;  ///< last rejection reason (grows once, reused)
+};
+
+}  // namespace
+
+StatusOr<std::unique_ptr<SchemaMapTransform>> SchemaMapTransform::Create(
+    const SchemaMapConfig& config, IngestSchema schema) {
+  SLUICE_RETURN_IF_ERROR(Validate(config));
+  return std::unique_ptr<SchemaMapTransform>(new SchemaMapTransform(config, std::move(schema)));
+}
+
+std::unique_ptr<TransformState> SchemaMapTransform::MakeState() const {
+  return std::make_unique<SchemaMapState>(mapper_.MakeScratch());
+}
+
+void SchemaMapTransform::Apply(TransformState& base_state, RecordChunk& chunk) const {
+  auto& state = static_cast<SchemaMapState&>(base_state);
+  chunk.output.clear();
+  chunk.outputs.clear();
+  chunk.reasons.clear();
+  chunk.outputs.resize(chunk.records.size());
+  for (size_t i = 0; i < chunk.records.size(); ++i) {
+    const InputRecord& in = chunk.records[i];
+    OutputRecord& out = chunk.outputs[i];
+    out.begin = static_cast<uint32_t>(chunk.output.size());
+    if (mapper_.MapRecord(state.reader, state.scratch, chunk.input.data() + in.begin, in.length,
+                          chunk.CapacityFrom(i), config_.payload_mode, &chunk.output,
+                          &state.reason)) {
+      out.length = static_cast<uint32_t>(chunk.output.size() - out.begin);
+      out.verdict = RecordVerdict::kAccepted;
+      out.reason_index = 0;
+    } else {
+      out.length = 0;
+      out.verdict = RecordVerdict::kRejected;
+      out.reason_index = static_cast<uint32_t>(chunk.reasons.size());
+      chunk.reasons.push_back(state.reason);
+    }
+  }
+}
+
+}  // namespace sluice::stages

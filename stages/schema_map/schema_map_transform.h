@@ -1,0 +1,41 @@
+// File: stages/schema_map/schema_map_transform.h
+// SchemaMapTransform: the engine's RecordTransform for JSON records: parses each payload of a
+// RecordChunk with simdjson On-Demand (in place, using the chunk's padding), checks it against
+// the IngestSchema, and writes the value to send (mapped columns or the minified original,
+// per SchemaMapConfig::payload_mode) or a rejection reason.
+// Thread-safety: immutable after Create(); Apply() runs concurrently on distinct states and
+// chunks. Each worker's state owns one simdjson parser and scratch buffers.
+#pragma once
+
+#include <memory>
+
+#include "engine/record_transform.h"
+#include "engine/status.h"
+#include "stages/schema_map/field_mapper.h"
+#include "stages/schema_map/ingest_schema.h"
+#include "stages/schema_map/schema_map_config.h"
+
+namespace sluice::stages {
+
+class SchemaMapTransform final : public RecordTransform {
+ public:
+  [[nodiscard]] static StatusOr<std::unique_ptr<SchemaMapTransform>> Create(
+      const SchemaMapConfig& config, IngestSchema schema);
+
+  std::unique_ptr<TransformState> MakeState() const override;
+  /// For each record: kAccepted with its output value, or kRejected with a reason such as
+  /// `invalid JSON: ...`, `missing _id (path ["flight_id"])` or `column "price": ...`.
+  void Apply(TransformState& state, RecordChunk& chunk) const override;
+
+  const IngestSchema& schema() const { return mapper_.schema(); }
+  const SchemaMapConfig& config() const { return config_; }
+
+ private:
+  SchemaMapTransform(const SchemaMapConfig& config, IngestSchema schema)
+      : config_(config), mapper_(std::move(schema)) {}
+
+  SchemaMapConfig config_;
+  FieldMapper mapper_;
+};
+
+}  // namespace sluice::stages
