@@ -5,6 +5,15 @@ namespace sluice::emulator {
 void AppendJsonString(std::string* out, std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   out->push_back('"');
+  // Fast path: copy runs that need no escaping in one append (most values are plain text).
+  size_t run = 0;
+  while (run < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[run]);
+    if (c < 0x20 || c == '"' || c == '\\') break;
+    ++run;
+  }
+  out->append(s.data(), run);
+  s.remove_prefix(run);
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
