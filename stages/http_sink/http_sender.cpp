@@ -703,7 +703,7 @@ struct HttpSender::Impl {
         ready.push_back(std::move(timers.begin()->second));
         timers.erase(timers.begin());
       }
-      if (!ready.empty() || !token_valid) MaybeStartTokenFetch(now);
+      MaybeStartTokenFetch(now);
       Clock::time_point wake = Dispatch(now);
       waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
       if (stop_requested.load(std::memory_order_acquire) && data_in_flight == 0 &&

@@ -494,6 +494,40 @@ TEST(HttpSender, StopWithoutAbandonFinishesEverythingSubmitted) {
   EXPECT_EQ(sender->Stats().in_flight, 0u);
 }
 
+TEST(HttpSender, SpreadsBatchesRoundRobinOverEndpoints) {
+  auto a = StartServer();
+  auto b = StartServer();
+  auto format = Format("ndjson");
+  HttpSinkConfig config = BaseConfig(*a);
+  config.urls = {a->Url("/ingest"), b->Url("/ingest")};
+  config.concurrency = 1;
+  RecordingListener listener;
+  auto sender = MakeSender(config, format);
+  ASSERT_TRUE(sender->Start(&listener).ok());
+  for (int i = 0; i < 4; ++i) sender->Submit(MakeBatch(*format, Values(1, i), i));
+  ASSERT_TRUE(listener.WaitForRecords(4));
+  sender->Stop(false);
+  EXPECT_EQ(a->Requests("/ingest").size(), 2u);
+  EXPECT_EQ(b->Requests("/ingest").size(), 2u);
+}
+
+TEST(HttpSender, RateLimitDelaysRequestsBeyondTheBucket) {
+  auto server = StartServer();
+  auto format = Format("ndjson");
+  HttpSinkConfig config = BaseConfig(*server);
+  config.rate_limit_records_per_s = 10;  // bucket of 10 records: the 2nd batch waits ~1 s
+  RecordingListener listener;
+  auto sender = MakeSender(config, format);
+  ASSERT_TRUE(sender->Start(&listener).ok());
+  sender->Submit(MakeBatch(*format, Values(10)));
+  sender->Submit(MakeBatch(*format, Values(10, 10), 10));
+  ASSERT_TRUE(listener.WaitForRecords(20));
+  sender->Stop(false);
+  auto reqs = server->Requests("/ingest");
+  ASSERT_EQ(reqs.size(), 2u);
+  EXPECT_GE(reqs[1].arrived - reqs[0].arrived, 900ms);
+}
+
 TEST(HttpSender, RejectsInvalidConfig) {
   HttpSinkConfig c;
   EXPECT_EQ(HttpSender::Create(c, Format("ndjson")).status().code(), StatusCode::kInvalidArgument);
