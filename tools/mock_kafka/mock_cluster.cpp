@@ -91,9 +91,6 @@ constexpr ApiKeyName kApiKeys[] = {
 struct KafkaHandleDeleter {
   void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
 };
-struct TopicDeleter {
-  void operator()(rd_kafka_topic_t* rkt) const { rd_kafka_topic_destroy(rkt); }
-};
 struct MetadataDeleter {
   void operator()(const rd_kafka_metadata_t* md) const { rd_kafka_metadata_destroy(md); }
 };
@@ -181,8 +178,7 @@ StatusOr<std::vector<int64_t>> CountPartitionMessages(const std::string& brokers
 
   char errstr[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  // A consumer-type handle does not auto-create the topic when it asks for metadata, so
-  // counting a missing topic reports NotFound instead of creating it.
+  // A consumer-type handle: it never produces, and does not ask brokers to create topics.
   const std::pair<const char*, const char*> props[] = {
       {"bootstrap.servers", brokers.c_str()},
       {"allow.auto.create.topics", "false"},
@@ -200,16 +196,18 @@ StatusOr<std::vector<int64_t>> CountPartitionMessages(const std::string& brokers
     rd_kafka_conf_destroy(conf);
     return Internal(std::string("watermark client: ") + errstr);
   }
-  std::unique_ptr<rd_kafka_topic_t, TopicDeleter> rkt(
-      rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr));
-  if (!rkt) return InvalidArgument("bad topic name '" + topic + "'");
-
+  // Ask for all topics: the mock auto-creates any topic named in a metadata request (even from
+  // a consumer with allow.auto.create.topics=false), which would turn "missing" into "empty".
   const rd_kafka_metadata_t* raw_md = nullptr;
-  rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), 0, rkt.get(), &raw_md, remaining_ms());
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk.get(), 1, nullptr, &raw_md, remaining_ms());
   SLUICE_RETURN_IF_ERROR(FromKafkaError(err, "metadata for '" + topic + "'"));
   std::unique_ptr<const rd_kafka_metadata_t, MetadataDeleter> md(raw_md);
-  if (md->topic_cnt != 1) return NotFound("topic '" + topic + "' not in metadata");
-  const rd_kafka_metadata_topic_t& mt = md->topics[0];
+  const rd_kafka_metadata_topic_t* found = nullptr;
+  for (int i = 0; i < md->topic_cnt; ++i) {
+    if (topic == md->topics[i].topic) found = &md->topics[i];
+  }
+  if (found == nullptr) return NotFound("topic '" + topic + "' does not exist");
+  const rd_kafka_metadata_topic_t& mt = *found;
   SLUICE_RETURN_IF_ERROR(FromKafkaError(mt.err, "topic '" + topic + "'"));
   if (mt.partition_cnt == 0) return NotFound("topic '" + topic + "' has no partitions");
 
