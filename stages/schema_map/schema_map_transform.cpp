@@ -1,6 +1,8 @@
 // File: stages/schema_map/schema_map_transform.cpp
 #include "stages/schema_map/schema_map_transform.h"
 
+#include "stages/schema_map/field_mapper.h"
+
 namespace sluice::stages {
 namespace {
 
@@ -17,11 +19,26 @@ class SchemaMapState final : public TransformState {
 StatusOr<std::unique_ptr<SchemaMapTransform>> SchemaMapTransform::Create(
     const SchemaMapConfig& config, IngestSchema schema) {
   SLUICE_RETURN_IF_ERROR(Validate(config));
+#if defined(SLUICE_SIMDJSON_NEEDS_AVX2)
+  if (!__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("bmi") ||
+      !__builtin_cpu_supports("pclmul")) {
+    return FailedPrecondition(
+        "schema map was built for AVX2 CPUs (SLUICE_SIMDJSON_FLAGS); rebuild with "
+        "-DSLUICE_SIMDJSON_FLAGS= for this CPU");
+  }
+#endif
   return std::unique_ptr<SchemaMapTransform>(new SchemaMapTransform(config, std::move(schema)));
 }
 
+SchemaMapTransform::SchemaMapTransform(const SchemaMapConfig& config, IngestSchema schema)
+    : config_(config), mapper_(std::make_unique<const FieldMapper>(std::move(schema))) {}
+
+SchemaMapTransform::~SchemaMapTransform() = default;
+
+const IngestSchema& SchemaMapTransform::schema() const { return mapper_->schema(); }
+
 std::unique_ptr<TransformState> SchemaMapTransform::MakeState() const {
-  return std::make_unique<SchemaMapState>(mapper_.MakeScratch());
+  return std::make_unique<SchemaMapState>(mapper_->MakeScratch());
 }
 
 void SchemaMapTransform::Apply(TransformState& base_state, RecordChunk& chunk) const {
@@ -34,7 +51,7 @@ void SchemaMapTransform::Apply(TransformState& base_state, RecordChunk& chunk) c
     const InputRecord& in = chunk.records[i];
     OutputRecord& out = chunk.outputs[i];
     out.begin = static_cast<uint32_t>(chunk.output.size());
-    if (mapper_.MapRecord(state.reader, state.scratch, chunk.input.data() + in.begin, in.length,
+    if (mapper_->MapRecord(state.reader, state.scratch, chunk.input.data() + in.begin, in.length,
                           chunk.CapacityFrom(i), config_.payload_mode, &chunk.output,
                           &state.reason)) {
       out.length = static_cast<uint32_t>(chunk.output.size() - out.begin);

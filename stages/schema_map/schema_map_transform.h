@@ -11,31 +11,33 @@
 
 #include "engine/record_transform.h"
 #include "engine/status.h"
-#include "stages/schema_map/field_mapper.h"
 #include "stages/schema_map/ingest_schema.h"
 #include "stages/schema_map/schema_map_config.h"
 
 namespace sluice::stages {
 
+class FieldMapper;  // field_mapper.h; kept out of this header so users never see simdjson
+
 class SchemaMapTransform final : public RecordTransform {
  public:
+  /// kFailedPrecondition when the library was built for a SIMD level this CPU lacks.
   [[nodiscard]] static StatusOr<std::unique_ptr<SchemaMapTransform>> Create(
       const SchemaMapConfig& config, IngestSchema schema);
+  ~SchemaMapTransform() override;
 
   std::unique_ptr<TransformState> MakeState() const override;
   /// For each record: kAccepted with its output value, or kRejected with a reason such as
   /// `invalid JSON: ...`, `missing _id (path ["flight_id"])` or `column "price": ...`.
   void Apply(TransformState& state, RecordChunk& chunk) const override;
 
-  const IngestSchema& schema() const { return mapper_.schema(); }
+  const IngestSchema& schema() const;
   const SchemaMapConfig& config() const { return config_; }
 
  private:
-  SchemaMapTransform(const SchemaMapConfig& config, IngestSchema schema)
-      : config_(config), mapper_(std::move(schema)) {}
+  SchemaMapTransform(const SchemaMapConfig& config, IngestSchema schema);
 
   SchemaMapConfig config_;
-  FieldMapper mapper_;
+  std::unique_ptr<const FieldMapper> mapper_;
 };
 
 }  // namespace sluice::stages

@@ -1,0 +1,222 @@
+// Benchmarks the fused parse+map transform over ~10000 fake flight records (tutorial shape),
+// in both payload modes, single- and two-threaded. Reports bytes/s and items/s of input, and
+// heap allocations per record in the timed loop, counted by replacing malloc and operator new
+// in this binary (must be 0 once the buffers have grown).
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "stages/schema_map/schema_map_transform.h"
+
+// --- allocation counting hook -----------------------------------------------------------------
+// glibc exports its allocator under __libc_*; replacing the public names in the executable
+// interposes every malloc of the process (simdjson, std::string, benchmark itself).
+extern "C" {
+void* __libc_malloc(size_t);
+void* __libc_calloc(size_t, size_t);
+void* __libc_realloc(void*, size_t);
+void* __libc_memalign(size_t, size_t);
+void __libc_free(void*);
+}
+namespace {
+thread_local uint64_t t_allocations = 0;  // per thread, so Threads(2) counts each worker
+}
+extern "C" void* malloc(size_t n) {
+  ++t_allocations;
+  return __libc_malloc(n);
+}
+extern "C" void* calloc(size_t a, size_t b) {
+  ++t_allocations;
+  return __libc_calloc(a, b);
+}
+extern "C" void* realloc(void* p, size_t n) {
+  ++t_allocations;
+  return __libc_realloc(p, n);
+}
+extern "C" void free(void* p) { __libc_free(p); }
+extern "C" int posix_memalign(void** out, size_t alignment, size_t n) {
+  ++t_allocations;
+  *out = __libc_memalign(alignment, n);
+  return *out ? 0 : 12;  // ENOMEM
+}
+extern "C" void* aligned_alloc(size_t alignment, size_t n) {
+  ++t_allocations;
+  return __libc_memalign(alignment, n);
+}
+void* operator new(size_t n) {
+  if (void* p = malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t n) { return operator new(n); }
+void* operator new(size_t n, const std::nothrow_t&) noexcept { return malloc(n ? n : 1); }
+void* operator new[](size_t n, const std::nothrow_t&) noexcept { return malloc(n ? n : 1); }
+void operator delete(void* p) noexcept { free(p); }
+void operator delete[](void* p) noexcept { free(p); }
+void operator delete(void* p, size_t) noexcept { free(p); }
+void operator delete[](void* p, size_t) noexcept { free(p); }
+void operator delete(void* p, const std::nothrow_t&) noexcept { free(p); }
+void operator delete[](void* p, const std::nothrow_t&) noexcept { free(p); }
+
+namespace sluice::stages {
+namespace {
+
+constexpr int kRecords = 10000;
+constexpr int kRecordsPerChunk = 1000;
+
+// The tutorial's schema.json + table.json, inline so the benchmark runs from any directory.
+constexpr const char* kSchema = R"([
+ {"name":"airline","path":["airline"]},{"name":"stops","path":["stops"]},
+ {"name":"price","path":["price"]},
+ {"name":"origin_airport","path":["origin","airport"]},{"name":"origin_iata","path":["origin","iata"]},
+ {"name":"origin_icao","path":["origin","icao"]},{"name":"origin_loc_city","path":["origin","city"]},
+ {"name":"origin_loc_state","path":["origin","state"]},
+ {"name":"origin_loc_country","path":["origin","country"]},
+ {"name":"destination_airport","path":["destination","airport"],"type":"string"},
+ {"name":"destination_iata","path":["destination","iata"],"type":"string"},
+ {"name":"destination_icao","path":["destination","icao"]},
+ {"name":"destination_loc_city","path":["destination","city"]},
+ {"name":"destination_loc_state","path":["destination","state"]},
+ {"name":"destination_loc_country","path":["destination","country"]},
+ {"name":"_id","path":["flight_id"]}])";
+constexpr const char* kTable = R"([{"name":"_id","type":"id"},{"name":"airline","type":"string"},
+ {"name":"stops","type":"string"},{"name":"price","type":"decimal","scale":2}])";
+
+struct Airport {
+  const char* airport;
+  const char* iata;
+  const char* icao;
+  const char* city;
+  const char* state;
+  const char* country;
+};
+constexpr Airport kAirports[] = {
+    {"Noi Bai Airport", "HAN", "VVNB", "Hanoi", "Ha Noi", "Vietnam"},
+    {"Jorge Chavez International Airport", "LIM", "SPJC", "Lima", "Lima", "Peru"},
+    {"Heathrow Airport", "LHR", "EGLL", "London", "England", "United Kingdom"},
+    {"Los Angeles International Airport", "LAX", "KLAX", "Los Angeles", "California", "United States"},
+    {"Flughafen München", "MUC", "EDDM", "München", "Bayern", "Deutschland"},
+    {"São Paulo–Guarulhos", "GRU", "SBGR", "São Paulo", "São Paulo", "Brasil"},
+    {"Narita International Airport", "NRT", "RJAA", "Narita", "Chiba", "Japan"},
+};
+constexpr const char* kAirlines[] = {"Maya Island Air", "Air Vanuatu", "Lufthansa", "LATAM",
+                                     "Vietnam Airlines", "Japan Airlines", "British Airways"};
+
+void AppendAirport(std::string& s, const Airport& a) {
+  s += "{\"airport\":\"";
+  s += a.airport;
+  s += "\",\"iata\":\"";
+  s += a.iata;
+  s += "\",\"icao\":\"";
+  s += a.icao;
+  s += "\",\"city\":\"";
+  s += a.city;
+  s += "\",\"state\":\"";
+  s += a.state;
+  s += "\",\"country\":\"";
+  s += a.country;
+  s += "\"}";
+}
+
+// Deterministic (xorshift) fake flights, same shape as the tutorial's generator.
+std::vector<std::string> MakeFlights() {
+  std::vector<std::string> out;
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  auto next = [&x]() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  };
+  constexpr size_t kNumAirports = sizeof(kAirports) / sizeof(kAirports[0]);
+  for (int i = 0; i < kRecords; ++i) {
+    std::string s = "{\"airline\":\"";
+    s += kAirlines[next() % (sizeof(kAirlines) / sizeof(kAirlines[0]))];
+    s += "\",\"origin\":";
+    const size_t o = next() % kNumAirports;
+    AppendAirport(s, kAirports[o]);
+    s += ",\"destination\":";
+    AppendAirport(s, kAirports[(o + 1 + next() % (kNumAirports - 1)) % kNumAirports]);
+    const uint64_t stops = next() % 4;
+    s += ",\"stops\":";
+    s += stops == 0 ? std::string("\"non-stop\"") : std::to_string(stops);
+    s += ",\"price\":";
+    const uint64_t cents = 5000 + next() % 200000;
+    s += std::to_string(cents / 100);
+    if (cents % 3 == 0) s += "." + std::to_string(cents % 100 / 10) + std::to_string(cents % 10);
+    s += ",\"flight_id\":" + std::to_string(1000000 + i) + "}";
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+const std::vector<std::string>& Flights() {
+  static const std::vector<std::string> flights = MakeFlights();
+  return flights;
+}
+
+void BM_SchemaMapFlights(benchmark::State& state) {
+  const PayloadMode mode = state.range(0) == 0 ? PayloadMode::kMapped : PayloadMode::kRaw;
+  auto schema = IngestSchema::FromJson(kSchema, kTable, "schema", "table");
+  if (!schema.ok()) {
+    state.SkipWithError(schema.status().ToString().c_str());
+    return;
+  }
+  SchemaMapConfig config;
+  config.payload_mode = mode;
+  auto transform = SchemaMapTransform::Create(config, std::move(schema).value());
+  auto worker = (*transform)->MakeState();
+
+  const auto& flights = Flights();
+  std::vector<RecordChunk> chunks(kRecords / kRecordsPerChunk);
+  size_t input_bytes = 0;
+  for (int i = 0; i < kRecords; ++i) {
+    chunks[static_cast<size_t>(i / kRecordsPerChunk)].AddInput(flights[static_cast<size_t>(i)],
+                                                               SourcePosition{0, 0, i});
+    input_bytes += flights[static_cast<size_t>(i)].size();
+  }
+  for (auto& c : chunks) c.FinishInput();
+
+  // Warm-up and check the output before timing (every record accepted; spot-check bytes).
+  for (auto& c : chunks) (*transform)->Apply(*worker, c);
+  for (auto& c : chunks) {
+    for (const auto& o : c.outputs) {
+      if (o.verdict != RecordVerdict::kAccepted) {
+        state.SkipWithError(c.reasons[o.reason_index].c_str());
+        return;
+      }
+    }
+  }
+  const std::string_view first = chunks[0].Output(0);
+  if (mode == PayloadMode::kRaw ? first != flights[0]
+                                : first.substr(0, 15) != "{\"_id\":1000000,") {
+    state.SkipWithError("unexpected output");
+    return;
+  }
+
+  const uint64_t allocations_before = t_allocations;
+  for (auto _ : state) {
+    for (auto& c : chunks) (*transform)->Apply(*worker, c);
+    benchmark::DoNotOptimize(chunks.back().output.data());
+  }
+  const uint64_t allocations = t_allocations - allocations_before;
+  const double records = static_cast<double>(state.iterations()) * kRecords;
+  state.SetItemsProcessed(static_cast<int64_t>(records));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * input_bytes));
+  state.counters["allocs_per_record"] = static_cast<double>(allocations) / records;
+  state.counters["ns_per_record"] = benchmark::Counter(
+      records * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["bytes_per_record"] = static_cast<double>(input_bytes) / kRecords;
+  state.SetLabel(mode == PayloadMode::kRaw ? "raw" : "mapped");
+}
+
+BENCHMARK(BM_SchemaMapFlights)->ArgName("raw")->Arg(0)->Arg(1)->UseRealTime();
+BENCHMARK(BM_SchemaMapFlights)->ArgName("raw")->Arg(0)->Arg(1)->Threads(2)->UseRealTime();
+
+}  // namespace
+}  // namespace sluice::stages
+
+BENCHMARK_MAIN();
