@@ -5,6 +5,7 @@
 // thread). Thread-safety: Submit/Stats are thread-safe; Start/Stop are called by the pipeline.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 
@@ -39,6 +40,9 @@ class BatchSender {
   /// wait by calling Stop(true) later); with abandon=true, drops what is left unreported.
   virtual void Stop(bool abandon) = 0;
   virtual SenderStats Stats() const = 0;
+  /// Largest body the sink is known to accept (lowered after a 413); the pipeline passes it to
+  /// the batch assembler. Thread-safe.
+  virtual size_t MaxBatchBytesHint() const { return SIZE_MAX; }
 };
 
 }  // namespace sluice

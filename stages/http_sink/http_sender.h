@@ -45,7 +45,7 @@ class HttpSender final : public BatchSender {
 
   /// Largest body size the sink is known to accept: starts at SIZE_MAX and drops to half the
   /// size of any request answered 413. The batch assembler should keep batches below it.
-  [[nodiscard]] size_t MaxBatchBytesHint() const;
+  [[nodiscard]] size_t MaxBatchBytesHint() const override;
   /// Latency of every HTTP request (send to answer), in us.
   [[nodiscard]] const LatencyHistogram& RequestLatency() const;
   /// Intended-send-time to final outcome, only for batches given through SubmitAt(), in us.
