@@ -324,5 +324,13 @@ TEST(SluiceMockKafka, QuitCommandStopsTheProcess) {
   EXPECT_EQ(mock.process->Wait(10000), 0);
 }
 
+TEST(SluiceMockKafka, SigintStopsTheProcessCleanly) {
+  MockKafkaProcess mock = StartMockKafka({"--topic", "t"});
+  ASSERT_TRUE(mock.process);
+  ASSERT_FALSE(mock.bootstraps.empty());
+  mock.process->Signal(SIGINT);
+  EXPECT_EQ(mock.process->Wait(10000), 0);
+}
+
 }  // namespace
 }  // namespace sluice

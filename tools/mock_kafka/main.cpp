@@ -82,6 +82,13 @@ int main(int argc, char** argv) {
 
   // Block the stop signals before librdkafka starts its threads so they inherit the mask and
   // only this thread's sigwait() ever sees SIGINT/SIGTERM.
+  // A background job started by a non-interactive shell inherits SIGINT as ignored, and an
+  // ignored signal is discarded instead of becoming pending for sigwait(); a no-op handler
+  // restores delivery.
+  struct sigaction on_stop {};
+  on_stop.sa_handler = [](int) {};
+  sigaction(SIGINT, &on_stop, nullptr);
+  sigaction(SIGTERM, &on_stop, nullptr);
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
@@ -107,9 +114,9 @@ int main(int argc, char** argv) {
 
   std::printf("%s\n", shared->cluster->Bootstraps().c_str());
   std::fflush(stdout);
-  std::fprintf(stderr, "sluice-mock-kafka: %d broker(s), %zu topic(s) x %d partitions; "
+  std::fprintf(stderr, "sluice-mock-kafka: %d broker(s), %zu topic(s) created; "
                "commands on stdin; Ctrl-C to stop\n",
-               broker_count, topics.size(), partitions);
+               broker_count, topics.size());
 
   // Detached: std::getline cannot be interrupted, and the process exits right after shutdown.
   std::thread(ReadControlCommands, shared.get()).detach();
