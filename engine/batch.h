@@ -28,6 +28,7 @@ struct Batch {
   std::vector<BatchRecord> records;    ///< in payload order
   Clock::time_point first_record_at{}; ///< when its oldest chunk entered the pipeline
   Clock::time_point sealed_at{};       ///< when the assembler closed it
+  Clock::time_point intended_send_at{};///< open-loop benchmarks: when the schedule meant to send it
   int attempts = 0;                    ///< sends so far (retries count)
 
   std::string_view Value(size_t i) const {

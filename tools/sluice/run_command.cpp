@@ -17,17 +17,6 @@
 
 namespace sluice::cli {
 
-struct BuiltRun {
-  PipelineConfig pipeline_config;
-  std::unique_ptr<Source> source;
-  std::unique_ptr<RecordTransform> transform;
-  std::shared_ptr<const SinkFormat> format;
-  std::unique_ptr<stages::MicroBatcher> batcher;
-  std::unique_ptr<stages::HttpSender> sender;
-  std::unique_ptr<DeadLetterSink> dead_letters;
-  std::unique_ptr<Pipeline> pipeline;
-  std::string report_file;
-};
 
 namespace {
 
@@ -152,7 +141,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   map_config.payload_mode = *mode;
   if (o.sink_format == "clickhouse" && map_config.payload_mode != stages::PayloadMode::kMapped)
     return InvalidArgument("--sink-format clickhouse takes mapped columns only (--payload mapped)");
-  auto transform = stages::SchemaMapTransform::Create(*schema, map_config);
+  auto transform = stages::SchemaMapTransform::Create(map_config, std::move(*schema));
   if (!transform.ok()) return transform.status();
   run->transform = std::move(*transform);
 

@@ -7,7 +7,10 @@
 #include <memory>
 #include <string>
 
+#include "engine/dead_letter_sink.h"
 #include "engine/pipeline.h"
+#include "stages/batcher/micro_batcher.h"
+#include "stages/http_sink/http_sender.h"
 #include "engine/run_summary.h"
 #include "engine/status.h"
 #include "tools/sluice/run_options.h"
@@ -15,7 +18,18 @@
 namespace sluice::cli {
 
 /// Everything one run owns, in construction order (destroyed in reverse).
-struct BuiltRun;
+struct BuiltRun {
+  PipelineConfig pipeline_config;
+  std::unique_ptr<Source> source;
+  std::unique_ptr<RecordTransform> transform;
+  std::shared_ptr<const SinkFormat> format;
+  std::unique_ptr<stages::MicroBatcher> batcher;
+  std::unique_ptr<stages::HttpSender> sender;
+  std::unique_ptr<DeadLetterSink> dead_letters;
+  std::unique_ptr<Pipeline> pipeline;
+  std::string report_file;
+};
+
 
 /// Validates `o` and builds every stage. Nothing is read and no request is sent yet.
 [[nodiscard]] StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o);
