@@ -1,0 +1,130 @@
+// Consumer-group behaviour of KafkaSource (commit, restart, rebalance) against librdkafka's
+// in-process mock cluster. Separate binary from kafka_source_test: each group join costs ~3 s.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/kafka_source/kafka_test_util.h"
+
+namespace sluice::stages {
+namespace {
+
+using namespace test;  // NOLINT: test-local helpers
+using Clock = std::chrono::steady_clock;
+
+TEST(KafkaSource, UntilCaughtUpTreatsFullyCommittedPartitionAsDone) {
+  auto& mc = sluice::testing::SharedMockCluster();
+  mc.CreateTopic("committed", 1);
+  ProduceValues("committed", 0, 0, 4);
+  {
+    auto first = MustCreate(TestConfig("committed", "g-committed"));
+    ASSERT_TRUE(first->Start(nullptr).ok());
+    std::vector<Got> got = PollUntil(*first, 4);
+    ASSERT_EQ(got.size(), 4u);
+    ASSERT_TRUE(first->Store({{got[0].position.stream, got[0].position.generation, 4}}).ok());
+    ASSERT_TRUE(first->Close().ok());
+  }
+  KafkaSourceConfig c = TestConfig("committed", "g-committed");
+  c.until_caught_up = true;
+  auto second = MustCreate(c);
+  ASSERT_TRUE(second->Start(nullptr).ok());
+  std::vector<Got> got;
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!second->Exhausted() && Clock::now() < deadline) PollInto(*second, got);
+  EXPECT_TRUE(second->Exhausted());
+  EXPECT_TRUE(got.empty());
+  EXPECT_TRUE(second->Close().ok());
+}
+
+TEST(KafkaSource, StoreAndCloseResumeExactlyAtStoredOffset) {
+  auto& mc = sluice::testing::SharedMockCluster();
+  mc.CreateTopic("resume", 1);
+  ProduceValues("resume", 0, 0, 10);
+  {
+    auto first = MustCreate(TestConfig("resume", "g-resume"));
+    ASSERT_TRUE(first->Start(nullptr).ok());
+    std::vector<Got> got = PollUntil(*first, 10);
+    ASSERT_EQ(got.size(), 10u);
+    ASSERT_TRUE(first->Store({{got[0].position.stream, got[0].position.generation, 6}}).ok());
+    ASSERT_TRUE(first->Close().ok());
+  }
+  auto second = MustCreate(TestConfig("resume", "g-resume"));
+  ASSERT_TRUE(second->Start(nullptr).ok());
+  std::vector<Got> got = PollUntil(*second, 4);
+  // Give a little extra time for anything unexpected (an offset below 6) to show up.
+  for (int i = 0; i < 5; ++i) PollInto(*second, got);
+  std::vector<int64_t> offsets;
+  for (const Got& g : got) offsets.push_back(g.position.offset);
+  EXPECT_THAT(offsets, ::testing::ElementsAre(6, 7, 8, 9));
+  EXPECT_TRUE(second->Close().ok());
+}
+
+TEST(KafkaSource, UnstoredAndStaleRecordsAreRedeliveredAfterRestart) {
+  auto& mc = sluice::testing::SharedMockCluster();
+  mc.CreateTopic("redeliver", 1);
+  ProduceValues("redeliver", 0, 0, 5);
+  {
+    auto first = MustCreate(TestConfig("redeliver", "g-redeliver"));
+    ASSERT_TRUE(first->Start(nullptr).ok());
+    std::vector<Got> got = PollUntil(*first, 5);
+    ASSERT_EQ(got.size(), 5u);
+    // A point from an older generation is ignored: it must not move the committed offset.
+    ASSERT_TRUE(first->Store({{got[0].position.stream, got[0].position.generation + 1, 3}}).ok());
+    ASSERT_TRUE(first->Close().ok());
+  }
+  auto second = MustCreate(TestConfig("redeliver", "g-redeliver"));
+  ASSERT_TRUE(second->Start(nullptr).ok());
+  std::vector<Got> got = PollUntil(*second, 5);
+  std::vector<int64_t> offsets;
+  for (const Got& g : got) offsets.push_back(g.position.offset);
+  EXPECT_THAT(offsets, ::testing::ElementsAre(0, 1, 2, 3, 4));
+  EXPECT_TRUE(second->Close().ok());
+}
+
+TEST(KafkaSource, TwoInstancesSplitPartitionsAndRevokeCommitsListenerPoints) {
+  auto& mc = sluice::testing::SharedMockCluster();
+  mc.CreateTopic("split", 4);
+  for (int p = 0; p < 4; ++p) ProduceValues("split", p, 0, 5);
+
+  RecordingListener listener_a;
+  auto a = MustCreate(TestConfig("split", "g-split"));
+  ASSERT_TRUE(a->Start(&listener_a).ok());
+  std::vector<Got> got_a = PollUntil(*a, 20);
+  ASSERT_EQ(got_a.size(), 20u);
+  ASSERT_EQ(a->AssignedStreams().size(), 4u);
+  // When a stream is revoked, A's pipeline "acknowledged" its first 3 records.
+  for (const Got& g : got_a) listener_a.commit_at[g.position.stream] = {g.position.stream, g.position.generation, 3};
+
+  RecordingListener listener_b;
+  auto b = MustCreate(TestConfig("split", "g-split"));
+  ASSERT_TRUE(b->Start(&listener_b).ok());
+  std::vector<Got> got_b;
+  auto deadline = Clock::now() + std::chrono::seconds(40);
+  while ((a->AssignedStreams().size() != 2 || b->AssignedStreams().size() != 2 || got_b.size() < 4) &&
+         Clock::now() < deadline) {
+    PollInto(*a, got_a, 50);
+    PollInto(*b, got_b, 50);
+  }
+  ASSERT_EQ(a->AssignedStreams().size(), 2u);
+  ASSERT_EQ(b->AssignedStreams().size(), 2u);
+  ASSERT_EQ(listener_a.revoked.size(), 2u) << "cooperative: only the moved partitions are revoked";
+  std::set<int32_t> partitions;
+  for (uint32_t s : a->AssignedStreams()) partitions.insert(a->DescribeStream(s).partition);
+  std::set<int32_t> moved;
+  for (uint32_t s : listener_a.revoked) moved.insert(a->DescribeStream(s).partition);
+  for (uint32_t s : b->AssignedStreams()) {
+    int32_t p = b->DescribeStream(s).partition;
+    EXPECT_TRUE(partitions.insert(p).second) << "partition " << p << " owned twice";
+    EXPECT_TRUE(moved.count(p)) << "B got a partition A was not asked to give up";
+  }
+  EXPECT_EQ(partitions.size(), 4u);
+  // B starts the moved partitions exactly where A's revoke commit put them.
+  std::map<int32_t, std::vector<int64_t>> offsets_b;
+  for (const Got& g : got_b) offsets_b[g.partition].push_back(g.position.offset);
+  for (int32_t p : moved) EXPECT_THAT(offsets_b[p], ::testing::ElementsAre(3, 4)) << "partition " << p;
+  EXPECT_TRUE(listener_b.revoked.empty());
+  EXPECT_TRUE(a->Close().ok());
+  EXPECT_TRUE(b->Close().ok());
+}
+
+}  // namespace
+}  // namespace sluice::stages
