@@ -5,6 +5,7 @@
 
 #include <cstdio>
 
+#include "tools/sluice/config_file.h"
 #include "tools/sluice/demo_command.h"
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/run_options.h"
@@ -16,7 +17,9 @@ int main(int argc, char** argv) {
 
   RunOptions run_options;
   CLI::App* run = app.add_subcommand("run", "Consume Kafka (or a file) and deliver to the sink");
-  run->set_config("--config", "", "TOML/INI file with the same settings (flags win)");
+  std::string config_path;
+  run->add_option("--config", config_path, "TOML file with the same settings as the flags (flags win)")
+      ->check(CLI::ExistingFile);
   AddRunOptions(*run, run_options);
 
   DemoOptions demo_options;
@@ -33,6 +36,21 @@ int main(int argc, char** argv) {
   demo->add_option("--report", demo_run.report_file, "Write the run summary as JSON");
   demo->add_flag("-q,--quiet", demo_run.quiet, "No progress line");
 
+  // --config: the file fills run_options first, then the command line overrides it.
+  if (argc > 1 && std::string(argv[1]) == "run") {
+    const std::string config = FindConfigFlag(argc, argv);
+    if (!config.empty()) {
+      CLI::App from_file{"config"};
+      RunOptions ignored_config;
+      from_file.add_option("--config", ignored_config.report_file);
+      AddRunOptions(from_file, run_options);
+      sluice::Status s = ApplyConfigFile(config, from_file);
+      if (!s.ok()) {
+        std::fprintf(stderr, "sluice: configuration error: %s\n", s.ToString().c_str());
+        return 2;
+      }
+    }
+  }
   CLI11_PARSE(app, argc, argv);
   std::atomic<int>* stop = InstallStopSignals();
   if (run->parsed()) return RunCommand(run_options, stop);
