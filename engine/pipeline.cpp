@@ -240,6 +240,31 @@ void Pipeline::PrintProgress(Clock::time_point now, bool final_line) {
   last_progress_delivered_ = delivered;
 }
 
+void Pipeline::IngestOnce(int timeout_ms) {
+  RecordChunk* chunk = pool_.Acquire();
+  StatusOr<size_t> n = parts_.source->Poll(*chunk, config_.chunk_max_records, timeout_ms);
+  if (!n.ok()) {
+    pool_.Release(chunk);
+    OnFatal(n.status().WithContext("reading"));
+    return;
+  }
+  if (*n == 0) {
+    pool_.Release(chunk);
+    return;
+  }
+  const auto now = Clock::now();
+  if (counters_.consumed.load(std::memory_order_relaxed) == 0) first_consumed_at_ = now;
+  chunk->sequence = next_sequence_++;
+  chunk->created = now;
+  const uint64_t bytes = chunk->input.size() - kInputPaddingBytes;
+  tracker_.Register(*chunk);
+  budget_.Take(chunk->records.size(), bytes);
+  counters_.consumed.fetch_add(chunk->records.size(), std::memory_order_relaxed);
+  counters_.consumed_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  counters_.chunks.fetch_add(1, std::memory_order_relaxed);
+  graph_->Put(chunk);
+}
+
 Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   std::optional<tbb::global_control> parallelism;
   if (config_.worker_threads > 0)
@@ -302,14 +327,13 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
         SendTick(/*flush=*/true);
         last_flush = now;
       }
-      // Keep serving the source (rebalance events) while waiting for acks.
-      RecordChunk* idle = pool_.Acquire();
-      StatusOr<size_t> n = parts_.source->Poll(*idle, 0, 5);
-      pool_.Release(idle);
-      if (!n.ok()) {
-        OnFatal(n.status());
-        continue;
+      // Keep serving the source (rebalance events) while waiting for acks. The source is paused,
+      // so at most what it had already fetched still arrives; that is taken in and delivered too.
+      if (!paused) {
+        parts_.source->SetPaused(true);
+        paused = true;
       }
+      IngestOnce(5);
       PrintProgress(now, false);
       continue;
     }
@@ -325,29 +349,9 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
       paused = false;
     }
 
-    RecordChunk* chunk = pool_.Acquire();
-    const size_t max_records = paused ? 0 : config_.chunk_max_records;
-    StatusOr<size_t> n = parts_.source->Poll(*chunk, max_records, paused ? 2 : config_.poll_timeout_ms);
-    if (!n.ok()) {
-      pool_.Release(chunk);
-      OnFatal(n.status().WithContext("reading"));
-      continue;
-    }
+    // While paused, Poll still serves rebalances and may hand over what was already fetched.
+    IngestOnce(paused ? 2 : config_.poll_timeout_ms);
     now = Clock::now();
-    if (*n > 0) {
-      if (counters_.consumed.load(std::memory_order_relaxed) == 0) first_consumed_at_ = now;
-      chunk->sequence = next_sequence_++;
-      chunk->created = now;
-      const uint64_t bytes = chunk->input.size() - kInputPaddingBytes;
-      tracker_.Register(*chunk);
-      budget_.Take(chunk->records.size(), bytes);
-      counters_.consumed.fetch_add(chunk->records.size(), std::memory_order_relaxed);
-      counters_.consumed_bytes.fetch_add(bytes, std::memory_order_relaxed);
-      counters_.chunks.fetch_add(1, std::memory_order_relaxed);
-      graph_->Put(chunk);
-    } else {
-      pool_.Release(chunk);
-    }
     if (now - last_tick >= std::chrono::milliseconds(config_.tick_interval_ms)) {
       SendTick(/*flush=*/false);
       last_tick = now;

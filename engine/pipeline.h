@@ -77,6 +77,8 @@ class Pipeline final : public DeliveryListener, public SourceListener {
 
   class Graph;  // the TBB flow graph, private to pipeline.cpp
 
+  /// Polls the source once and hands what it gave to the graph (ingress thread).
+  void IngestOnce(int timeout_ms);
   void ProcessReports();
   void HandleRejected(const RejectedRecord& record);
   void Acknowledge(const SourcePosition& position);

@@ -57,6 +57,7 @@ StatusOr<bool> FileSource::Fill() {
 StatusOr<size_t> FileSource::Poll(RecordChunk& chunk, size_t max_records, int) {
   if (!file_) return FailedPrecondition("file source not started");
   size_t added = 0;
+  if (paused_) return added;
   while (added < max_records && !eof_) {
     const char* start = buf_.data() + pos_;
     const size_t avail = buf_.size() - pos_;

@@ -29,7 +29,8 @@ class FileSource final : public Source {
   [[nodiscard]] Status Start(SourceListener* listener) override;
   [[nodiscard]] StatusOr<size_t> Poll(RecordChunk& chunk, size_t max_records, int timeout_ms) override;
   bool Exhausted() const override { return eof_; }
-  void SetPaused(bool) override {}
+  /// Paused: Poll hands out nothing (backpressure, drain).
+  void SetPaused(bool paused) override { paused_ = paused; }
   [[nodiscard]] Status Store(const std::vector<CommitPoint>&) override { return Status::Ok(); }
   [[nodiscard]] Status Close() override;
   StreamInfo DescribeStream(uint32_t) const override { return StreamInfo{display_name_, -1}; }
@@ -46,6 +47,7 @@ class FileSource final : public Source {
   size_t pos_ = 0;
   bool input_done_ = false;
   bool eof_ = false;
+  bool paused_ = false;
   int64_t line_ = 0;
 };
 

@@ -29,6 +29,7 @@ class ScriptedSource : public Source {
   }
   StatusOr<size_t> Poll(RecordChunk& chunk, size_t max_records, int) override {
     size_t n = 0;
+    if (paused) return n;
     if (revoke_at && next_ == revoke_at && revoked_points.empty()) {
       revoked_points = listener->OnStreamsRevoked({0});
     }

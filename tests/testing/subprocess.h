@@ -1,0 +1,180 @@
+// File: tests/testing/subprocess.h
+// Subprocess: runs a real executable for a test with a controlled environment (entries given
+// as NAME=value replace inherited ones, so a secret reaches the child only through its env),
+// stdin from a file (or /dev/null), and stdout/stderr captured into temporary files that are
+// read once the child exited (no pipe can fill up and stall a chatty child). Header-only so
+// any test folder can use it without a library target.
+// Thread-safety: one test thread per object.
+#pragma once
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace sluice::testing {
+
+/// What a finished child left behind.
+struct ProcessResult {
+  int exit_code = -1;      ///< exit status; 128+signal when killed by a signal; -1 if never run
+  bool timed_out = false;  ///< true when Wait() had to SIGKILL it
+  std::string out;         ///< everything written to stdout
+  std::string err;         ///< everything written to stderr
+  /// Both streams, for messages and "does X appear anywhere" checks.
+  std::string all() const { return out + err; }
+};
+
+struct ProcessOptions {
+  std::vector<std::string> argv;  ///< argv[0] is a path
+  std::vector<std::string> env;   ///< NAME=value; replaces an inherited NAME
+  std::string stdin_path;         ///< empty: /dev/null
+};
+
+class Subprocess {
+ public:
+  /// Starts the child; nullptr and *error set when it cannot be started.
+  static std::unique_ptr<Subprocess> Start(const ProcessOptions& options, std::string* error) {
+    auto p = std::unique_ptr<Subprocess>(new Subprocess());
+    const char* tmp = std::getenv("TMPDIR");
+    std::string dir = (tmp && *tmp) ? tmp : "/tmp";
+    p->out_path_ = MakeTemp(dir, "out");
+    p->err_path_ = MakeTemp(dir, "err");
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    const std::string in = options.stdin_path.empty() ? "/dev/null" : options.stdin_path;
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, in.c_str(), O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, p->out_path_.c_str(), O_WRONLY | O_TRUNC, 0);
+    posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, p->err_path_.c_str(), O_WRONLY | O_TRUNC, 0);
+    std::vector<std::string> env_store;
+    for (char** e = environ; *e != nullptr; ++e) {
+      std::string entry(*e);
+      const std::string name = entry.substr(0, entry.find('='));
+      bool replaced = false;
+      for (const auto& o : options.env) replaced = replaced || o.substr(0, o.find('=')) == name;
+      if (!replaced) env_store.push_back(std::move(entry));
+    }
+    for (const auto& o : options.env) env_store.push_back(o);
+    std::vector<char*> env;
+    for (auto& e : env_store) env.push_back(e.data());
+    env.push_back(nullptr);
+    std::vector<char*> args;
+    for (const auto& a : options.argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const int rc = posix_spawn(&p->pid_, options.argv.at(0).c_str(), &actions, nullptr, args.data(), env.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+      if (error) *error = "cannot start " + options.argv[0] + ": " + std::strerror(rc);
+      return nullptr;
+    }
+    return p;
+  }
+
+  ~Subprocess() {
+    if (pid_ > 0 && !exited_) {
+      kill(pid_, SIGKILL);
+      int st = 0;
+      waitpid(pid_, &st, 0);
+    }
+    unlink(out_path_.c_str());
+    unlink(err_path_.c_str());
+  }
+
+  void Signal(int sig) {
+    if (pid_ > 0 && !exited_) kill(pid_, sig);
+  }
+
+  /// True while the child has not exited (reaps it when it has).
+  bool Running() {
+    Reap(false);
+    return !exited_;
+  }
+
+  /// Waits for the exit (SIGKILL after timeout_ms) and returns the exit status and output.
+  ProcessResult Wait(int timeout_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    bool timed_out = false;
+    while (!Reap(false)) {
+      if (std::chrono::steady_clock::now() >= deadline) {
+        timed_out = true;
+        kill(pid_, SIGKILL);
+        Reap(true);
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ProcessResult r;
+    r.exit_code = exit_code_;
+    r.timed_out = timed_out;
+    r.out = ReadAll(out_path_);
+    r.err = ReadAll(err_path_);
+    return r;
+  }
+
+  /// Output written so far (the child may still be running).
+  std::string StderrSoFar() const { return ReadAll(err_path_); }
+
+ private:
+  Subprocess() = default;
+
+  static std::string MakeTemp(const std::string& dir, const char* what) {
+    std::string tmpl = dir + "/sluice-subprocess-" + what + "-XXXXXX";
+    const int fd = mkstemp(tmpl.data());
+    if (fd >= 0) close(fd);
+    return tmpl;
+  }
+
+  static std::string ReadAll(const std::string& path) {
+    std::ifstream f(path, std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  }
+
+  bool Reap(bool block) {
+    if (exited_) return true;
+    int st = 0;
+    pid_t r;
+    do {
+      r = waitpid(pid_, &st, block ? 0 : WNOHANG);
+    } while (r < 0 && errno == EINTR);
+    if (r != pid_) return false;
+    exited_ = true;
+    exit_code_ = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+    return true;
+  }
+
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int exit_code_ = -1;
+  std::string out_path_;
+  std::string err_path_;
+};
+
+/// Starts, waits (SIGKILL after timeout_ms) and returns the result; exit_code -1 and the reason
+/// in `err` when the program could not be started.
+inline ProcessResult RunProcess(const ProcessOptions& options, int timeout_ms) {
+  std::string error;
+  auto p = Subprocess::Start(options, &error);
+  if (!p) {
+    ProcessResult r;
+    r.err = error;
+    return r;
+  }
+  return p->Wait(timeout_ms);
+}
+
+}  // namespace sluice::testing
