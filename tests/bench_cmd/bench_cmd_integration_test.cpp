@@ -1,0 +1,190 @@
+// `sluice bench` and `sluice sweep` against a real sluice-sink-emulator child process (from
+// $SLUICE_BIN_DIR) on loopback, through the same CLI registration the sluice binary uses.
+#include <gtest/gtest.h>
+
+#include <CLI/CLI.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tools/bench_cmd/bench_commands.h"
+#include "tools/bench_cmd/bench_runner.h"
+#include "tools/common/child_process.h"
+#include "tools/common/http_get.h"
+#include "tools/sluice/run_options.h"
+
+namespace sluice {
+namespace {
+
+std::string Env(const char* name, const std::string& fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+
+std::string Examples() { return Env("SLUICE_SOURCE_DIR", ".") + "/examples/flights"; }
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+bool HaveGnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+/// A sink emulator on an ephemeral loopback port; killed with the fixture.
+class BenchAgainstEmulator : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const std::string bin = Env("SLUICE_BIN_DIR", tools::ExecutableDir() + "/../bin");
+    auto child = tools::ChildProcess::Start({bin + "/sluice-sink-emulator", "--port", "0", "--table",
+                                             Examples() + "/table.json", "--schema", Examples() + "/schema.json"});
+    ASSERT_TRUE(child.ok()) << child.status().ToString();
+    emulator_ = std::move(*child);
+    auto line = emulator_->ReadLine(10000);
+    ASSERT_TRUE(line.ok()) << line.status().ToString();
+    ASSERT_EQ(line->rfind("listening on ", 0), 0u) << *line;
+    base_ = "http://" + line->substr(13);
+  }
+
+  void SetLatency(int ms) {
+    auto r = tools::HttpPost(base_ + "/admin/faults", "{\"latency_ms\":" + std::to_string(ms) + "}");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_EQ(r->status, 200) << r->body;
+  }
+
+  bench::BenchOptions Options() const {
+    bench::BenchOptions o;
+    o.run.sink_urls = {base_ + "/v2/sinks/bench"};
+    o.run.schema_file = Examples() + "/schema.json";
+    o.run.table_file = Examples() + "/table.json";
+    o.run.quiet = true;
+    o.distinct_records = 5000;
+    return o;
+  }
+
+  std::unique_ptr<tools::ChildProcess> emulator_;
+  std::string base_;
+};
+
+TEST_F(BenchAgainstEmulator, OpenLoopP99GrowsWithTheQueueWhileClosedLoopP99StaysNearServiceTime) {
+  SetLatency(20);
+  // Closed loop, one request in flight: the sink's capacity and its own p99.
+  bench::BenchOptions closed = Options();
+  closed.run.batch_size = 100;
+  closed.run.concurrency = "1";
+  closed.duration_s = 2;
+  closed.warmup_s = 0.3;
+  bench::BenchResult closed_result;
+  Status s = bench::RunBench(closed, nullptr, closed_result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(closed_result.mode, "closed");
+  EXPECT_EQ(closed_result.Errors(), 0u);
+  ASSERT_GT(closed_result.requests_per_s, 0);
+  ASSERT_GT(closed_result.latency.count, 0u);
+  EXPECT_GE(closed_result.latency.p99_ms, 20.0) << "the emulator adds 20 ms to every answer";
+
+  // Open loop at three times what one connection managed: requests queue, and the latency
+  // counted from each request's intended send time shows it.
+  bench::BenchOptions open = closed;
+  open.rate = 3 * closed_result.requests_per_s;
+  open.rate_unit = "requests";
+  bench::BenchResult open_result;
+  s = bench::RunBench(open, nullptr, open_result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(open_result.mode, "open");
+  EXPECT_EQ(open_result.Errors(), 0u);
+  ASSERT_GT(open_result.latency.count, 0u);
+  EXPECT_GT(open_result.latency.p99_ms, 3 * closed_result.latency.p99_ms)
+      << "open-loop p99 " << open_result.latency.p99_ms << " ms vs closed-loop p99 " << closed_result.latency.p99_ms
+      << " ms";
+  // The sink itself still answers each request in about the same time: the growth is queueing.
+  EXPECT_LT(open_result.service_latency.p99_ms, open_result.latency.p99_ms);
+}
+
+TEST_F(BenchAgainstEmulator, BenchCommandWritesAJsonReport) {
+  const std::string report = ::testing::TempDir() + "/bench_report_" + std::to_string(getpid()) + ".json";
+  CLI::App app;
+  auto commands = bench::AddBenchCommands(app);
+  std::vector<std::string> args = {"sluice", "bench", "--sink-url", base_ + "/v2/sinks/bench", "--schema",
+                                   Examples() + "/schema.json", "--table", Examples() + "/table.json",
+                                   "--records", "3000", "--warmup", "0", "--batch-size", "250",
+                                   "--concurrency", "2", "--report", report, "-q"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
+  ASSERT_TRUE(commands->Parsed());
+  EXPECT_EQ(commands->Run(nullptr), 0);
+  const std::string json = ReadAll(report);
+  EXPECT_NE(json.find("\"mode\": \"closed\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"records\": 3000"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"requests\": 12"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"p99_ms\""), std::string::npos);
+  auto stats = tools::HttpGet(base_ + "/v2/sinks/bench/stats");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_NE(stats->body.find("\"records_received\":3000"), std::string::npos) << stats->body;
+  std::remove(report.c_str());
+}
+
+TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {
+  SetLatency(5);
+  const std::string out = ::testing::TempDir() + "/sweep_" + std::to_string(getpid());
+  const std::string config = out + "/recommended.toml";
+  CLI::App app;
+  auto commands = bench::AddBenchCommands(app);
+  std::vector<std::string> args = {"sluice", "sweep", "--sink-url", base_ + "/v2/sinks/sweep", "--schema",
+                                   Examples() + "/schema.json", "--table", Examples() + "/table.json",
+                                   "--batch-sizes", "100,500", "--concurrency", "1,2", "--point-duration", "600ms",
+                                   "--warmup", "200ms", "--out", out, "--max-p99", "5000", "--write-config", config,
+                                   "--distinct-records", "2000"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
+  ASSERT_EQ(commands->Run(nullptr), 0);
+
+  const std::string csv = ReadAll(out + "/sweep.csv");
+  std::vector<std::string> lines;
+  std::stringstream ss(csv);
+  for (std::string l; std::getline(ss, l);) lines.push_back(l);
+  ASSERT_EQ(lines.size(), 5u) << csv;
+  EXPECT_EQ(lines[0], "batch_size,concurrency,payload,compress,records_per_s,mb_per_s,requests_per_s,p50_ms,p90_ms,"
+                      "p99_ms,p999_ms,max_ms,errors,retries");
+  EXPECT_EQ(lines[1].rfind("100,1,raw,none,", 0), 0u) << lines[1];
+  EXPECT_EQ(lines[4].rfind("500,2,raw,none,", 0), 0u) << lines[4];
+  for (size_t i = 1; i < lines.size(); ++i) EXPECT_EQ(lines[i].substr(lines[i].size() - 4), ",0,0") << lines[i];
+
+  if (HaveGnuplot()) {
+    for (const char* name : {"throughput_heatmap.png", "p99_vs_throughput.png"}) {
+      const std::string png = ReadAll(out + "/" + name);
+      ASSERT_GT(png.size(), 1000u) << name;
+      EXPECT_EQ(png.substr(1, 3), "PNG") << name;
+    }
+    for (const char* name : {"throughput_heatmap.svg", "p99_vs_throughput.svg"}) {
+      EXPECT_NE(ReadAll(out + "/" + name).find("<svg"), std::string::npos) << name;
+    }
+  } else {
+    GTEST_LOG_(INFO) << "gnuplot not installed: charts not checked";
+  }
+  const std::string recommendation = ReadAll(out + "/recommendation.txt");
+  EXPECT_EQ(recommendation.rfind("recommendation: --batch-size ", 0), 0u) << recommendation;
+
+  // The written config is what `sluice run --config` reads: CLI11 TOML into RunOptions.
+  CLI::App run;
+  cli::RunOptions o;
+  cli::AddRunOptions(run, o);
+  run.set_config("--config");
+  ASSERT_NO_THROW(run.parse("--config " + config, false)) << ReadAll(config);
+  EXPECT_TRUE(o.batch_size == 100u || o.batch_size == 500u) << ReadAll(config);
+  EXPECT_TRUE(o.concurrency == "1" || o.concurrency == "2") << ReadAll(config);
+  EXPECT_NE(recommendation.find("--batch-size " + std::to_string(o.batch_size) + " --concurrency " + o.concurrency),
+            std::string::npos)
+      << recommendation;
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,320 @@
+// How a bench runs: BuildRun() makes the same stages `sluice run` would (schema map, batcher,
+// HttpSender with the same auth and TLS settings) from a placeholder file source; the pipeline
+// is then rebuilt around a GeneratorSource instead, and, in open loop, an OpenLoopSender that
+// stamps each batch with its scheduled time. A watcher thread resets the latency histograms and
+// snapshots the counters when the warm-up ends; the figures are the differences at the end.
+#include "tools/bench_cmd/bench_runner.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <thread>
+
+#include "stages/generator_source/generator_source.h"
+#include "stages/http_sink/latency_histogram.h"
+#include "tools/bench_cmd/open_loop_sender.h"
+#include "tools/fake_flights/flight_generator.h"
+#include "tools/sluice/run_command.h"
+
+#ifndef SLUICE_EXAMPLES_DIR
+#define SLUICE_EXAMPLES_DIR "examples/flights"
+#endif
+
+namespace sluice::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+LatencyFigures Figures(const stages::LatencyHistogram& h) {
+  LatencyFigures f;
+  f.count = h.Count();
+  f.p50_ms = static_cast<double>(h.Percentile(50)) / 1000.0;
+  f.p90_ms = static_cast<double>(h.Percentile(90)) / 1000.0;
+  f.p99_ms = static_cast<double>(h.Percentile(99)) / 1000.0;
+  f.p999_ms = static_cast<double>(h.Percentile(99.9)) / 1000.0;
+  f.max_ms = static_cast<double>(h.Max()) / 1000.0;
+  return f;
+}
+
+/// HttpSender hands its histograms out read-only; the bench owns the sender and resets them at
+/// the end of the warm-up. Reset is thread-safe (relaxed atomics), and the histograms are not
+/// const objects, so dropping the const is well-defined.
+void ResetHistogram(const stages::LatencyHistogram& h) { const_cast<stages::LatencyHistogram&>(h).Reset(); }
+
+std::string Num(double v, int decimals = 3) {
+  if (!std::isfinite(v)) v = 0;
+  char buf[64];
+  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
+  return buf;
+}
+
+std::string LatencyJson(const LatencyFigures& f) {
+  return "{\"count\": " + std::to_string(f.count) + ", \"p50_ms\": " + Num(f.p50_ms) + ", \"p90_ms\": " +
+         Num(f.p90_ms) + ", \"p99_ms\": " + Num(f.p99_ms) + ", \"p999_ms\": " + Num(f.p999_ms) +
+         ", \"max_ms\": " + Num(f.max_ms) + "}";
+}
+
+std::string Quoted(const std::string& s) {
+  std::string out;
+  AppendJsonString(out, s);
+  return out;
+}
+
+int ConcurrencyOf(const cli::RunOptions& o) {
+  try {
+    return std::max(1, std::stoi(o.concurrency));
+  } catch (...) {
+    return 1;
+  }
+}
+
+}  // namespace
+
+bool ParseSeconds(const std::string& text, double& seconds) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || !(v >= 0) || !std::isfinite(v)) return false;
+  const std::string unit(end);
+  if (unit.empty() || unit == "s") seconds = v;
+  else if (unit == "ms") seconds = v / 1000.0;
+  else if (unit == "m" || unit == "min") seconds = v * 60.0;
+  else return false;
+  return true;
+}
+
+double TargetRecordsPerSecond(const BenchOptions& o) {
+  if (o.rate <= 0) return 0;
+  return o.rate_unit == "requests" ? o.rate * static_cast<double>(o.run.batch_size) : o.rate;
+}
+
+std::string BenchResult::ToJson() const {
+  std::string j = "{\n";
+  j += "  \"mode\": " + Quoted(mode) + ",\n";
+  j += "  \"batch_size\": " + std::to_string(batch_size) + ",\n";
+  j += "  \"concurrency\": " + std::to_string(concurrency) + ",\n";
+  j += "  \"payload\": " + Quoted(payload) + ",\n";
+  j += "  \"compress\": " + Quoted(compress) + ",\n";
+  j += "  \"sink_format\": " + Quoted(sink_format) + ",\n";
+  j += "  \"target_records_per_s\": " + Num(target_records_per_s) + ",\n";
+  j += "  \"warmup_s\": " + Num(warmup_s) + ",\n";
+  j += std::string("  \"warmup_completed\": ") + (warmup_completed ? "true" : "false") + ",\n";
+  j += "  \"measured_s\": " + Num(measured_s) + ",\n";
+  j += "  \"records\": " + std::to_string(records) + ",\n";
+  j += "  \"bytes\": " + std::to_string(bytes) + ",\n";
+  j += "  \"requests\": " + std::to_string(requests) + ",\n";
+  j += "  \"records_per_s\": " + Num(records_per_s) + ",\n";
+  j += "  \"mb_per_s\": " + Num(mb_per_s) + ",\n";
+  j += "  \"requests_per_s\": " + Num(requests_per_s) + ",\n";
+  j += "  \"latency\": " + LatencyJson(latency) + ",\n";
+  j += "  \"latency_measured_from\": " + Quoted(mode == "open" ? "intended send time" : "request send") + ",\n";
+  j += "  \"service_latency\": " + LatencyJson(service_latency) + ",\n";
+  j += "  \"errors\": {\"rejected_records\": " + std::to_string(rejected_records) +
+       ", \"fatal\": " + std::to_string(fatal) + ", \"retries_throttled\": " + std::to_string(retries_throttled) +
+       ", \"retries_server\": " + std::to_string(retries_server) +
+       ", \"retries_network\": " + std::to_string(retries_network) + "},\n";
+  j += "  \"retries\": " + std::to_string(retries) + ",\n";
+  j += "  \"backlog_records\": " + std::to_string(backlog_records) + ",\n";
+  j += std::string("  \"cut_short\": ") + (cut_short ? "true" : "false") + ",\n";
+  j += "  \"error\": " + Quoted(error) + "\n}\n";
+  return j;
+}
+
+std::string BenchResult::ToText() const {
+  char buf[1024];
+  std::string t;
+  if (mode == "open") {
+    std::snprintf(buf, sizeof(buf), "open loop at %.0f records/s", target_records_per_s);
+  } else {
+    std::snprintf(buf, sizeof(buf), "closed loop");
+  }
+  t += std::string("sluice bench: ") + buf + ", " + sink_format + " sink, batch " + std::to_string(batch_size) +
+       ", concurrency " + std::to_string(concurrency) + ", payload " + payload + ", compress " + compress + "\n";
+  std::snprintf(buf, sizeof(buf), "  measured %.2f s%s\n", measured_s,
+                warmup_completed ? (" after " + Num(warmup_s, 2) + " s warm-up").c_str()
+                                 : " (the run ended inside the warm-up: whole run measured)");
+  t += buf;
+  std::snprintf(buf, sizeof(buf), "  throughput  %.0f records/s  %.2f MB/s  %.1f requests/s  (%llu records)\n",
+                records_per_s, mb_per_s, requests_per_s, static_cast<unsigned long long>(records));
+  t += buf;
+  auto line = [&](const char* name, const LatencyFigures& f) {
+    std::snprintf(buf, sizeof(buf), "  %-11s p50 %.2f  p90 %.2f  p99 %.2f  p99.9 %.2f  max %.2f ms  (%llu samples)\n",
+                  name, f.p50_ms, f.p90_ms, f.p99_ms, f.p999_ms, f.max_ms, static_cast<unsigned long long>(f.count));
+    t += buf;
+  };
+  if (mode == "open") {
+    line("latency", latency);
+    t += "              (from each batch's intended send time: includes queueing)\n";
+    line("service", service_latency);
+  } else {
+    line("latency", latency);
+  }
+  std::snprintf(buf, sizeof(buf),
+                "  errors      rejected records %llu, fatal %llu; retries %llu (throttled %llu, server %llu, "
+                "network %llu)\n",
+                static_cast<unsigned long long>(rejected_records), static_cast<unsigned long long>(fatal),
+                static_cast<unsigned long long>(retries), static_cast<unsigned long long>(retries_throttled),
+                static_cast<unsigned long long>(retries_server), static_cast<unsigned long long>(retries_network));
+  t += buf;
+  if (cut_short) t += "  the run was cut short at its safety deadline: the sink could not keep up\n";
+  if (!error.empty()) t += "  error: " + error + "\n";
+  return t;
+}
+
+Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, BenchResult& result) {
+  cli::RunOptions o = options.run;
+  if (o.schema_file.empty() && options.input == "flights") {
+    o.schema_file = std::string(SLUICE_EXAMPLES_DIR) + "/schema.json";
+    if (o.table_file.empty()) o.table_file = std::string(SLUICE_EXAMPLES_DIR) + "/table.json";
+  }
+  if (options.input != "flights" && options.input.rfind("file:", 0) != 0)
+    return InvalidArgument("--input must be flights or file:PATH, got \"" + options.input + "\"");
+  if (options.rate_unit != "records" && options.rate_unit != "requests")
+    return InvalidArgument("--rate-unit must be records or requests");
+  if (options.duration_s <= 0 && options.records == 0)
+    return InvalidArgument("give --duration or --records (an unbounded bench never reports)");
+  // The stages come from the same builder as `sluice run`; its placeholder source is replaced.
+  o.source = "file:/dev/null";
+  o.report_file.clear();
+  StatusOr<std::shared_ptr<cli::BuiltRun>> built_or = cli::BuildRun(o);
+  if (!built_or.ok()) return built_or.status();
+  cli::BuiltRun& built = **built_or;
+  built.pipeline.reset();
+
+  const double target = TargetRecordsPerSecond(options);
+  const bool open_loop = target > 0;
+  stages::GeneratorSourceConfig gc;
+  gc.ndjson_path = options.input == "flights" ? "" : options.input.substr(5);
+  gc.seed = options.seed;
+  gc.distinct_records = options.distinct_records;
+  gc.records_per_s = target;
+  gc.max_records = options.records;
+  gc.duration_ms = options.duration_s > 0
+                       ? static_cast<int64_t>(std::llround((options.duration_s + options.warmup_s) * 1000.0))
+                       : 0;
+  auto generator_or = stages::GeneratorSource::Create(gc);
+  if (!generator_or.ok()) return generator_or.status();
+  std::unique_ptr<stages::GeneratorSource> generator = std::move(*generator_or);
+  stages::HttpSender& http = *built.sender;
+  OpenLoopSender open_sender(&http, generator.get());
+  BatchSender* sender = open_loop ? static_cast<BatchSender*>(&open_sender) : &http;
+
+  const int concurrency = ConcurrencyOf(o);
+  PipelineConfig pc = built.pipeline_config;
+  if (!open_loop && o.max_inflight_records == 0) {
+    // Closed loop: enough records for every connection to have a request on the wire and one
+    // waiting, and no more, so the end-of-run drain is short and no queue hides in the sender.
+    pc.chunk_max_records = std::min<uint32_t>(pc.chunk_max_records, std::max<uint32_t>(100, o.batch_size));
+    pc.max_inflight_records = std::max<uint64_t>(2ull * concurrency * o.batch_size + pc.chunk_max_records,
+                                                 2ull * pc.chunk_max_records);
+  }
+  pc.drain_timeout_ms = std::min(pc.drain_timeout_ms, 10000);
+  PipelineParts parts{generator.get(), built.transform.get(), built.batcher.get(), sender, built.dead_letters.get()};
+  auto pipeline_or = Pipeline::Create(pc, parts);
+  if (!pipeline_or.ok()) return pipeline_or.status();
+  std::unique_ptr<Pipeline> pipeline = std::move(*pipeline_or);
+
+  result = BenchResult{};
+  result.mode = open_loop ? "open" : "closed";
+  result.batch_size = o.batch_size;
+  result.concurrency = concurrency;
+  result.payload = o.payload.empty() ? (o.sink_format == "featurebase" ? "raw" : "mapped") : o.payload;
+  result.compress = o.compress;
+  result.sink_format = o.sink_format;
+  result.target_records_per_s = target;
+  result.warmup_s = options.warmup_s;
+
+  const stages::LatencyHistogram& headline = open_loop ? http.OpenLoopLatency() : http.RequestLatency();
+  const stages::LatencyHistogram& service = http.RequestLatency();
+
+  // Watcher: forwards signals, ends the warm-up, and stops a run the sink cannot finish.
+  struct Mark {
+    Clock::time_point at{};
+    uint64_t delivered = 0, bytes = 0, rejected = 0;
+    SenderStats sender;
+  };
+  std::atomic<int> pipeline_stop{0};
+  std::atomic<bool> done{false};
+  std::atomic<bool> warm{false};
+  std::atomic<bool> cut{false};
+  Mark warm_mark;
+  std::thread watcher([&] {
+    const double planned_s = options.duration_s > 0 ? options.duration_s + options.warmup_s : 0;
+    while (!done.load(std::memory_order_acquire)) {
+      const int signals = stop ? stop->load(std::memory_order_relaxed) : 0;
+      if (signals > pipeline_stop.load()) pipeline_stop.store(signals);
+      const Clock::time_point start = generator->StartTime();
+      const auto now = Clock::now();
+      if (start != Clock::time_point{}) {
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        if (!warm.load() && elapsed >= options.warmup_s) {
+          ResetHistogram(http.RequestLatency());
+          ResetHistogram(http.OpenLoopLatency());
+          const PipelineCounters& c = pipeline->counters();
+          warm_mark.at = Clock::now();
+          warm_mark.delivered = c.delivered.load();
+          warm_mark.bytes = c.delivered_bytes.load();
+          warm_mark.rejected = c.rejected.load();
+          warm_mark.sender = http.Stats();
+          warm.store(true, std::memory_order_release);
+        }
+        // A sink far slower than the open-loop rate would make the drain last for ages.
+        if (planned_s > 0 && elapsed > std::max(4 * planned_s, planned_s + 30) && pipeline_stop.load() == 0) {
+          cut.store(true);
+          pipeline_stop.store(1);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+
+  Status status = pipeline->Run(&pipeline_stop);
+  const Clock::time_point ended = Clock::now();
+  done.store(true, std::memory_order_release);
+  watcher.join();
+
+  const PipelineCounters& c = pipeline->counters();
+  const SenderStats end_stats = http.Stats();
+  Mark from;
+  if (warm.load(std::memory_order_acquire)) {
+    from = warm_mark;
+  } else {
+    result.warmup_completed = false;
+    from.at = generator->StartTime();
+  }
+  result.measured_s = std::chrono::duration<double>(ended - from.at).count();
+  result.records = c.delivered.load() - from.delivered;
+  result.bytes = c.delivered_bytes.load() - from.bytes;
+  result.requests = end_stats.requests - from.sender.requests;
+  if (result.measured_s > 0) {
+    result.records_per_s = static_cast<double>(result.records) / result.measured_s;
+    result.mb_per_s = static_cast<double>(result.bytes) / 1e6 / result.measured_s;
+    result.requests_per_s = static_cast<double>(result.requests) / result.measured_s;
+  }
+  result.latency = Figures(headline);
+  result.service_latency = Figures(service);
+  result.retries = end_stats.retries - from.sender.retries;
+  result.retries_throttled = end_stats.retries_throttled - from.sender.retries_throttled;
+  result.retries_server = end_stats.retries_server - from.sender.retries_server;
+  result.retries_network = end_stats.retries_network - from.sender.retries_network;
+  result.rejected_records = c.rejected.load() - from.rejected;
+  result.fatal = status.ok() || status.code() == StatusCode::kCancelled ? 0 : 1;
+  result.backlog_records = generator->backlog();
+  result.cut_short = cut.load();
+  result.error = status.ok() ? "" : status.ToString();
+
+  pipeline.reset();  // before the generator and the senders it points to
+  if (!options.run.report_file.empty()) {
+    FILE* f = std::fopen(options.run.report_file.c_str(), "w");
+    const std::string json = result.ToJson();
+    if (f == nullptr || std::fwrite(json.data(), 1, json.size(), f) != json.size()) {
+      if (f) std::fclose(f);
+      if (status.ok()) status = Internal("cannot write the report to " + options.run.report_file);
+    } else {
+      std::fclose(f);
+    }
+  }
+  return status;
+}
+
+}  // namespace sluice::bench
