@@ -22,6 +22,13 @@ std::string Identifier(std::string_view name) {
   return out;
 }
 
+// "db.table" names a table in a database: quote each part on its own.
+std::string QualifiedIdentifier(std::string_view name) {
+  const auto dot = name.find('.');
+  if (dot == std::string_view::npos) return Identifier(name);
+  return Identifier(name.substr(0, dot)) + "." + Identifier(name.substr(dot + 1));
+}
+
 }  // namespace
 
 std::string ClickHouseType(const Column& column) {
@@ -29,7 +36,7 @@ std::string ClickHouseType(const Column& column) {
     case ColumnType::kString: return "String";
     case ColumnType::kInt: return "Int64";
     case ColumnType::kDecimal: return "Decimal(18, " + std::to_string(column.scale) + ")";
-    case ColumnType::kBool: return "Bool";
+    case ColumnType::kBool: return "UInt8";  // 18.16 has no Bool; JSON true/false load as 1/0
     case ColumnType::kTimestamp: return "String";
     case ColumnType::kId: return "UInt64";
     case ColumnType::kStringSet: return "Array(String)";
@@ -39,7 +46,7 @@ std::string ClickHouseType(const Column& column) {
 }
 
 std::string ClickHouseDdl(const IngestSchema& schema, std::string_view table_name) {
-  std::string out = "CREATE TABLE IF NOT EXISTS " + Identifier(table_name) + " (";
+  std::string out = "CREATE TABLE IF NOT EXISTS " + QualifiedIdentifier(table_name) + " (";
   const auto& columns = schema.columns();
   out += "_id " + ClickHouseType(schema.id_column());
   for (size_t i = 0; i < columns.size(); ++i) {

@@ -30,7 +30,7 @@ TEST(ClickHouseDdl, MapsEveryTypeAndQuotesOddNames) {
       {"name":"is","path":["is"],"type":"idset"},{"name":"odd name`","path":["o"]}])", "", "s");
   ASSERT_TRUE(schema.ok()) << schema.status().ToString();
   EXPECT_EQ(ClickHouseDdl(*schema, "my-table"),
-            "CREATE TABLE IF NOT EXISTS `my-table` (_id String, i Int64, b Bool, t String, "
+            "CREATE TABLE IF NOT EXISTS `my-table` (_id String, i Int64, b UInt8, t String, "
             "ss Array(String), is Array(UInt64), `odd name\\`` String) "
             "ENGINE = ReplacingMergeTree ORDER BY _id");
 }

@@ -36,24 +36,6 @@ void MapAndPrint(const stages::SchemaMapTransform& transform, TransformState& st
   }
 }
 
-// ClickHouseDdl() back-quotes a dotted name as one identifier ("`db.flights`", a table named
-// "db.flights" in the default database). Until ddl.cpp splits database and table itself, a
-// "db.table" name is rendered as database-qualified here.
-std::string QualifiedClickHouseDdl(const stages::IngestSchema& schema, const std::string& name) {
-  const size_t dot = name.find('.');
-  if (dot == std::string::npos || dot == 0 || dot + 1 == name.size() || name.find('.', dot + 1) != std::string::npos) {
-    return stages::ClickHouseDdl(schema, name);
-  }
-  constexpr std::string_view kHead = "CREATE TABLE IF NOT EXISTS ";
-  std::string ddl = stages::ClickHouseDdl(schema, name.substr(dot + 1));
-  // The database name is quoted exactly as ClickHouseDdl quotes a bare table name.
-  const std::string probe = stages::ClickHouseDdl(schema, name.substr(0, dot));
-  if (ddl.rfind(kHead, 0) != 0 || probe.rfind(kHead, 0) != 0) return stages::ClickHouseDdl(schema, name);
-  const std::string quoted_db = probe.substr(kHead.size(), probe.find(" (") - kHead.size());
-  ddl.insert(kHead.size(), quoted_db + ".");
-  return ddl;
-}
-
 std::string DescribeColumns(const stages::IngestSchema& schema) {
   std::string text;
   for (const stages::Column& c : schema.columns()) {
@@ -188,7 +170,7 @@ int SchemaDdlCommand(const SchemaDdlOptions& o, std::ostream& out, std::ostream&
     err << "sluice schema ddl: invalid schema: " << schema.status().message() << '\n';
     return kSchemaExitInvalid;
   }
-  out << QualifiedClickHouseDdl(*schema, o.table_name) << '\n';
+  out << stages::ClickHouseDdl(*schema, o.table_name) << '\n';
   return kSchemaExitOk;
 }
 

@@ -9,6 +9,7 @@
 #include "tools/sluice/demo_command.h"
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/run_options.h"
+#include "tools/schema_cmd/schema_command.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
@@ -36,6 +37,8 @@ int main(int argc, char** argv) {
   demo->add_option("--report", demo_run.report_file, "Write the run summary as JSON");
   demo->add_flag("-q,--quiet", demo_run.quiet, "No progress line");
 
+  auto schema_commands = AddSchemaCommands(app);
+
   // --config: the file fills run_options first, then the command line overrides it.
   if (argc > 1 && std::string(argv[1]) == "run") {
     const std::string config = FindConfigFlag(argc, argv);
@@ -52,6 +55,7 @@ int main(int argc, char** argv) {
     }
   }
   CLI11_PARSE(app, argc, argv);
+  if (schema_commands->Parsed()) return schema_commands->Run();
   std::atomic<int>* stop = InstallStopSignals();
   if (run->parsed()) return RunCommand(run_options, stop);
   if (demo->parsed()) return DemoCommand(demo_options, demo_run, stop);
