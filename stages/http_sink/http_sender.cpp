@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
 #include <deque>
 #include <limits>
 #include <map>
@@ -22,6 +23,8 @@
 #include <vector>
 
 #include <concurrentqueue/concurrentqueue.h>
+
+#include "stages/http_sink/concurrency_controller.h"
 
 namespace sluice::stages {
 namespace {
@@ -225,6 +228,7 @@ struct HttpSender::Impl {
   std::atomic<size_t> max_batch_bytes_hint{std::numeric_limits<size_t>::max()};
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
+  std::atomic<int> concurrency_limit{0};  // what Dispatch allows now (fixed or adaptive)
 
   // Sender-thread state.
   std::vector<Endpoint> endpoints;
@@ -237,6 +241,9 @@ struct HttpSender::Impl {
   bool fatal = false;
   std::mt19937_64 rng{std::random_device{}()};
   std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
+  std::unique_ptr<ConcurrencyController> controller;  // null unless adaptive_concurrency
+  int logged_limit = 0;
+  Clock::time_point limit_logged_at{};
 
   // Token state (kFeatureBaseToken only).
   bool token_mode = false;
@@ -270,6 +277,30 @@ struct HttpSender::Impl {
         config.backoff_max_ms, config.backoff_initial_ms * std::pow(2.0, std::min(attempt, 30)));
     std::uniform_real_distribution<double> dist(0.0, ceiling_ms);  // full jitter
     return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(dist(rng)));
+  }
+
+  int Limit() const { return controller ? controller->Limit() : config.concurrency; }
+
+  // Feeds one answer to the adaptive limit. `in_flight_before`: requests in flight when it
+  // arrived (incl. this one), to tell a saturated sender from an idle one.
+  void ObserveResponse(Clock::duration rtt, bool overloaded, int in_flight_before) {
+    if (!controller) return;
+    const bool saturated = in_flight_before >= controller->Limit() || !ready.empty();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(rtt).count();
+    controller->OnResponse(us > 0 ? static_cast<uint64_t>(us) : 0, overloaded, saturated);
+    concurrency_limit.store(controller->Limit(), std::memory_order_relaxed);
+  }
+
+  // Debug line for limit changes, at most one a second (the loop wakes at least that often,
+  // so the last change is always reported).
+  void MaybeLogLimit(Clock::time_point now) {
+    if (!controller || !config.log_concurrency_changes) return;
+    const int limit = controller->Limit();
+    if (limit == logged_limit || now - limit_logged_at < std::chrono::seconds(1)) return;
+    std::fprintf(stderr, "sluice http_sink: concurrency limit %d -> %d (rtt mean %.1f ms, baseline %.1f ms)\n",
+                 logged_limit, limit, controller->RttMeanUs() / 1000.0, controller->BaselineUs() / 1000.0);
+    logged_limit = limit;
+    limit_logged_at = now;
   }
 
   void Fatal(Status status) {
@@ -427,7 +458,8 @@ struct HttpSender::Impl {
     Clock::time_point wake = Clock::time_point::max();
     if (fatal) return wake;
     if (token_mode && !token_valid) return wake;  // the token fetch's completion wakes us
-    while (!ready.empty() && data_in_flight < config.concurrency) {
+    const int limit = Limit();
+    while (!ready.empty() && data_in_flight < limit) {
       Job& job = *ready.front();
       if (config.gzip && job.gzipped.empty() && !GzipCompress(job.batch->payload, job.gzipped)) {
         Fatal(Internal("gzip compression failed"));
@@ -588,6 +620,7 @@ struct HttpSender::Impl {
   }
 
   void OnDataDone(Transfer* t, CURLcode rc) {
+    const int in_flight_before = data_in_flight;
     --data_in_flight;
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
     requests.fetch_add(1, std::memory_order_relaxed);
@@ -605,6 +638,9 @@ struct HttpSender::Impl {
       if (IsPermanentCurlError(rc)) {
         Fatal(FailedPrecondition("POST " + url + " failed: " + err));
       } else {
+        // A timeout is the sink falling behind; a refused/reset connection says nothing
+        // about load (and its RTT is not a service time).
+        if (rc == CURLE_OPERATION_TIMEDOUT) ObserveResponse(now - t->started, true, in_flight_before);
         ScheduleRetry(std::move(job), RetryKind::kNetwork, *t, err);
       }
       FinishTransfer(t);
@@ -617,10 +653,16 @@ struct HttpSender::Impl {
     const size_t n = job->batch->records.size();
     switch (v.cls) {
       case ResponseClass::kAccepted:
+        ObserveResponse(now - t->started, false, in_flight_before);
         Deliver(*job, v.rejected, wire_bytes);
         break;
       case ResponseClass::kRetry: {
         const bool throttled = status == 429 || status == 400 || t->retry_after_s >= 0;
+        // Push-back answers shrink the adaptive limit; other transient errors (500, 502)
+        // neither shrink nor grow it.
+        if (throttled || status == 503 || status == 504 || status == 408) {
+          ObserveResponse(now - t->started, true, in_flight_before);
+        }
         ScheduleRetry(std::move(job), throttled ? RetryKind::kThrottled : RetryKind::kServer, *t,
                       "HTTP " + std::to_string(status) + ": " + Snippet(t->response));
         break;
@@ -652,6 +694,7 @@ struct HttpSender::Impl {
         break;
       }
       case ResponseClass::kRejectedRequest:
+        ObserveResponse(now - t->started, false, in_flight_before);  // processed: a real service time
         if (n <= 1) {
           RejectAll(*job, v.reason.empty() ? "rejected by the sink (HTTP " + std::to_string(status) + ")" : v.reason);
         } else {
@@ -704,6 +747,7 @@ struct HttpSender::Impl {
         timers.erase(timers.begin());
       }
       MaybeStartTokenFetch(now);
+      MaybeLogLimit(now);
       Clock::time_point wake = Dispatch(now);
       waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
       if (stop_requested.load(std::memory_order_acquire) && data_in_flight == 0 &&
@@ -747,8 +791,19 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->format = std::move(format);
   impl->multi = curl_multi_init();
   if (impl->multi == nullptr) return Internal("curl_multi_init failed");
-  curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(config.concurrency));
-  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(config.concurrency * 2 + 2));
+  if (config.adaptive_concurrency) {
+    ConcurrencyControllerConfig cc;
+    cc.min_limit = config.min_concurrency;
+    cc.max_limit = config.max_concurrency;
+    cc.initial_limit = config.min_concurrency;
+    SLUICE_RETURN_IF_ERROR(Validate(cc));
+    impl->controller = std::make_unique<ConcurrencyController>(cc);
+    impl->logged_limit = impl->controller->Limit();
+  }
+  impl->concurrency_limit.store(impl->Limit());
+  const int connections = config.adaptive_concurrency ? config.max_concurrency : config.concurrency;
+  curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
+  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
   for (const std::string& u : config.urls) {
     Endpoint e;
     e.url = u;
@@ -820,6 +875,7 @@ SenderStats HttpSender::Stats() const {
   return s;
 }
 
+int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency_limit.load(std::memory_order_relaxed); }
 size_t HttpSender::MaxBatchBytesHint() const { return impl_->max_batch_bytes_hint.load(std::memory_order_relaxed); }
 const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
 const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }

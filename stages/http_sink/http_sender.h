@@ -5,7 +5,8 @@
 // delivered/rejected records, retry with capped full-jitter backoff (timers live in the loop,
 // never a sleep), honour Retry-After per endpoint, refresh a FeatureBase token once for all
 // waiting requests, split on 413 / whole-request 400 to isolate bad records, or stop on a
-// fatal answer. Easy handles are pooled so connections stay alive.
+// fatal answer. Easy handles are pooled so connections stay alive. With adaptive_concurrency
+// the in-flight limit is a ConcurrencyController (AIMD on RTT and push-back answers).
 // Thread-safety: Submit/SubmitAt/Stats/MaxBatchBytesHint from any thread; Start once; Stop may
 // be called again (e.g. Stop(true) from another thread to cut a Stop(false) drain short).
 // The DeliveryListener is called on the sender thread only.
@@ -46,6 +47,9 @@ class HttpSender final : public BatchSender {
   /// Largest body size the sink is known to accept: starts at SIZE_MAX and drops to half the
   /// size of any request answered 413. The batch assembler should keep batches below it.
   [[nodiscard]] size_t MaxBatchBytesHint() const override;
+  /// Requests allowed in flight now: the fixed `concurrency`, or with adaptive_concurrency the
+  /// AIMD limit (starts at min_concurrency). Any thread; a relaxed snapshot.
+  [[nodiscard]] int CurrentConcurrencyLimit() const;
   /// Latency of every HTTP request (send to answer), in us.
   [[nodiscard]] const LatencyHistogram& RequestLatency() const;
   /// Intended-send-time to final outcome, only for batches given through SubmitAt(), in us.

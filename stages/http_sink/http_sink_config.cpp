@@ -10,6 +10,12 @@ Status Validate(const HttpSinkConfig& c) {
     }
   }
   if (c.concurrency < 1 || c.concurrency > 1024) return InvalidArgument("concurrency must be in [1, 1024]");
+  if (c.adaptive_concurrency) {
+    if (c.min_concurrency < 1) return InvalidArgument("min_concurrency must be >= 1");
+    if (c.max_concurrency < c.min_concurrency || c.max_concurrency > 1024) {
+      return InvalidArgument("max_concurrency must be in [min_concurrency, 1024]");
+    }
+  }
   if (c.request_timeout_ms < 1) return InvalidArgument("request_timeout_ms must be >= 1");
   if (c.connect_timeout_ms < 1) return InvalidArgument("connect_timeout_ms must be >= 1");
   if (c.max_retries < -1) return InvalidArgument("max_retries must be >= -1 (-1 = unbounded)");

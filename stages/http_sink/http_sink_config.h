@@ -26,8 +26,20 @@ struct HttpSinkConfig {
   /// Ingest URLs (complete, incl. any query the format needs). Batches are spread round-robin;
   /// each endpoint has its own pause (Retry-After) and rate-limit state. Required.
   std::vector<std::string> urls;
-  /// Requests in flight in total (also the per-host connection cap). Default 4.
+  /// Requests in flight in total (also the per-host connection cap). Default 4. Ignored when
+  /// adaptive_concurrency is on.
   int concurrency = 4;
+  /// `--concurrency auto`: the in-flight limit moves by AIMD between min_concurrency and
+  /// max_concurrency, driven by request RTTs and 429/503/throttling answers (see
+  /// concurrency_controller.h). Starts at min_concurrency. Default false.
+  bool adaptive_concurrency = false;
+  /// Highest adaptive limit (also the per-host connection cap then). Default 64.
+  int max_concurrency = 64;
+  /// Lowest adaptive limit. Default 1.
+  int min_concurrency = 1;
+  /// Debug: write a line to stderr when the adaptive limit changes (at most one a second).
+  /// Default false.
+  bool log_concurrency_changes = false;
   /// Offer HTTP/2 over TLS (ALPN); plain http:// stays HTTP/1.1 (no h2c). Default true.
   bool http2 = true;
 

@@ -1,0 +1,93 @@
+#include "stages/http_sink/concurrency_controller.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sluice::stages {
+namespace {
+
+// TCP's RTO estimator gains (RFC 6298): smooth enough to ignore one odd sample, quick enough
+// to follow a real change within a few windows.
+constexpr double kMeanGain = 1.0 / 8;
+constexpr double kDeviationGain = 1.0 / 4;
+// A lower RTT pulls the baseline down this much per sample: a minimum that one lucky sample
+// cannot set alone.
+constexpr double kBaselineFallGain = 0.5;
+
+}  // namespace
+
+Status Validate(const ConcurrencyControllerConfig& c) {
+  if (c.min_limit < 1) return InvalidArgument("min concurrency must be >= 1");
+  if (c.max_limit < c.min_limit) return InvalidArgument("max concurrency must be >= min concurrency");
+  if (c.max_limit > 1024) return InvalidArgument("max concurrency must be <= 1024");
+  if (!(c.rtt_ratio > 1.0)) return InvalidArgument("rtt_ratio must be > 1");
+  if (!(c.deviation_scale >= 0)) return InvalidArgument("deviation_scale must be >= 0");
+  if (!(c.decrease_factor > 0 && c.decrease_factor < 1)) return InvalidArgument("decrease_factor must be in (0, 1)");
+  if (!(c.baseline_rise_per_window >= 0 && c.baseline_rise_per_window <= 1)) {
+    return InvalidArgument("baseline_rise_per_window must be in [0, 1]");
+  }
+  return Status::Ok();
+}
+
+ConcurrencyController::ConcurrencyController(const ConcurrencyControllerConfig& config) : config_(config) {
+  config_.min_limit = std::max(1, config_.min_limit);
+  config_.max_limit = std::max(config_.min_limit, config_.max_limit);
+  limit_ = std::clamp<double>(config_.initial_limit, config_.min_limit, config_.max_limit);
+}
+
+double ConcurrencyController::ThresholdUs() const {
+  if (!have_rtt_) return 0;
+  return std::max(config_.rtt_ratio * baseline_us_, baseline_us_ + config_.deviation_scale * deviation_us_);
+}
+
+void ConcurrencyController::UpdateRtt(double rtt_us) {
+  if (!have_rtt_) {
+    have_rtt_ = true;
+    mean_us_ = rtt_us;
+    deviation_us_ = rtt_us / 2;  // RFC 6298 initial RTTVAR
+    baseline_us_ = rtt_us;
+    return;
+  }
+  deviation_us_ += kDeviationGain * (std::fabs(rtt_us - mean_us_) - deviation_us_);
+  mean_us_ += kMeanGain * (rtt_us - mean_us_);
+  if (rtt_us < baseline_us_) {
+    baseline_us_ += kBaselineFallGain * (rtt_us - baseline_us_);
+  } else {
+    // Per-sample share of the per-window rise, so the drift per RTT does not depend on how
+    // many requests a window holds.
+    baseline_us_ += config_.baseline_rise_per_window / limit_ * (rtt_us - baseline_us_);
+  }
+}
+
+void ConcurrencyController::Decrease() {
+  // The other requests in flight now were sent under the old limit; their answers describe
+  // the state before this decrease.
+  recovery_left_ = std::floor(limit_) - 1;  // Limit() requests were in flight
+  limit_ = std::max<double>(config_.min_limit, limit_ * config_.decrease_factor);
+}
+
+LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, bool saturated) {
+  const double rtt = static_cast<double>(rtt_us);
+  const int before = Limit();
+  const bool in_recovery = recovery_left_ > 0;
+  if (in_recovery) recovery_left_ -= 1;
+
+  if (overloaded) {
+    if (!in_recovery) Decrease();
+  } else {
+    // Judge against the statistics as they were before this sample.
+    const bool slow = have_rtt_ && rtt > ThresholdUs();
+    UpdateRtt(rtt);
+    if (slow) {
+      if (!in_recovery) Decrease();
+    } else if (saturated && !in_recovery) {
+      limit_ = std::min<double>(config_.max_limit, limit_ + 1.0 / limit_);
+    }
+  }
+  const int after = Limit();
+  if (after > before) return LimitChange::kIncreased;
+  if (after < before) return LimitChange::kDecreased;
+  return LimitChange::kNone;
+}
+
+}  // namespace sluice::stages

@@ -1,0 +1,92 @@
+// File: stages/http_sink/concurrency_controller.h
+// ConcurrencyController: the AIMD limit behind `--concurrency auto` (TCP congestion control /
+// Vector's Adaptive Request Concurrency). It is fed one observation per completed request and
+// answers how many requests may be in flight:
+//   - It keeps TCP-style RTT statistics: an EWMA mean and mean deviation (alpha 1/8, beta 1/4)
+//     and a "minimum-ish" baseline that follows lower RTTs quickly and higher RTTs slowly
+//     (a few % of the gap per window), so a permanent change of path latency is learnt within
+//     tens of windows while a latency spike is not.
+//   - Additive increase: a success whose RTT is within the threshold adds 1/limit (about +1 per
+//     window of `limit` responses), only while the sender is actually using the whole limit.
+//   - Multiplicative decrease: an overload answer (429/503/throttling/timeout) or an RTT
+//     clearly above the baseline — above both `rtt_ratio` x baseline and baseline +
+//     `deviation_scale` x deviation — multiplies the limit by `decrease_factor`, at most once
+//     per window: the responses of requests already in flight when it shrank (one old limit's
+//     worth) cannot shrink it again, nor grow it.
+// Windows are counted in responses, not wall time, so the controller is deterministic and
+// needs no clock. Thread-safety: not thread-safe; HttpSender uses it on its sender thread only.
+#pragma once
+
+#include <cstdint>
+
+#include "engine/status.h"
+
+namespace sluice::stages {
+
+struct ConcurrencyControllerConfig {
+  /// Lowest limit. Default 1.
+  int min_limit = 1;
+  /// Highest limit. Default 64.
+  int max_limit = 64;
+  /// Limit to start from (clamped into [min_limit, max_limit]). Default 1.
+  int initial_limit = 1;
+  /// An RTT above this multiple of the baseline (and above the noise band) is congestion.
+  /// Default 1.5.
+  double rtt_ratio = 1.5;
+  /// Width of the noise band in mean deviations above the baseline. Default 2.
+  double deviation_scale = 2.0;
+  /// Factor applied to the limit on congestion. Default 0.5.
+  double decrease_factor = 0.5;
+  /// Fraction of the gap to a higher RTT the baseline closes per window. Default 0.02.
+  double baseline_rise_per_window = 0.02;
+};
+
+/// Checks ranges (min >= 1, max >= min, factors in range).
+[[nodiscard]] Status Validate(const ConcurrencyControllerConfig& config);
+
+/// What the last OnResponse() did to the limit.
+enum class LimitChange {
+  kNone,       ///< unchanged (or moved by less than a whole request)
+  kIncreased,  ///< additive increase
+  kDecreased,  ///< multiplicative decrease
+};
+
+class ConcurrencyController {
+ public:
+  /// `config` must pass Validate() (out-of-range values are clamped, never trusted).
+  explicit ConcurrencyController(const ConcurrencyControllerConfig& config);
+
+  /// One completed request. `rtt_us`: send-to-answer time. `overloaded`: the sink pushed back
+  /// (429, 503, throttling answer, timeout); its RTT is not used for the statistics because a
+  /// quick refusal says nothing about service time. `saturated`: the sender had as many
+  /// requests in flight as the limit allowed (or work waiting) — without it the limit does not
+  /// grow, as TCP does not grow an application-limited window.
+  LimitChange OnResponse(uint64_t rtt_us, bool overloaded, bool saturated = true);
+
+  /// Requests allowed in flight now: floor of the internal limit, in [min_limit, max_limit].
+  [[nodiscard]] int Limit() const { return static_cast<int>(limit_); }
+  /// The exact (fractional) limit.
+  [[nodiscard]] double ExactLimit() const { return limit_; }
+  /// RTT statistics in us (0 before the first sample).
+  [[nodiscard]] double RttMeanUs() const { return mean_us_; }
+  [[nodiscard]] double RttDeviationUs() const { return deviation_us_; }
+  [[nodiscard]] double BaselineUs() const { return baseline_us_; }
+  /// RTTs above this (us) count as congestion; 0 before the first sample.
+  [[nodiscard]] double ThresholdUs() const;
+
+ private:
+  void Decrease();
+  void UpdateRtt(double rtt_us);
+
+  ConcurrencyControllerConfig config_;
+  double limit_ = 1;
+  double mean_us_ = 0;
+  double deviation_us_ = 0;
+  double baseline_us_ = 0;
+  bool have_rtt_ = false;
+  // Responses still to come from requests sent before the last decrease; they neither shrink
+  // nor grow the limit again.
+  double recovery_left_ = 0;
+};
+
+}  // namespace sluice::stages

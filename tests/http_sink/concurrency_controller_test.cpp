@@ -1,0 +1,169 @@
+// ConcurrencyController in isolation, fed synthetic RTTs: deterministic (no clock, no I/O).
+#include <gtest/gtest.h>
+
+#include <cstdint>
+
+#include "stages/http_sink/concurrency_controller.h"
+
+namespace sluice::stages {
+namespace {
+
+constexpr uint64_t kFlatUs = 20'000;  // 20 ms
+
+ConcurrencyControllerConfig Config(int min_limit = 1, int max_limit = 64) {
+  ConcurrencyControllerConfig c;
+  c.min_limit = min_limit;
+  c.max_limit = max_limit;
+  c.initial_limit = min_limit;
+  return c;
+}
+
+// Feeds `n` successful answers of `rtt_us` each; returns the largest limit seen.
+int Feed(ConcurrencyController& c, int n, uint64_t rtt_us, bool saturated = true) {
+  int top = c.Limit();
+  for (int i = 0; i < n; ++i) {
+    c.OnResponse(rtt_us, false, saturated);
+    top = std::max(top, c.Limit());
+  }
+  return top;
+}
+
+// Feeds flat answers until the limit reaches `target` (or `budget` answers went by).
+int GrowTo(ConcurrencyController& c, int target, int budget = 100000) {
+  int used = 0;
+  while (c.Limit() < target && used < budget) {
+    c.OnResponse(kFlatUs, false);
+    ++used;
+  }
+  return used;
+}
+
+TEST(ConcurrencyController, StartsAtInitialLimitClamped) {
+  ConcurrencyControllerConfig c = Config(2, 8);
+  c.initial_limit = 100;
+  EXPECT_EQ(ConcurrencyController(c).Limit(), 8);
+  c.initial_limit = 0;
+  EXPECT_EQ(ConcurrencyController(c).Limit(), 2);
+}
+
+TEST(ConcurrencyController, GrowsAboutOnePerWindowWhenRttFlat) {
+  ConcurrencyController c(Config());
+  // Additive increase: reaching limit L from 1 takes about 1 + 2 + ... + (L-1) answers.
+  const int used = GrowTo(c, 10);
+  EXPECT_EQ(c.Limit(), 10);
+  EXPECT_GE(used, 30);   // far slower than one per answer (that would be 9)
+  EXPECT_LE(used, 60);   // but about one per window (45)
+  EXPECT_GT(c.RttMeanUs(), 0);
+  EXPECT_NEAR(c.BaselineUs(), static_cast<double>(kFlatUs), 1.0);
+}
+
+TEST(ConcurrencyController, NeverExceedsMaxOrDropsBelowMin) {
+  ConcurrencyController c(Config(2, 16));
+  EXPECT_EQ(Feed(c, 5000, kFlatUs), 16);
+  EXPECT_EQ(c.Limit(), 16);
+  for (int i = 0; i < 500; ++i) c.OnResponse(kFlatUs, true);
+  EXPECT_EQ(c.Limit(), 2);
+}
+
+TEST(ConcurrencyController, HalvesOnOverloadThenRecovers) {
+  ConcurrencyController c(Config());
+  GrowTo(c, 32);
+  ASSERT_EQ(c.Limit(), 32);
+  EXPECT_EQ(c.OnResponse(kFlatUs, /*overloaded=*/true), LimitChange::kDecreased);
+  EXPECT_EQ(c.Limit(), 16);
+  // Recovers with flat RTTs: grows again beyond the halved limit.
+  EXPECT_GT(Feed(c, 2000, kFlatUs), 24);
+}
+
+TEST(ConcurrencyController, DecreasesAtMostOncePerWindow) {
+  ConcurrencyController c(Config());
+  GrowTo(c, 32);
+  c.OnResponse(kFlatUs, true);
+  ASSERT_EQ(c.Limit(), 16);
+  // The other 31 requests sent under the old limit answer 429 too: no further halving.
+  for (int i = 0; i < 31; ++i) c.OnResponse(kFlatUs, true);
+  EXPECT_EQ(c.Limit(), 16);
+  // A push-back after that window halves again.
+  EXPECT_EQ(c.OnResponse(kFlatUs, true), LimitChange::kDecreased);
+  EXPECT_EQ(c.Limit(), 8);
+}
+
+TEST(ConcurrencyController, RttWellAboveBaselineBacksOffAndRecovers) {
+  ConcurrencyController c(Config());
+  GrowTo(c, 20);
+  const double baseline_before = c.BaselineUs();
+  // Latency goes from 20 ms to 200 ms (all successes): the limit keeps shrinking.
+  int lowest = c.Limit();
+  for (int i = 0; i < 40; ++i) {
+    c.OnResponse(200'000, false);
+    lowest = std::min(lowest, c.Limit());
+  }
+  EXPECT_LE(lowest, 5);
+  // A spike does not move the "minimum-ish" baseline far.
+  EXPECT_LT(c.BaselineUs(), 3 * baseline_before);
+  // Back to 20 ms: grows again.
+  const int low = c.Limit();
+  EXPECT_GT(Feed(c, 1000, kFlatUs), low + 5);
+}
+
+TEST(ConcurrencyController, NoiseWithinTheBandDoesNotBackOff) {
+  ConcurrencyController c(Config());
+  // 18..24 ms jitter around 20 ms: within 1.5x the baseline, never a decrease.
+  const uint64_t pattern[] = {20'000, 18'000, 24'000, 21'000, 19'000, 23'000};
+  int decreases = 0;
+  for (int i = 0; i < 5000; ++i) {
+    if (c.OnResponse(pattern[i % 6], false) == LimitChange::kDecreased) ++decreases;
+  }
+  EXPECT_EQ(decreases, 0);
+  EXPECT_EQ(c.Limit(), 64);
+}
+
+TEST(ConcurrencyController, DoesNotGrowWhileNotSaturated) {
+  ConcurrencyController c(Config());
+  GrowTo(c, 4);
+  // The sender uses fewer requests than allowed: an idle limit must not climb to the max.
+  EXPECT_EQ(Feed(c, 1000, kFlatUs, /*saturated=*/false), 4);
+  EXPECT_EQ(c.Limit(), 4);
+}
+
+TEST(ConcurrencyController, BaselineLearnsAPermanentLatencyShift) {
+  ConcurrencyController c(Config());
+  GrowTo(c, 16);
+  // The path latency changes for good: after backing off, the baseline follows and the
+  // limit grows again at the new latency.
+  int lowest = c.Limit();
+  for (int i = 0; i < 200; ++i) {
+    c.OnResponse(60'000, false);
+    lowest = std::min(lowest, c.Limit());
+  }
+  EXPECT_LT(lowest, 16);
+  EXPECT_GT(Feed(c, 5000, 60'000), lowest + 5);
+  EXPECT_GT(c.BaselineUs(), 40'000);
+}
+
+TEST(ConcurrencyController, OverloadedAnswersDoNotTouchRttStatistics) {
+  ConcurrencyController c(Config());
+  GrowTo(c, 8);
+  const double baseline = c.BaselineUs();
+  // Quick 503s (1 ms) must not pull the baseline down (then every real answer looks slow).
+  for (int i = 0; i < 100; ++i) c.OnResponse(1'000, true);
+  EXPECT_DOUBLE_EQ(c.BaselineUs(), baseline);
+}
+
+TEST(ConcurrencyController, ValidateRejectsBadRanges) {
+  ConcurrencyControllerConfig c = Config();
+  EXPECT_TRUE(Validate(c).ok());
+  c.min_limit = 0;
+  EXPECT_EQ(Validate(c).code(), StatusCode::kInvalidArgument);
+  c = Config(8, 4);
+  EXPECT_EQ(Validate(c).code(), StatusCode::kInvalidArgument);
+  c = Config();
+  c.decrease_factor = 1.0;
+  EXPECT_EQ(Validate(c).code(), StatusCode::kInvalidArgument);
+  c = Config();
+  c.rtt_ratio = 1.0;
+  EXPECT_EQ(Validate(c).code(), StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sluice::stages
