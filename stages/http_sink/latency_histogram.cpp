@@ -26,6 +26,7 @@ uint64_t LatencyHistogram::UpperEdge(size_t index) {
 void LatencyHistogram::Record(uint64_t us) {
   buckets_[IndexOf(us)].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
+  sum_.fetch_add(us, std::memory_order_relaxed);
   uint64_t prev = max_.load(std::memory_order_relaxed);
   while (us > prev && !max_.compare_exchange_weak(prev, us, std::memory_order_relaxed)) {
   }
@@ -37,6 +38,7 @@ void LatencyHistogram::Merge(const LatencyHistogram& other) {
     if (n != 0) buckets_[i].fetch_add(n, std::memory_order_relaxed);
   }
   count_.fetch_add(other.Count(), std::memory_order_relaxed);
+  sum_.fetch_add(other.Sum(), std::memory_order_relaxed);
   const uint64_t m = other.Max();
   uint64_t prev = max_.load(std::memory_order_relaxed);
   while (m > prev && !max_.compare_exchange_weak(prev, m, std::memory_order_relaxed)) {
@@ -61,10 +63,17 @@ uint64_t LatencyHistogram::Percentile(double p) const {
   return Max();
 }
 
+uint64_t LatencyHistogram::CountAtOrBelow(uint64_t us) const {
+  uint64_t n = 0;
+  for (size_t i = 0; i < kBuckets && UpperEdge(i) <= us; ++i) n += buckets_[i].load(std::memory_order_relaxed);
+  return n;
+}
+
 void LatencyHistogram::Reset() {
   for (auto& b : buckets_) b.store(0, std::memory_order_relaxed);
   count_.store(0, std::memory_order_relaxed);
   max_.store(0, std::memory_order_relaxed);
+  sum_.store(0, std::memory_order_relaxed);
 }
 
 }  // namespace sluice::stages

@@ -27,6 +27,12 @@ class LatencyHistogram {
   [[nodiscard]] uint64_t Percentile(double p) const;
   [[nodiscard]] uint64_t Max() const { return max_.load(std::memory_order_relaxed); }
   [[nodiscard]] uint64_t Count() const { return count_.load(std::memory_order_relaxed); }
+  /// Sum of every sample in us (for a Prometheus histogram's _sum).
+  [[nodiscard]] uint64_t Sum() const { return sum_.load(std::memory_order_relaxed); }
+  /// Samples known to be <= `us`: those in buckets whose upper edge is <= `us` (a bucket that
+  /// straddles `us` counts above it, so this undercounts by at most one ~3% bucket). Used for
+  /// cumulative Prometheus `le` buckets.
+  [[nodiscard]] uint64_t CountAtOrBelow(uint64_t us) const;
   /// Forgets every sample.
   void Reset();
 
@@ -42,6 +48,7 @@ class LatencyHistogram {
   std::array<std::atomic<uint64_t>, kBuckets> buckets_{};
   std::atomic<uint64_t> count_{0};
   std::atomic<uint64_t> max_{0};
+  std::atomic<uint64_t> sum_{0};
 };
 
 }  // namespace sluice::stages
