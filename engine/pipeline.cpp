@@ -16,6 +16,8 @@
 // exhausted the source is paused, so a slow sink slows the reader instead of growing memory.
 #include "engine/pipeline.h"
 
+#include "engine/ordered_sender.h"
+
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/flow_graph.h>
 #include <tbb/global_control.h>
@@ -37,13 +39,22 @@ class Pipeline::Graph {
   /// Batch assembly, one chunk at a time; queues internally (bounded by the budget).
   using AssembleNode = flow::function_node<RecordChunk*, flow::continue_msg>;
 
+  /// --ordered only: puts chunks back in ingress order after the parallel transform.
+  using SequenceNode = flow::sequencer_node<RecordChunk*>;
+
   explicit Graph(Pipeline& p)
       : transform_(graph_, flow::unlimited, [&p, this](RecordChunk* c) { return Transform(p, c); }),
+        sequence_(graph_, [](RecordChunk* const& c) -> size_t { return c->sequence; }),
         assemble_(graph_, flow::serial, [&p](RecordChunk* c) {
           Assemble(p, c);
           return flow::continue_msg();
         }) {
-    flow::make_edge(transform_, assemble_);
+    if (p.config_.ordered) {
+      flow::make_edge(transform_, sequence_);
+      flow::make_edge(sequence_, assemble_);
+    } else {
+      flow::make_edge(transform_, assemble_);
+    }
   }
 
   void Put(RecordChunk* chunk) { transform_.try_put(chunk); }
@@ -105,6 +116,7 @@ class Pipeline::Graph {
   flow::graph graph_;
   tbb::enumerable_thread_specific<std::unique_ptr<TransformState>> states_;
   TransformNode transform_;
+  SequenceNode sequence_;
   AssembleNode assemble_;
 };
 
@@ -195,6 +207,7 @@ void Pipeline::SendTick(bool flush) {
   c->tick = true;
   c->flush = flush;
   c->created = Clock::now();
+  c->sequence = next_sequence_++;
   graph_->Put(c);
 }
 
@@ -270,6 +283,13 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   if (config_.worker_threads > 0)
     parallelism.emplace(tbb::global_control::max_allowed_parallelism, config_.worker_threads);
   graph_ = std::make_unique<Graph>(*this);
+  std::unique_ptr<OrderedSender> ordered;
+  BatchSender* const inner_sender = parts_.sender;
+  if (config_.ordered) {
+    // At most one batch per partition in flight: retries never reorder a partition.
+    ordered = std::make_unique<OrderedSender>(parts_.sender);
+    parts_.sender = ordered.get();
+  }
   progress_tty_ = config_.progress && isatty(STDERR_FILENO);
   started_at_ = last_progress_at_ = Clock::now();
 
@@ -277,6 +297,7 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   if (status.ok()) status = parts_.source->Start(this);
   if (!status.ok()) {
     parts_.sender->Stop(true);
+    parts_.sender = inner_sender;
     summary_.error = status.ToString();
     return status;
   }
@@ -397,6 +418,7 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   if (s.run_seconds > 0) s.run_records_per_s = (s.delivered + s.rejected) / s.run_seconds;
   s.peak_rss_mib = PeakRssMib();
   s.sender = parts_.sender->Stats();
+  parts_.sender = inner_sender;  // the decorator dies with this scope
   s.error = status.ok() ? "" : status.ToString();
   return status;
 }

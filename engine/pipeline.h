@@ -100,7 +100,7 @@ class Pipeline final : public DeliveryListener, public SourceListener {
   mutable std::mutex fatal_mu_;
   Status fatal_;
 
-  uint64_t next_sequence_ = 1;
+  uint64_t next_sequence_ = 0;  ///< every chunk put into the graph, ticks too (sequencer)
   uint64_t rejected_logged_ = 0;
   Clock::time_point started_at_{};
   Clock::time_point first_consumed_at_{};

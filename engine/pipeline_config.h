@@ -26,6 +26,10 @@ struct PipelineConfig {
   int worker_threads = 0;
   /// Without a dead-letter sink, log and skip rejected records instead of stopping (loses them).
   bool skip_rejected = false;
+  /// --ordered: chunks reach the batcher in ingress order and at most one batch per partition
+  /// is in flight, so a partition's records reach the sink in offset order even across retries.
+  /// The batcher must then build single-partition batches (BatchPolicy::per_stream).
+  bool ordered = false;
   /// Print a live progress line on stderr (only when it is a terminal).
   bool progress = true;
 };

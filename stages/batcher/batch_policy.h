@@ -17,6 +17,9 @@ struct BatchPolicy {
   size_t max_bytes = 4u << 20;
   /// Seal when the oldest record in the open batch waited this long, in ms (--linger-ms).
   int linger_ms = 1000;
+  /// One open batch per stream (partition) instead of one for all: used by --ordered, where at
+  /// most one batch per partition may be in flight.
+  bool per_stream = false;
 };
 
 [[nodiscard]] Status Validate(const BatchPolicy& policy);

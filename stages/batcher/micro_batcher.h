@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <memory>
+#include <vector>
 
 #include "engine/batch_assembler.h"
 #include "engine/sink_format.h"
@@ -25,13 +26,21 @@ class MicroBatcher final : public BatchAssembler {
 
  private:
   MicroBatcher(const BatchPolicy& policy, std::shared_ptr<const SinkFormat> format);
-  void Seal(const Emit& emit);
-  void OpenIfNeeded(Clock::time_point now);
+  /// The batch being filled for one key (a stream, or 0 for all).
+  struct OpenBatch {
+    uint32_t key = 0;
+    std::unique_ptr<Batch> batch;
+  };
+  OpenBatch& SlotFor(uint32_t stream);
+  void Seal(OpenBatch& slot, const Emit& emit);
+  void OpenIfNeeded(OpenBatch& slot, Clock::time_point now);
 
   const BatchPolicy policy_;
   std::shared_ptr<const SinkFormat> format_;
   std::atomic<size_t> max_bytes_;
-  std::unique_ptr<Batch> open_;
+  std::vector<OpenBatch> open_;  ///< one slot, or one per stream (few: linear search is fine)
+  size_t last_slot_ = 0;         ///< the slot used last: records of one stream come in runs
+  size_t reserve_bytes_ = 0;     ///< body capacity to reserve: last sealed size plus headroom
   uint64_t next_id_ = 1;
   size_t close_bytes_ = 0;  ///< bytes Close() adds
 };

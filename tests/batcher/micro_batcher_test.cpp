@@ -118,3 +118,31 @@ TEST(MicroBatcher, RejectsZeroBatchSize) {
 
 }  // namespace
 }  // namespace sluice::stages
+
+namespace sluice::stages {
+namespace {
+
+TEST(MicroBatcher, PerStreamKeepsPartitionsInSeparateBatches) {
+  BatchPolicy p;
+  p.max_records = 2;
+  p.per_stream = true;
+  auto b = Make(p);
+  RecordChunk c;
+  for (int i = 0; i < 6; ++i) c.AddInput("v" + std::to_string(i), SourcePosition{static_cast<uint32_t>(i % 2), 0, i / 2});
+  c.FinishInput();
+  sluice::testing::IdentityTransform t;
+  TransformState s;
+  t.Apply(s, c);
+  Collector out;
+  b->Add(c, BatchAssembler::Clock::now(), out.emit());
+  b->Flush(out.emit());
+  ASSERT_EQ(out.batches.size(), 4u);
+  for (auto& batch : out.batches) {
+    for (auto& r : batch->records) EXPECT_EQ(r.position.stream, batch->records[0].position.stream);
+  }
+  EXPECT_EQ(out.batches[0]->payload, R"(["v0","v2"])");
+  EXPECT_EQ(out.batches[1]->payload, R"(["v1","v3"])");
+}
+
+}  // namespace
+}  // namespace sluice::stages

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <thread>
 
 #include "stages/batcher/micro_batcher.h"
@@ -21,6 +22,7 @@ struct Rig {
     stages::BatchPolicy policy;
     policy.max_records = 100;
     policy.linger_ms = 5;
+    policy.per_stream = cfg.ordered;
     batcher = std::move(stages::MicroBatcher::Create(policy, std::make_shared<BracketFormat>())).value();
     PipelineParts parts{&source, &transform, batcher.get(), &sender, nullptr};
     pipeline = std::move(Pipeline::Create(cfg, parts)).value();
@@ -107,6 +109,42 @@ TEST(Pipeline, SecondStopAbandonsAndCommitsOnlyAcknowledged) {
   Status s = rig.pipeline->Run(&stop);
   EXPECT_EQ(s.code(), StatusCode::kCancelled);
   EXPECT_EQ(rig.source.stored.count(0), 0u) << "nothing was acknowledged, nothing may be stored";
+}
+
+TEST(Pipeline, OrderedKeepsOneBatchPerPartitionInFlightAndOffsetOrder) {
+  PipelineConfig cfg;
+  cfg.ordered = true;
+  cfg.chunk_max_records = 50;
+  Rig rig(6000, 3, cfg);
+  rig.sender.auto_ack = false;
+  std::atomic<int> stop{0};
+  std::atomic<bool> done{false};
+  std::thread releaser([&] {
+    while (!done.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      EXPECT_LE(rig.sender.Held(), 3u) << "at most one batch per partition may be in flight";
+      rig.sender.ReleaseAll();
+    }
+  });
+  Status s = rig.pipeline->Run(&stop);
+  done.store(true);
+  releaser.join();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  // Per partition, the bodies list its records in offset order: r<i> with i % 3 == stream.
+  std::map<int, int> last_seen;
+  for (const std::string& body : rig.sender.bodies) {
+    size_t pos = 0;
+    while ((pos = body.find("\"r", pos)) != std::string::npos) {
+      const int i = std::stoi(body.substr(pos + 2));
+      auto it = last_seen.find(i % 3);
+      if (it != last_seen.end()) {
+        EXPECT_GT(i, it->second) << "partition " << i % 3 << " out of order";
+      }
+      last_seen[i % 3] = i;
+      pos += 2;
+    }
+  }
+  EXPECT_EQ(rig.pipeline->Summary().delivered, 6000u);
 }
 
 TEST(Pipeline, RevokeDrainsInFlightAndReturnsCommitPoints) {

@@ -126,20 +126,27 @@ class ManualSender : public BatchSender {
     return Status::Ok();
   }
   void Submit(std::unique_ptr<Batch> b) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    bodies.push_back(b->payload);
-    if (auto_ack) {
-      Ack(*b);
-    } else {
-      held_.push_back(std::move(b));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      bodies.push_back(b->payload);
+      if (!auto_ack) {
+        held_.push_back(std::move(b));
+        return;
+      }
     }
+    Ack(*b);  // outside the lock: an ack may submit the next batch (OrderedSender)
   }
   /// Acknowledges every held batch, newest first (out of order on purpose).
   void ReleaseAll() {
-    std::lock_guard<std::mutex> lock(mu_);
-    while (!held_.empty()) {
-      Ack(*held_.back());
-      held_.pop_back();
+    std::deque<std::unique_ptr<Batch>> batches;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      batches.swap(held_);
+    }
+    // Acks may submit the next batch (OrderedSender): never call back under the lock.
+    while (!batches.empty()) {
+      Ack(*batches.back());
+      batches.pop_back();
     }
   }
   size_t Held() {

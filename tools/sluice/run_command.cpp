@@ -122,6 +122,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   pc.drain_timeout_ms = o.drain_timeout_ms;
   pc.worker_threads = o.threads;
   pc.skip_rejected = o.skip_rejected;
+  pc.ordered = o.ordered;
   pc.progress = !o.quiet;
   // In-flight records hold their payload about three times (input, output, batch body).
   pc.max_inflight_bytes = memory_budget / 4 / 3;
@@ -159,6 +160,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   policy.max_records = o.batch_size;
   policy.max_bytes = batch_bytes;
   policy.linger_ms = o.linger_ms;
+  policy.per_stream = o.ordered;
   auto batcher = stages::MicroBatcher::Create(policy, run->format);
   if (!batcher.ok()) return batcher.status();
   run->batcher = std::move(*batcher);

@@ -78,6 +78,9 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--dlq", o.dlq, "Dead-letter destination: kafka:TOPIC or file:PATH");
   app.add_flag("--skip-rejected", o.skip_rejected,
                "Without --dlq: log rejected records and go on (they are lost) instead of stopping");
+  app.add_flag("--ordered", o.ordered,
+               "Keep each partition's records in offset order at the sink, even across retries "
+               "(at most one batch per partition in flight)");
   app.add_option("--drain-timeout-ms", o.drain_timeout_ms, "On SIGINT/SIGTERM, wait this long for in-flight records")
       ->capture_default_str();
   app.add_option("--threads", o.threads, "Worker threads for parse+map (0: one per core)")->capture_default_str();

@@ -52,6 +52,7 @@ struct RunOptions {
   // Engine
   std::string dlq;                         ///< kafka:TOPIC | file:PATH
   bool skip_rejected = false;
+  bool ordered = false;                    ///< --ordered: one batch per partition in flight
   int drain_timeout_ms = 30000;
   int threads = 0;
   uint32_t chunk_records = 2000;
