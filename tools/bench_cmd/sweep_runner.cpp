@@ -237,12 +237,16 @@ std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, 
            "with labels boxed font ',10'\n";
       made.push_back(name);
     }
+    if (series_titles.empty()) return s;  // no point delivered anything: nothing to draw
     const std::string name = "p99_vs_throughput." + ext;
     s += "reset\nset terminal " + terminal + "\nset output '" + name + "'\n";
     s += "set title \"p99 request latency against throughput\\n{/*0.8 " + GnuplotText(subtitle) +
          "; point labels: concurrency}\"\n";
     s += "set xlabel 'throughput (records/s)'\nset ylabel 'p99 latency (ms, log scale)'\n";
     s += "set logscale y\nset grid xtics ytics mytics\nset format x '%.0s%c'\n";
+    // Dark2: distinguishable on white, also in greyscale print.
+    const char* colors[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"};
+    for (int i = 0; i < 8; ++i) s += "set linetype " + std::to_string(i + 1) + " lc rgb '" + colors[i] + "'\n";
     s += "set key outside right top title 'batch size' box\nset xrange [0:*]\n";
     if (max_p99_ms > 0) {
       s += "set arrow from graph 0, first " + Fixed(max_p99_ms, 3) + " to graph 1, first " + Fixed(max_p99_ms, 3) +
