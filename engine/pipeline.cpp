@@ -132,12 +132,32 @@ Pipeline::Pipeline(const PipelineConfig& config, PipelineParts parts)
 
 Pipeline::~Pipeline() = default;
 
-void Pipeline::OnDelivery(DeliveryReport report) { reports_.Push(std::move(report)); }
+void Pipeline::OnDelivery(DeliveryReport report) {
+  reports_.Push(std::move(report));
+  WakeIngress();
+}
+
+void Pipeline::WakeIngress() {
+  {
+    std::lock_guard<std::mutex> lock(wake_mu_);
+    wake_ = true;
+  }
+  wake_cv_.notify_one();
+}
+
+void Pipeline::WaitForWork(int timeout_ms) {
+  std::unique_lock<std::mutex> lock(wake_mu_);
+  wake_cv_.wait_for(lock, std::chrono::milliseconds(timeout_ms), [this] { return wake_; });
+  wake_ = false;
+}
 
 void Pipeline::OnFatal(Status status) {
-  std::lock_guard<std::mutex> lock(fatal_mu_);
-  if (fatal_.ok()) fatal_ = std::move(status);
-  has_fatal_.store(true, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(fatal_mu_);
+    if (fatal_.ok()) fatal_ = std::move(status);
+    has_fatal_.store(true, std::memory_order_release);
+  }
+  WakeIngress();
 }
 
 void Pipeline::Acknowledge(const SourcePosition& position) {
@@ -223,7 +243,7 @@ std::vector<CommitPoint> Pipeline::OnStreamsRevoked(const std::vector<uint32_t>&
   };
   while (pending() > 0 && Clock::now() < deadline && !HasFatal()) {
     ProcessReports();
-    if (pending() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    if (pending() > 0) WaitForWork(5);
   }
   StoreAdvancedOffsets();
   std::vector<CommitPoint> points = tracker_.CommitPointsOf(streams);
@@ -255,6 +275,7 @@ void Pipeline::PrintProgress(Clock::time_point now, bool final_line) {
 
 void Pipeline::IngestOnce(int timeout_ms) {
   RecordChunk* chunk = pool_.Acquire();
+  const auto polled_at = Clock::now();
   StatusOr<size_t> n = parts_.source->Poll(*chunk, config_.chunk_max_records, timeout_ms);
   if (!n.ok()) {
     pool_.Release(chunk);
@@ -263,6 +284,10 @@ void Pipeline::IngestOnce(int timeout_ms) {
   }
   if (*n == 0) {
     pool_.Release(chunk);
+    // A source that answers "nothing" at once (paused, at its end) must not make this thread
+    // spin: wait for an acknowledgement or the rest of the timeout instead.
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - polled_at);
+    if (waited.count() < timeout_ms) WaitForWork(static_cast<int>(timeout_ms - waited.count()));
     return;
   }
   const auto now = Clock::now();
@@ -280,8 +305,10 @@ void Pipeline::IngestOnce(int timeout_ms) {
 
 Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   std::optional<tbb::global_control> parallelism;
+  // The ingress thread never runs graph tasks (it is busy polling), so the TBB limit counts it
+  // on top of the workers: with a limit of 1, nothing would ever process a chunk.
   if (config_.worker_threads > 0)
-    parallelism.emplace(tbb::global_control::max_allowed_parallelism, config_.worker_threads);
+    parallelism.emplace(tbb::global_control::max_allowed_parallelism, config_.worker_threads + 1);
   graph_ = std::make_unique<Graph>(*this);
   std::unique_ptr<OrderedSender> ordered;
   BatchSender* const inner_sender = parts_.sender;

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -85,6 +86,10 @@ class Pipeline final : public DeliveryListener, public SourceListener {
   void StoreAdvancedOffsets();
   void SendTick(bool flush);
   void PrintProgress(Clock::time_point now, bool final_line);
+  /// Wakes the ingress thread if it waits in WaitForWork (any thread).
+  void WakeIngress();
+  /// Ingress thread: sleeps until woken or timeout_ms passed.
+  void WaitForWork(int timeout_ms);
   bool HasFatal() const { return has_fatal_.load(std::memory_order_acquire); }
 
   const PipelineConfig config_;
@@ -95,6 +100,10 @@ class Pipeline final : public DeliveryListener, public SourceListener {
   InflightBudget budget_;
   MpmcQueue<DeliveryReport> reports_{256};
   PipelineCounters counters_;
+
+  std::mutex wake_mu_;
+  std::condition_variable wake_cv_;
+  bool wake_ = false;  ///< guarded by wake_mu_
 
   std::atomic<bool> has_fatal_{false};
   mutable std::mutex fatal_mu_;

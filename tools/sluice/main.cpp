@@ -10,6 +10,7 @@
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/run_options.h"
 #include "tools/schema_cmd/schema_command.h"
+#include "tools/bench_cmd/bench_commands.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
   demo->add_flag("-q,--quiet", demo_run.quiet, "No progress line");
 
   auto schema_commands = AddSchemaCommands(app);
+  auto bench_commands = sluice::bench::AddBenchCommands(app);
 
   // --config: the file fills run_options first, then the command line overrides it.
   if (argc > 1 && std::string(argv[1]) == "run") {
@@ -57,6 +59,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (schema_commands->Parsed()) return schema_commands->Run();
   std::atomic<int>* stop = InstallStopSignals();
+  if (bench_commands->Parsed()) return bench_commands->Run(stop);
   if (run->parsed()) return RunCommand(run_options, stop);
   if (demo->parsed()) return DemoCommand(demo_options, demo_run, stop);
   return 2;
