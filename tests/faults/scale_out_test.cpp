@@ -1,0 +1,137 @@
+// Scale-out, real executables over TCP: two `sluice run` processes in one consumer group over a
+// topic of 100,000 fake flights on 8 partitions, both streaming (no --until-caught-up). A
+// watcher polls the sink emulator's stats until every id arrived and then stops both with
+// SIGTERM. Second scenario: one of the two gets SIGTERM mid-run and drains; the other takes
+// over its partitions (cooperative-sticky) and the union at the sink is still complete.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <thread>
+
+#include "tests/faults/fault_env.h"
+
+namespace sluice::faults {
+namespace {
+
+constexpr uint64_t kCount = 100000;
+constexpr int kPartitions = 8;
+const char* const kTopic = "flights-scale";
+
+class ScaleOut : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    std::string error;
+    kafka_ = MockKafka::Start(1, &error).release();
+    ASSERT_NE(kafka_, nullptr) << error;
+    ASSERT_EQ(kafka_->CreateTopic(kTopic, kPartitions), "");
+    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), kTopic, kCount, 4100);
+    ASSERT_EQ(p.exit_code, 0) << p.err;
+    emulator_ = Emulator::Start(&error).release();
+    ASSERT_NE(emulator_, nullptr) << error;
+  }
+  static void TearDownTestSuite() {
+    delete emulator_;
+    emulator_ = nullptr;
+    delete kafka_;
+    kafka_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(kafka_, nullptr);
+    ASSERT_NE(emulator_, nullptr);
+    dir_ = MakeTempDir();
+  }
+
+  std::unique_ptr<testing::Subprocess> StartMember(const std::string& sink, const std::string& group,
+                                                   const std::string& report, const std::vector<std::string>& extra) {
+    testing::ProcessOptions o = SluiceKafkaRun(*emulator_, sink, kafka_->bootstrap(), kTopic, group);
+    o.argv.insert(o.argv.end(), {"--report", report});
+    o.argv.insert(o.argv.end(), extra.begin(), extra.end());
+    std::string error;
+    auto p = testing::Subprocess::Start(o, &error);
+    EXPECT_NE(p, nullptr) << error;
+    return p;
+  }
+
+  /// Polls the sink until `target` distinct ids arrived (or the deadline); returns the last count.
+  uint64_t WaitForIds(const std::string& sink, uint64_t target, int seconds) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    uint64_t n = 0;
+    while (std::chrono::steady_clock::now() < deadline) {
+      n = emulator_->Stats(sink).distinct_ids;
+      if (n >= target) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    return n;
+  }
+
+  static MockKafka* kafka_;
+  static Emulator* emulator_;
+  std::string dir_;
+};
+
+MockKafka* ScaleOut::kafka_ = nullptr;
+Emulator* ScaleOut::emulator_ = nullptr;
+
+TEST_F(ScaleOut, TwoProcessesInOneGroupShareTheTopicAndDeliverTheUnion) {
+  const std::string sink = "scale2";
+  auto a = StartMember(sink, "g-scale2", dir_ + "/a.json", {});
+  auto b = StartMember(sink, "g-scale2", dir_ + "/b.json", {});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(WaitForIds(sink, kCount, 90), kCount) << "the group did not deliver every id";
+  a->Signal(SIGTERM);
+  b->Signal(SIGTERM);
+  testing::ProcessResult ra = a->Wait(40000);
+  testing::ProcessResult rb = b->Wait(40000);
+  EXPECT_EQ(ra.exit_code, 0) << ra.err;
+  EXPECT_EQ(rb.exit_code, 0) << rb.err;
+  RunReport pa = ParseReport(ReadFileText(dir_ + "/a.json"));
+  RunReport pb = ParseReport(ReadFileText(dir_ + "/b.json"));
+  ASSERT_TRUE(pa.parsed && pb.parsed);
+  EXPECT_GT(pa.delivered, 0) << "member A got no partitions";
+  EXPECT_GT(pb.delivered, 0) << "member B got no partitions";
+  SinkStats s = emulator_->Stats(sink);
+  EXPECT_EQ(s.distinct_ids, kCount);
+  EXPECT_GE(static_cast<uint64_t>(pa.delivered + pb.delivered), kCount);
+  std::printf("[ info ] scale-out: A delivered %lld, B delivered %lld, union %llu distinct, %llu duplicates\n",
+              static_cast<long long>(pa.delivered), static_cast<long long>(pb.delivered),
+              static_cast<unsigned long long>(s.distinct_ids), static_cast<unsigned long long>(s.duplicates));
+  PrintTableLine("scale-out A", kCount, s, pa);
+  PrintTableLine("scale-out B", kCount, s, pb);
+}
+
+TEST_F(ScaleOut, SigtermOnOneMemberHandsItsPartitionsToTheOther) {
+  const std::string sink = "drain";
+  // Client-side limits stretch the run (~7 s) so that the SIGTERM lands mid-run.
+  const std::vector<std::string> slow = {"--rate-limit", "7000/s"};
+  auto a = StartMember(sink, "g-drain", dir_ + "/a.json", slow);
+  auto b = StartMember(sink, "g-drain", dir_ + "/b.json", slow);
+  ASSERT_TRUE(a && b);
+  const uint64_t at_signal = WaitForIds(sink, kCount / 5, 60);
+  ASSERT_GE(at_signal, kCount / 5);
+  EXPECT_LT(at_signal, kCount) << "everything was delivered before the SIGTERM; nothing was tested";
+  a->Signal(SIGTERM);
+  testing::ProcessResult ra = a->Wait(40000);
+  EXPECT_FALSE(ra.timed_out);
+  EXPECT_EQ(ra.exit_code, 0) << "a drained SIGTERM should exit 0\n" << ra.err;
+  RunReport pa = ParseReport(ReadFileText(dir_ + "/a.json"));
+  EXPECT_TRUE(pa.parsed);
+  EXPECT_GT(pa.delivered, 0);
+  EXPECT_EQ(pa.consumed, pa.delivered) << "A stopped with records consumed but not delivered";
+  EXPECT_EQ(WaitForIds(sink, kCount, 90), kCount) << "B did not take over A's partitions\n" << b->StderrSoFar();
+  b->Signal(SIGTERM);
+  testing::ProcessResult rb = b->Wait(40000);
+  EXPECT_EQ(rb.exit_code, 0) << rb.err;
+  RunReport pb = ParseReport(ReadFileText(dir_ + "/b.json"));
+  EXPECT_TRUE(pb.parsed);
+  SinkStats s = emulator_->Stats(sink);
+  EXPECT_EQ(s.distinct_ids, kCount);
+  std::printf("[ info ] drain: SIGTERM at %llu ids; A delivered %lld, B delivered %lld, %llu duplicates\n",
+              static_cast<unsigned long long>(at_signal), static_cast<long long>(pa.delivered),
+              static_cast<long long>(pb.delivered), static_cast<unsigned long long>(s.duplicates));
+  PrintTableLine("drain A (SIGTERM)", kCount, s, pa);
+  PrintTableLine("drain B (takes over)", kCount, s, pb);
+}
+
+}  // namespace
+}  // namespace sluice::faults
