@@ -55,7 +55,7 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
   ASSERT_TRUE(emulator_->SetFaults("{\"error_500_rate\":1.0}"));
 
   SluiceRun failing = KafkaRun(*emulator_, "s500", kafka_->brokers(), topic, group);
-  failing.args.insert(failing.args.end(), {"--until-caught-up", "--max-retries", "2", "--backoff-initial-ms", "10",
+  failing.args.insert(failing.args.end(), {"--until-caught-up", "-X", kShortSession, "--max-retries", "2", "--backoff-initial-ms", "10",
                                            "--backoff-max-ms", "50", "--report", dir_ + "/failing.json"});
   testing::ProcessResult r1 = testing::RunProcess(failing.Options(), kRunTimeoutMs);
   ASSERT_FALSE(r1.timed_out) << "sluice did not give up on a sink that always answers 500\n" << r1.err;
@@ -79,7 +79,7 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
   // Fault off: the same group re-reads everything and delivers it.
   ASSERT_TRUE(emulator_->SetFaults("{\"error_500_rate\":0.0}"));
   SluiceRun again = KafkaRun(*emulator_, "s500", kafka_->brokers(), topic, group);
-  again.args.insert(again.args.end(), {"--until-caught-up", "--report", dir_ + "/again.json"});
+  again.args.insert(again.args.end(), {"--until-caught-up", "-X", kShortSession, "--report", dir_ + "/again.json"});
   testing::ProcessResult r2 = testing::RunProcess(again.Options(), kRunTimeoutMs);
   ASSERT_FALSE(r2.timed_out) << r2.err;
   EXPECT_EQ(r2.exit_code, 0) << r2.err;

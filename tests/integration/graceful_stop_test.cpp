@@ -39,7 +39,7 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
 
   // Run 1: unbounded (no --until-caught-up), so only the signal ends it.
   SluiceRun first = KafkaRun(*emulator, "s-big", kafka->brokers(), topic, group);
-  first.args.insert(first.args.end(), {"--batch-size", "100", "--concurrency", "4", "--report", dir + "/first.json"});
+  first.args.insert(first.args.end(), {"-X", kShortSession, "--batch-size", "100", "--concurrency", "4", "--report", dir + "/first.json"});
   std::unique_ptr<testing::Subprocess> p = testing::Subprocess::Start(first.Options(), &error);
   ASSERT_NE(p, nullptr) << error;
   // Wait until the sink stored something, so the signal lands mid-stream.
@@ -74,7 +74,7 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
 
   // Run 2: same group, bounded; it must complete the rest.
   SluiceRun second = KafkaRun(*emulator, "s-big", kafka->brokers(), topic, group);
-  second.args.insert(second.args.end(), {"--until-caught-up", "--report", dir + "/second.json"});
+  second.args.insert(second.args.end(), {"--until-caught-up", "-X", kShortSession, "--report", dir + "/second.json"});
   testing::ProcessResult r2 = testing::RunProcess(second.Options(), 100000);
   ASSERT_FALSE(r2.timed_out) << r2.err;
   EXPECT_EQ(r2.exit_code, 0) << r2.err;

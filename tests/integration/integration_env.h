@@ -133,6 +133,11 @@ std::vector<int64_t> CommittedOffsets(const std::string& brokers, const std::str
 std::vector<int64_t> HighWatermarks(const std::string& brokers, const std::string& topic, int partitions,
                                     std::string* error);
 
+/// -X session.timeout.ms for runs whose group is joined again later: librdkafka 2.0.2's mock
+/// cluster keeps a departed member until its session times out (45 s by default), so the next
+/// member of the same group would wait that long for the rebalance.
+inline constexpr const char* kShortSession = "session.timeout.ms=6000";
+
 /// Produces `count` fake flights with bin/sluice-fake-flights (seed, first id); result of the run.
 testing::ProcessResult ProduceFlights(const std::string& brokers, const std::string& topic, uint64_t count,
                                       uint64_t seed, uint64_t first_id = 1);
