@@ -55,6 +55,8 @@ struct EmulatorConfig {
   FaultConfig faults;                      ///< initial faults (also admin-settable)
   uint64_t seed = 0;                       ///< RNG seed for faults (0 = random)
   bool verbose = false;                    ///< log one line per request to stderr
+  std::string tls_cert_path;               ///< PEM server certificate (chain); set with key = HTTPS
+  std::string tls_key_path;                ///< PEM private key for tls_cert_path (unencrypted)
 };
 
 /// Checks ranges and cross-field rules.
@@ -83,6 +85,9 @@ struct EmulatorConfig {
   }
   for (const auto& u : c.users) {
     if (u.name.empty()) return InvalidArgument("user name must not be empty");
+  }
+  if (c.tls_cert_path.empty() != c.tls_key_path.empty()) {
+    return InvalidArgument("--tls-cert and --tls-key must be given together");
   }
   return Validate(c.faults);
 }

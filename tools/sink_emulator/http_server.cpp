@@ -9,7 +9,9 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -109,6 +111,8 @@ MHD_Result QueueReply(MHD_Connection* conn, Reply* r) {
 
 struct HttpServer::Impl {
   EmulatorConfig config;
+  std::string tls_cert_pem;  ///< PEM certificate text; empty = plain HTTP
+  std::string tls_key_pem;   ///< PEM key text; secret: never logged
   std::unique_ptr<IngestValidator> validator;
   std::unique_ptr<SinkRegistry> sinks;
   std::unique_ptr<TokenRegistry> tokens;
@@ -364,6 +368,22 @@ struct HttpServer::Impl {
   }
 };
 
+namespace {
+
+/// Whole file as text; PEM files are small.
+StatusOr<std::string> ReadPemFile(const std::string& path, const char* what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument(std::string("cannot read ") + what + " file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (text.str().find("-----BEGIN ") == std::string::npos) {
+    return InvalidArgument(std::string(what) + " file " + path + " is not PEM");
+  }
+  return text.str();
+}
+
+}  // namespace
+
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 HttpServer::~HttpServer() { Stop(); }
@@ -383,6 +403,17 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const EmulatorConfig& c
   if (!validator.ok()) return validator.status();
 
   auto impl = std::make_unique<Impl>();
+  if (!config.tls_cert_path.empty()) {
+    if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+      return FailedPrecondition("this libmicrohttpd is built without TLS: --tls-cert is unavailable");
+    }
+    StatusOr<std::string> cert = ReadPemFile(config.tls_cert_path, "--tls-cert");
+    if (!cert.ok()) return cert.status();
+    StatusOr<std::string> key = ReadPemFile(config.tls_key_path, "--tls-key");
+    if (!key.ok()) return key.status();
+    impl->tls_cert_pem = std::move(cert.value());
+    impl->tls_key_pem = std::move(key.value());
+  }
   impl->config = config;
   impl->validator = std::move(validator.value());
   impl->sinks = std::make_unique<SinkRegistry>(impl->validator->numeric_id());
@@ -402,8 +433,15 @@ StatusOr<uint16_t> HttpServer::Start() {
   if (inet_pton(AF_INET, m.config.bind_address.c_str(), &addr.sin_addr) != 1) {
     return InvalidArgument("--bind must be an IPv4 address: " + m.config.bind_address);
   }
-  const unsigned flags =
-      MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+  const bool tls = !m.tls_cert_pem.empty();
+  const unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                         MHD_USE_ERROR_LOG | (tls ? static_cast<unsigned>(MHD_USE_TLS) : 0u);
+  // The TLS options go through MHD_OPTION_ARRAY so one call serves both modes; an array that
+  // starts with MHD_OPTION_END adds nothing. The PEM strings live in Impl for the daemon's life.
+  MHD_OptionItem tls_options[] = {
+      {tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, const_cast<char*>(m.tls_cert_pem.c_str())},
+      {MHD_OPTION_HTTPS_MEM_KEY, 0, const_cast<char*>(m.tls_key_pem.c_str())},
+      {MHD_OPTION_END, 0, nullptr}};
   m.daemon = MHD_start_daemon(
       flags, m.config.port, nullptr, nullptr, &Impl::OnRequest, &m,
       MHD_OPTION_SOCK_ADDR, reinterpret_cast<const sockaddr*>(&addr),
@@ -413,9 +451,11 @@ StatusOr<uint16_t> HttpServer::Start() {
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, static_cast<size_t>(256 * 1024),
       MHD_OPTION_LISTEN_BACKLOG_SIZE, static_cast<unsigned>(1024),
       MHD_OPTION_NOTIFY_COMPLETED, &Impl::OnCompleted, &m,
+      MHD_OPTION_ARRAY, tls_options,
       MHD_OPTION_END);
   if (m.daemon == nullptr) {
-    return Unavailable("cannot listen on " + m.config.bind_address + ":" + std::to_string(m.config.port));
+    return Unavailable("cannot listen on " + m.config.bind_address + ":" + std::to_string(m.config.port) +
+                       (tls ? " (or the TLS certificate/key pair was refused)" : ""));
   }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(m.daemon, MHD_DAEMON_INFO_BIND_PORT);
   if (info == nullptr) return Internal("cannot read the bound port");

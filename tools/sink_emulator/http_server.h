@@ -5,7 +5,9 @@
 // to TokenRegistry, IngestValidator, SinkRegistry and FaultInjector. MHD runs an internal
 // epoll thread pool (EmulatorConfig::pool_threads, default 2); bodies are parsed on those
 // threads without holding any store lock. Injected latency suspends the connection and a
-// DelayScheduler thread resumes it, so latency never blocks a pool thread.
+// DelayScheduler thread resumes it, so latency never blocks a pool thread. With
+// EmulatorConfig::tls_cert_path/tls_key_path set it serves HTTPS only (MHD + GnuTLS), so
+// clients can be tested against certificate verification.
 // Thread-safety: Start/Stop from one thread; request handling is internally synchronized.
 #pragma once
 
@@ -19,7 +21,8 @@ namespace sluice::emulator {
 
 class HttpServer {
  public:
-  /// Loads table and schema, builds all parts; does not open the socket yet.
+  /// Loads table, schema and the TLS certificate/key (if set), builds all parts; does not open
+  /// the socket yet. FailedPrecondition if TLS is asked for and libmicrohttpd lacks it.
   [[nodiscard]] static StatusOr<std::unique_ptr<HttpServer>> Create(const EmulatorConfig& config);
   ~HttpServer();
 

@@ -1,7 +1,7 @@
 // File: tools/sink_emulator/main.cpp
 // sluice-sink-emulator: parses flags and environment into an EmulatorConfig, starts the
-// HttpServer, prints "listening on ADDR:PORT" as the first stdout line and serves until
-// SIGINT/SIGTERM. Passwords and API keys are never printed.
+// HttpServer, prints "listening on ADDR:PORT" as the first stdout line (also with --tls-cert,
+// where the port speaks HTTPS only) and serves until SIGINT/SIGTERM. Passwords and API keys are never printed.
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -65,6 +65,9 @@ int main(int argc, char** argv) {
   app.add_flag("--fault-down", config.faults.down, "start in the down state (503 to all but /admin)");
   app.add_option("--seed", config.seed, "fault RNG seed (0 = random)");
   app.add_flag("--verbose,-v", config.verbose, "log one line per request to stderr");
+  app.add_option("--tls-cert", config.tls_cert_path, "PEM server certificate: serve HTTPS only (needs --tls-key)")
+      ->check(CLI::ExistingFile);
+  app.add_option("--tls-key", config.tls_key_path, "PEM private key for --tls-cert")->check(CLI::ExistingFile);
   CLI11_PARSE(app, argc, argv);
 
   config.faults.reject_ids = reject_ids;
@@ -112,10 +115,10 @@ int main(int argc, char** argv) {
   }
   std::printf("listening on %s:%u\n", config.bind_address.c_str(), static_cast<unsigned>(*port));
   std::fflush(stdout);
-  std::fprintf(stderr, "sink emulator: %zu user(s), api key %s, auth %s, %u pool thread(s)\n",
+  std::fprintf(stderr, "sink emulator: %zu user(s), api key %s, auth %s, %u pool thread(s), %s\n",
                config.users.size(), config.api_key.empty() ? "off" : "on",
                (config.users.empty() && config.api_key.empty()) ? "not required" : "required",
-               config.pool_threads);
+               config.pool_threads, config.tls_cert_path.empty() ? "http" : "https");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
