@@ -95,6 +95,22 @@ NumberConversion ToUint64(const JsonNumberText& n, uint64_t* out) {
 
 NumberConversion AppendScaledDecimal(const JsonNumberText& n, int scale, std::string* out,
                                      int64_t* fraction_digits) {
+  // Common case: no exponent, a non-zero integer part (so no leading zeros to drop and the
+  // sign is kept) and no more fractional digits than the scale. Same text as the general
+  // path below, without its digit-by-digit scan.
+  if (!n.has_exponent && n.int_digits[0] != '0' &&
+      n.frac_digits.size() <= static_cast<size_t>(scale) &&
+      n.int_digits.size() + static_cast<size_t>(scale) <= static_cast<size_t>(kMaxDecimalDigits)) {
+    *fraction_digits = 0;
+    if (n.negative) out->push_back('-');
+    out->append(n.int_digits);
+    if (scale > 0) {
+      out->push_back('.');
+      out->append(n.frac_digits);
+      out->append(static_cast<size_t>(scale) - n.frac_digits.size(), '0');
+    }
+    return NumberConversion::kOk;
+  }
   // The digits D = int_digits ++ frac_digits, with the decimal point before index `point`.
   const int64_t int_len = static_cast<int64_t>(n.int_digits.size());
   const int64_t total = int_len + static_cast<int64_t>(n.frac_digits.size());

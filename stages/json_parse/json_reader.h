@@ -42,13 +42,13 @@ class JsonReader {
   simdjson::ondemand::parser parser_;
 };
 
+/// True for the four JSON whitespace bytes.
+inline bool IsJsonSpace(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+
 /// The token of `value` without the whitespace that simdjson's raw_json_token() keeps after it.
 inline std::string_view TrimmedToken(simdjson::ondemand::value& value) {
   std::string_view t = value.raw_json_token();
-  while (!t.empty() && (t.back() == ' ' || t.back() == '\n' || t.back() == '\r' ||
-                        t.back() == '\t')) {
-    t.remove_suffix(1);
-  }
+  while (!t.empty() && IsJsonSpace(t.back())) t.remove_suffix(1);
   return t;
 }
 
@@ -66,6 +66,29 @@ simdjson::error_code CheckStringToken(simdjson::ondemand::value& value, std::str
 
 /// Visits every token of `value` and checks it; `depth` is the nesting level of `value`.
 simdjson::error_code ValidateValue(simdjson::ondemand::value& value, int depth);
+
+/// Same walk for the schema map's hot path. `may_have_escapes` false promises that the record
+/// has no backslash at all (so string and key tokens need no unescaping to be checked).
+/// `*compact_bytes` grows by the length `value` would have once minified (see RawFieldKey).
+simdjson::error_code ValidateValue(simdjson::ondemand::value& value, int depth,
+                                   bool may_have_escapes, size_t* compact_bytes);
+
+/// The key of `field` without unescaping it: `*raw` is the text between the quotes (escapes
+/// kept) and `*token_bytes` the key token's length with its quotes. Must be called before the
+/// field's value is consumed. Found by walking back from the value over `:` and whitespace,
+/// which On-Demand has already checked (the token after a key must be ':'), so the key is never
+/// copied into simdjson's string buffer. A key without a backslash needs no further check
+/// (stage 1 validated its UTF-8 and control characters).
+inline void RawFieldKey(simdjson::ondemand::field& field, std::string_view* raw,
+                        size_t* token_bytes) {
+  const char* begin = field.key().raw();
+  const char* p = field.value().raw_json_token().data() - 1;
+  while (*p != ':') --p;
+  --p;
+  while (*p != '"') --p;
+  *raw = std::string_view(begin, static_cast<size_t>(p - begin));
+  *token_bytes = raw->size() + 2;
+}
 
 /// SUCCESS when the document has been consumed to its end, TRAILING_CONTENT otherwise.
 simdjson::error_code CheckDocumentEnd(simdjson::ondemand::document& doc);

@@ -2,6 +2,7 @@
 // Single-pass path extraction + coercion; see field_mapper.h and COERCION.md.
 #include "stages/schema_map/field_mapper.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 
@@ -57,6 +58,13 @@ struct FieldMapper::Context {
   const char* base = nullptr;  // payload start: input slots are offsets from it
   Scratch* scratch = nullptr;
   std::string* reason = nullptr;
+  // False when the record has no backslash at all: then no string or key needs unescaping
+  // to be checked or matched (one memchr per record instead of one per token).
+  bool may_escape = true;
+  // Length of the record once minified, summed over the walk (tokens, ':', ',', brackets):
+  // equal to the record's length exactly when it has no insignificant whitespace, in which
+  // case raw mode copies it instead of running simdjson::minify.
+  size_t compact = 0;
 
   bool JsonError(error_code e) {
     *reason = "invalid JSON: ";
@@ -95,7 +103,11 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
         n.first_column = c;
         n.depth = nodes_[node].depth + 1;
         nodes_.push_back(std::move(n));
-        nodes_[node].children.push_back(Child{key, static_cast<uint32_t>(child)});
+        Child entry{key, static_cast<uint32_t>(child)};
+        entry.length = static_cast<uint32_t>(key.size());
+        std::memcpy(&entry.head, key.data(), std::min<size_t>(key.size(), 8));
+        if (key.size() > 8) std::memcpy(&entry.tail, key.data() + key.size() - 8, 8);
+        nodes_[node].children.push_back(std::move(entry));
       }
       node = static_cast<uint32_t>(child);
     }
@@ -128,6 +140,51 @@ int32_t FieldMapper::FindChild(uint32_t node, std::string_view key) const {
   return -1;
 }
 
+namespace {
+
+inline uint64_t Load8(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return v;
+}
+
+// Copies n bytes with a few fixed-size moves (inlined) instead of a call to memcpy: the
+// mapped output is built from many short pieces.
+inline void CopySmall(char* dst, const char* src, size_t n) {
+  if (n >= 16) {
+    if (n > 32) {
+      std::memcpy(dst, src, n);
+      return;
+    }
+    std::memcpy(dst, src, 16);
+    std::memcpy(dst + n - 16, src + n - 16, 16);
+  } else if (n >= 8) {
+    std::memcpy(dst, src, 8);
+    std::memcpy(dst + n - 8, src + n - 8, 8);
+  } else if (n >= 4) {
+    std::memcpy(dst, src, 4);
+    std::memcpy(dst + n - 4, src + n - 4, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
+  }
+}
+
+}  // namespace
+
+int32_t FieldMapper::FindChildInPlace(uint32_t node, std::string_view key) const {
+  const size_t len = key.size();
+  uint64_t head = Load8(key.data());
+  if (len < 8) head &= (uint64_t{1} << (8 * len)) - 1;
+  const uint64_t tail = len > 8 ? Load8(key.data() + len - 8) : 0;
+  for (const Child& child : nodes_[node].children) {
+    if (child.length == len && child.head == head && child.tail == tail &&
+        (len <= 16 || std::memcmp(child.key.data(), key.data(), len) == 0)) {
+      return static_cast<int32_t>(child.node);
+    }
+  }
+  return -1;
+}
+
 bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
                             size_t capacity, PayloadMode mode, std::string* out,
                             std::string* reason) const {
@@ -135,6 +192,7 @@ bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* da
   ctx.base = data;
   ctx.scratch = &scratch;
   ctx.reason = reason;
+  ctx.may_escape = std::memchr(data, '\\', length) != nullptr;
   scratch.buffer.clear();
   for (auto& slot : scratch.slots) slot = Scratch::Slot{};
 
@@ -174,37 +232,70 @@ bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* da
   }
 
   if (mode == PayloadMode::kRaw) {
+    if (ctx.compact == length) {  // already minified: nothing to remove
+      out->append(data, length);
+      return true;
+    }
     if (error_code e = AppendMinified(std::string_view(data, length), out); e) {
       return ctx.JsonError(e);
     }
     return true;
   }
-  out->push_back('{');
-  bool first = true;
+  // Size first, then one resize and inlined copies (no per-piece append calls).
+  size_t total = 1;  // '{'
   for (uint32_t c : output_order_) {
     const Scratch::Slot& slot = scratch.slots[c];
     if (slot.source == Scratch::Source::kAbsent) continue;
-    if (!first) out->push_back(',');
-    first = false;
-    out->append(key_prefixes_[c]);
-    const char* src = slot.source == Scratch::Source::kInput ? data : scratch.buffer.data();
-    out->append(src + slot.begin, slot.length);
+    total += 1 + key_prefixes_[c].size() + slot.length;  // ',' or '}' after each
   }
-  out->push_back('}');
+  if (total == 1) ++total;  // "{}"
+  const size_t old_size = out->size();
+  out->resize(old_size + total);
+  char* p = out->data() + old_size;
+  *p++ = '{';
+  for (uint32_t c : output_order_) {
+    const Scratch::Slot& slot = scratch.slots[c];
+    if (slot.source == Scratch::Source::kAbsent) continue;
+    const std::string& prefix = key_prefixes_[c];
+    CopySmall(p, prefix.data(), prefix.size());
+    p += prefix.size();
+    const char* src = slot.source == Scratch::Source::kInput ? data : scratch.buffer.data();
+    CopySmall(p, src + slot.begin, slot.length);
+    p += slot.length;
+    *p++ = ',';
+  }
+  if (total == 2) {
+    *p = '}';
+  } else {
+    p[-1] = '}';
+  }
   return true;
 }
 
 bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Context& ctx) const {
   if (depth > kMaxJsonDepth) return ctx.JsonError(simdjson::DEPTH_ERROR);
+  size_t fields = 0;
   for (auto field_result : object) {
     od::field field;
     if (error_code e = std::move(field_result).get(field); e) return ctx.JsonError(e);
     std::string_view key;
-    if (error_code e = field.unescaped_key().get(key); e) return ctx.JsonError(e);
+    size_t key_bytes = 0;
+    RawFieldKey(field, &key, &key_bytes);
+    ctx.compact += key_bytes + 1;  // key and ':'
+    ++fields;
+    int32_t child;
+    if (ctx.may_escape && std::memchr(key.data(), '\\', key.size()) != nullptr) {
+      // Escaped key: checked and matched in its unescaped form ("cl\u00e9" is "clé").
+      if (error_code e = field.unescaped_key().get(key); e) return ctx.JsonError(e);
+      child = FindChild(node, key);
+    } else {
+      child = FindChildInPlace(node, key);
+    }
     od::value& value = field.value();
-    const int32_t child = FindChild(node, key);
     if (child < 0) {
-      if (error_code e = ValidateValue(value, depth + 1); e) return ctx.JsonError(e);
+      if (error_code e = ValidateValue(value, depth + 1, ctx.may_escape, &ctx.compact); e) {
+        return ctx.JsonError(e);
+      }
       continue;
     }
     const Node& n = nodes_[static_cast<size_t>(child)];
@@ -220,7 +311,9 @@ bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Conte
       if (!WalkObject(inner, static_cast<uint32_t>(child), depth + 1, ctx)) return false;
     } else if (type == od::json_type::null) {
       // A null object leaves every column under it out, like a missing key.
-      if (!CheckLiteral(TrimmedToken(value), "null")) return ctx.JsonError(simdjson::N_ATOM_ERROR);
+      const std::string_view token = TrimmedToken(value);
+      ctx.compact += token.size();
+      if (!CheckLiteral(token, "null")) return ctx.JsonError(simdjson::N_ATOM_ERROR);
     } else {
       const Column& c = schema_.columns()[n.first_column];
       std::vector<std::string> prefix(c.path.begin(), c.path.begin() + static_cast<long>(n.depth));
@@ -228,6 +321,7 @@ bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Conte
                                     std::string(TypeArticle(type)));
     }
   }
+  ctx.compact += 2 + (fields > 0 ? fields - 1 : 0);  // braces and commas
   return true;
 }
 
@@ -235,10 +329,11 @@ namespace {
 
 // Content of a string token: the bytes between the quotes, or (only when the token has
 // escapes) the unescaped text in the parser's string buffer, valid until the next record.
-error_code StringContent(od::value& value, std::string_view token, std::string_view* content) {
+error_code StringContent(od::value& value, std::string_view token, bool may_escape,
+                         std::string_view* content) {
   if (token.size() < 2 || token.front() != '"' || token.back() != '"') return simdjson::STRING_ERROR;
   const std::string_view inner = token.substr(1, token.size() - 2);
-  if (std::memchr(inner.data(), '\\', inner.size()) != nullptr) {
+  if (may_escape && std::memchr(inner.data(), '\\', inner.size()) != nullptr) {
     return value.get_string().get(*content);
   }
   *content = inner;
@@ -267,6 +362,7 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
   od::json_type type;
   if (error_code e = value.type().get(type); e) return ctx.JsonError(e);
   const std::string_view token = TrimmedToken(value);
+  if (type != od::json_type::array) ctx.compact += token.size();  // arrays: counted below
   if (type == od::json_type::null) {
     if (!CheckLiteral(token, "null")) return ctx.JsonError(simdjson::N_ATOM_ERROR);
     return true;  // null leaves the column out
@@ -283,8 +379,14 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
   switch (column.type) {
     case ColumnType::kString: {
       if (type == od::json_type::string) {
-        bool has_escapes = false;
-        if (error_code e = CheckStringToken(value, token, &has_escapes); e) return ctx.JsonError(e);
+        if (ctx.may_escape) {
+          bool has_escapes = false;
+          if (error_code e = CheckStringToken(value, token, &has_escapes); e) {
+            return ctx.JsonError(e);
+          }
+        } else if (token.size() < 2 || token.back() != '"') {
+          return ctx.JsonError(simdjson::STRING_ERROR);
+        }
         ctx.SetInput(slot, token);  // the original token: escapes and unicode kept as sent
         return true;
       }
@@ -298,7 +400,7 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
       if (type == od::json_type::number) {
         text = token;
       } else if (type == od::json_type::string) {
-        if (error_code e = StringContent(value, token, &text); e) return ctx.JsonError(e);
+        if (error_code e = StringContent(value, token, ctx.may_escape, &text); e) return ctx.JsonError(e);
       } else {
         if (error_code e = ValidateValue(value, depth); e) return ctx.JsonError(e);
         return ctx.TypeError(column, type);
@@ -307,6 +409,16 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
       if (!ParseJsonNumber(text, &n)) {
         if (type == od::json_type::number) return ctx.JsonError(simdjson::NUMBER_ERROR);
         return ctx.ColumnError(column, Preview(token) + " is not a number");
+      }
+      if (type == od::json_type::number && n.frac_digits.empty() && !n.has_exponent) {
+        // Plain integer text is already canonical (the grammar has no leading zeros) when it
+        // cannot overflow: keep the token ("-0" still becomes "0" below).
+        if ((column.type == ColumnType::kId && !n.negative && n.int_digits.size() <= 19) ||
+            (column.type == ColumnType::kInt && n.int_digits.size() <= 18 &&
+             !(n.negative && n.int_digits == "0"))) {
+          ctx.SetInput(slot, token);
+          return true;
+        }
       }
       NumberConversion r;
       int64_t fraction_digits = 0;
@@ -351,7 +463,7 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
       } else if (type == od::json_type::string || type == od::json_type::number) {
         std::string_view text = token;
         if (type == od::json_type::string) {
-          if (error_code e = StringContent(value, token, &text); e) return ctx.JsonError(e);
+          if (error_code e = StringContent(value, token, ctx.may_escape, &text); e) return ctx.JsonError(e);
         } else {
           JsonNumberText n;
           if (!ParseJsonNumber(token, &n)) return ctx.JsonError(simdjson::NUMBER_ERROR);
@@ -376,7 +488,7 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
         return ctx.TypeError(column, type);
       }
       std::string_view text;
-      if (error_code e = StringContent(value, token, &text); e) return ctx.JsonError(e);
+      if (error_code e = StringContent(value, token, ctx.may_escape, &text); e) return ctx.JsonError(e);
       if (!IsRfc3339Timestamp(text)) {
         return ctx.ColumnError(column, Preview(token) + " is not an RFC 3339 timestamp");
       }
@@ -390,9 +502,11 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
         od::array array;
         if (error_code e = value.get_array().get(array); e) return ctx.JsonError(e);
         bool first = true;
+        ctx.compact += 2;  // brackets
         for (auto element_result : array) {
           od::value element;
           if (error_code e = std::move(element_result).get(element); e) return ctx.JsonError(e);
+          ctx.compact += TrimmedToken(element).size() + (first ? 0 : 1);  // element and ','
           if (!first) buf.push_back(',');
           first = false;
           if (!AppendSetElement(column, element, ctx)) return false;
@@ -419,7 +533,7 @@ bool FieldMapper::AppendSetElement(const Column& column, od::value& value, Conte
     case od::json_type::string: {
       if (ids) {
         std::string_view text;
-        if (error_code e = StringContent(value, token, &text); e) return ctx.JsonError(e);
+        if (error_code e = StringContent(value, token, ctx.may_escape, &text); e) return ctx.JsonError(e);
         JsonNumberText n;
         uint64_t v = 0;
         if (!ParseJsonNumber(text, &n) || ToUint64(n, &v) != NumberConversion::kOk) {
@@ -428,8 +542,10 @@ bool FieldMapper::AppendSetElement(const Column& column, od::value& value, Conte
         AppendUint(&buf, v);
         return true;
       }
-      bool has_escapes = false;
-      if (error_code e = CheckStringToken(value, token, &has_escapes); e) return ctx.JsonError(e);
+      if (ctx.may_escape) {
+        bool has_escapes = false;
+        if (error_code e = CheckStringToken(value, token, &has_escapes); e) return ctx.JsonError(e);
+      }
       buf.append(token);
       return true;
     }

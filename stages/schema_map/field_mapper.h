@@ -48,9 +48,14 @@ class FieldMapper {
   const IngestSchema& schema() const { return schema_; }
 
  private:
+  // A key compared as (length, first 8 bytes, last 8 bytes) before any memcmp, so a lookup
+  // is a few integer compares per child (keys are read in place from the padded input).
   struct Child {
     std::string key;
     uint32_t node = 0;
+    uint32_t length = 0;
+    uint64_t head = 0;  ///< bytes 0..7 of the key, zero-filled past its end
+    uint64_t tail = 0;  ///< the last 8 bytes when the key is longer than 8, else 0
   };
   struct Node {
     int32_t column = -1;          ///< leaf: the column index
@@ -61,6 +66,9 @@ class FieldMapper {
   struct Context;
 
   int32_t FindChild(uint32_t node, std::string_view key) const;
+  /// FindChild for a key inside the record, which may read up to 8 bytes past the key's end
+  /// (the record chunk's padding makes that safe).
+  int32_t FindChildInPlace(uint32_t node, std::string_view key) const;
   bool WalkObject(simdjson::ondemand::object& object, uint32_t node, int depth,
                   Context& ctx) const;
   bool Coerce(uint32_t column, simdjson::ondemand::value& value, int depth, Context& ctx) const;

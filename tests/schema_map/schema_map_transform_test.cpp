@@ -346,6 +346,43 @@ TEST(SchemaMapTransform, RawModeCopiesCompactRecordsAsIs) {
   EXPECT_EQ(r.text, record);
 }
 
+TEST(SchemaMapTransform, RawModeMinifiesWhitespaceNextToClosingBrackets) {
+  // Raw mode copies a record unchanged only when the walk proves it has no insignificant
+  // whitespace; these hide it where no key or scalar token touches it.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"id":1,"origin":{"iata":"X"} })", R"({"id":1,"origin":{"iata":"X"}})"},
+      {R"({"id":1,"x":[1,2] })", R"({"id":1,"x":[1,2]})"},
+      {R"({"id":1,"x":{"a":[[] ]}})", R"({"id":1,"x":{"a":[[]]}})"},
+      {R"({"id":1,"ss":["a" ,"b"],"is":[ 1]})", R"({"id":1,"ss":["a","b"],"is":[1]})"},
+      {"{\"id\":1,\"origin\":{\"loc\":{\"city\":\"c\"}\n}}",
+       R"({"id":1,"origin":{"loc":{"city":"c"}}})"},
+      {R"({"id":1,"origin":null })", R"({"id":1,"origin":null})"},
+      {R"({"id" :1})", R"({"id":1})"},
+      {R"({"id": 1})", R"({"id":1})"},
+      {R"( {"id":1})", R"({"id":1})"},
+      {"{\"id\":1}\n", R"({"id":1})"},
+      {R"({"id":1,"k":"a b"})", R"({"id":1,"k":"a b"})"},
+  };
+  Mapper raw(PayloadMode::kRaw);
+  for (const auto& [record, minified] : cases) {
+    Result r = raw.One(record);
+    ASSERT_TRUE(r.accepted) << record << " -> " << r.text;
+    EXPECT_EQ(r.text, minified) << record;
+  }
+}
+
+TEST(SchemaMapTransform, KeysAndStringsAreCheckedWhetherOrNotTheRecordHasBackslashes) {
+  // A backslash anywhere switches the record to the escape-aware checks; the same records
+  // must map the same either way.
+  ExpectMapped(R"("s":"x","n":"\\")", R"(,"s":"x")");
+  ExpectMapped(R"("s":"x\"y")", R"(,"s":"x\"y")");
+  ExpectMapped(R"("x\"y":{"\u0073":1},"s":"z")", R"(,"s":"z")");
+  ExpectInvalidJson(R"({"id":1,"s":"x","o":{"k\q":1}})");
+  ExpectMapped(R"("i":-0)", R"(,"i":0)");
+  ExpectMapped(R"("i":-12,"u":18446744073709551615)", R"(,"i":-12,"u":18446744073709551615)");
+  ExpectMapped(R"("d":-12.5)", R"(,"d":-12.50)");
+}
+
 TEST(SchemaMapTransform, TutorialFlightMapsToFlatRow) {
   const char* dir = std::getenv("SLUICE_SOURCE_DIR");
   std::string root = dir ? dir : ".";
