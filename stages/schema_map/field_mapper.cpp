@@ -118,6 +118,7 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
     prefix.push_back(':');
     key_prefixes_.push_back(std::move(prefix));
   }
+  for (Node& n : nodes_) BuildTable(n);
   output_order_.push_back(static_cast<uint32_t>(schema_.id_index()));
   for (uint32_t c = 0; c < columns.size(); ++c) {
     if (c != schema_.id_index()) output_order_.push_back(c);
@@ -171,18 +172,58 @@ inline void CopySmall(char* dst, const char* src, size_t n) {
 
 }  // namespace
 
-int32_t FieldMapper::FindChildInPlace(uint32_t node, std::string_view key) const {
+void FieldMapper::BuildTable(Node& node) {
+  const size_t count = node.children.size();
+  if (count == 0 || count > 4096) return;
+  for (size_t i = 0; i < count; ++i) {
+    for (size_t j = i + 1; j < count; ++j) {
+      const Child& a = node.children[i];
+      const Child& b = node.children[j];
+      // Keys longer than 16 bytes that differ only in the middle: no hash can split them.
+      if (a.length == b.length && a.head == b.head && a.tail == b.tail) return;
+    }
+  }
+  uint32_t bits = 1;
+  while ((size_t{1} << bits) < 2 * count) ++bits;
+  for (; bits <= 14; ++bits) {
+    uint64_t multiplier = 0x9E3779B97F4A7C15ULL;
+    for (int attempt = 0; attempt < 200; ++attempt) {
+      multiplier = multiplier * 6364136223846793005ULL + 1442695040888963407ULL;
+      multiplier |= 1;
+      std::vector<int16_t> table(size_t{1} << bits, -1);
+      bool ok = true;
+      for (size_t i = 0; i < count && ok; ++i) {
+        const Child& c = node.children[i];
+        int16_t& entry = table[KeyHash(c.head, c.tail, c.length, multiplier, 64 - bits)];
+        if (entry >= 0) ok = false;
+        entry = static_cast<int16_t>(i);
+      }
+      if (ok) {
+        node.table = std::move(table);
+        node.multiplier = multiplier;
+        node.shift = 64 - bits;
+        return;
+      }
+    }
+  }
+}
+
+// Inlined into WalkObject (the hot path: one call per key); the rare cases (no hash table,
+// keys longer than 16 bytes) go through FindChild.
+inline int32_t FieldMapper::FindChildInPlace(uint32_t node, std::string_view key) const {
   const size_t len = key.size();
   uint64_t head = Load8(key.data());
   if (len < 8) head &= (uint64_t{1} << (8 * len)) - 1;
   const uint64_t tail = len > 8 ? Load8(key.data() + len - 8) : 0;
-  for (const Child& child : nodes_[node].children) {
-    if (child.length == len && child.head == head && child.tail == tail &&
-        (len <= 16 || std::memcmp(child.key.data(), key.data(), len) == 0)) {
-      return static_cast<int32_t>(child.node);
-    }
+  const Node& n = nodes_[node];
+  if (!n.table.empty()) {
+    const int16_t i = n.table[KeyHash(head, tail, len, n.multiplier, n.shift)];
+    if (i < 0) return -1;
+    const Child& child = n.children[static_cast<size_t>(i)];
+    if (child.length != len || child.head != head || child.tail != tail) return -1;
+    if (len <= 16) return static_cast<int32_t>(child.node);
   }
-  return -1;
+  return FindChild(node, key);
 }
 
 bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,

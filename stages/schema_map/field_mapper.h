@@ -62,7 +62,17 @@ class FieldMapper {
     uint32_t first_column = 0;    ///< a column under this node (for messages)
     size_t depth = 0;             ///< number of keys from the root
     std::vector<Child> children;  ///< inner node: keys to descend
+    /// Perfect hash of the children's (length, head, tail): index into `children` or -1.
+    /// Empty when none was found (then the children are scanned).
+    std::vector<int16_t> table;
+    uint64_t multiplier = 0;
+    uint32_t shift = 63;
   };
+  static uint64_t KeyHash(uint64_t head, uint64_t tail, uint64_t length, uint64_t multiplier,
+                          uint32_t shift) {
+    return ((head ^ (tail << 1) ^ length) * multiplier) >> shift;
+  }
+  void BuildTable(Node& node);
   struct Context;
 
   int32_t FindChild(uint32_t node, std::string_view key) const;
