@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <type_traits>
 
 #include "stages/json_parse/json_escape.h"
 #include "stages/json_parse/json_number.h"
@@ -235,7 +236,9 @@ bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* da
   ctx.reason = reason;
   ctx.may_escape = std::memchr(data, '\\', length) != nullptr;
   scratch.buffer.clear();
-  for (auto& slot : scratch.slots) slot = Scratch::Slot{};
+  static_assert(std::is_trivially_copyable_v<Scratch::Slot>);
+  std::memset(static_cast<void*>(scratch.slots.data()), 0,
+              scratch.slots.size() * sizeof(Scratch::Slot));  // all kAbsent, not seen
 
   od::document doc;
   if (error_code e = reader.Iterate(data, length, capacity, &doc); e) return ctx.JsonError(e);
@@ -341,7 +344,21 @@ bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Conte
     }
     const Node& n = nodes_[static_cast<size_t>(child)];
     if (n.column >= 0) {
-      if (!Coerce(static_cast<uint32_t>(n.column), value, depth + 1, ctx)) return false;
+      const uint32_t index = static_cast<uint32_t>(n.column);
+      Scratch::Slot& slot = ctx.scratch->slots[index];
+      if (!ctx.may_escape && !slot.seen &&
+          schema_.columns()[index].type == ColumnType::kString) {
+        // The most common case, without a call: a string for a string column in a record
+        // without backslashes is kept as its token (what Coerce would do).
+        const std::string_view token = TrimmedToken(value);
+        if (token.size() >= 2 && token.front() == '"' && token.back() == '"') {
+          slot.seen = true;
+          ctx.compact += token.size();
+          ctx.SetInput(slot, token);
+          continue;
+        }
+      }
+      if (!Coerce(index, value, depth + 1, ctx)) return false;
       continue;
     }
     od::json_type type;
