@@ -13,6 +13,7 @@
 #include "stages/schema_map/ingest_schema.h"
 #include "stages/schema_map/schema_map_transform.h"
 #include "stages/sink_formats/make_sink_format.h"
+#include "tools/metrics_server/pipeline_metrics.h"
 #include "tools/sluice/secrets.h"
 
 namespace sluice::cli {
@@ -109,6 +110,12 @@ std::atomic<int>* InstallStopSignals() {
 StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   auto run = std::make_shared<BuiltRun>();
   run->report_file = o.report_file;
+  if (!o.metrics_addr.empty()) {
+    std::string host;
+    uint16_t port = 0;
+    SLUICE_RETURN_IF_ERROR(metrics::ParseHostPort(o.metrics_addr, &host, &port));
+    run->metrics_addr = o.metrics_addr;
+  }
 
   // --- Budgets: one memory budget feeds librdkafka's prefetch and the engine's in-flight bound.
   uint64_t memory_budget = 0;
@@ -169,12 +176,16 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   if (o.sink_urls.empty()) return InvalidArgument("--sink-url is required");
   for (const auto& u : o.sink_urls) http.urls.push_back(stages::RequestUrl(fc, u));
   if (o.concurrency == "auto") {
-    return InvalidArgument("--concurrency auto is not available yet; give a number");
-  }
-  try {
-    http.concurrency = std::stoi(o.concurrency);
-  } catch (...) {
-    return InvalidArgument("--concurrency must be a number, got \"" + o.concurrency + "\"");
+    http.adaptive_concurrency = true;
+    http.min_concurrency = 1;
+    http.max_concurrency = o.max_concurrency;
+    http.log_concurrency_changes = o.debug;
+  } else {
+    try {
+      http.concurrency = std::stoi(o.concurrency);
+    } catch (...) {
+      return InvalidArgument("--concurrency must be a number or auto, got \"" + o.concurrency + "\"");
+    }
   }
   http.auth_url = o.auth_url;
   http.extra_headers = o.headers;
@@ -209,6 +220,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
     kc.until_caught_up = o.until_caught_up;
     kc.memory_budget_bytes = static_cast<int64_t>(memory_budget / 2);
     kc.commit_interval_ms = o.commit_interval_ms;
+    // sluice_consumer_lag comes from librdkafka statistics.
+    if (!o.metrics_addr.empty() && kc.statistics_interval_ms == 0) kc.statistics_interval_ms = 5000;
     if (kc.brokers.empty()) return InvalidArgument("--brokers is required for the kafka source");
     if (kc.topics.empty()) return InvalidArgument("--topic is required for the kafka source");
     auto source = stages::KafkaSource::Create(kc);
@@ -240,6 +253,23 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
 }
 
 Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summary) {
+  if (!run.metrics_addr.empty()) {
+    const auto* kafka = dynamic_cast<const stages::KafkaSource*>(run.source.get());
+    const Pipeline* pipeline = run.pipeline.get();
+    const stages::HttpSender* sender = run.sender.get();
+    auto server = metrics::MetricsServer::Start(run.metrics_addr, [kafka, pipeline, sender] {
+      std::vector<metrics::PartitionLagSample> lag;
+      if (kafka != nullptr) {
+        for (const stages::PartitionLag& p : kafka->Lag()) lag.push_back({p.topic, p.partition, p.consumer_lag});
+      }
+      return metrics::RenderPipelineMetrics(pipeline->counters(), pipeline->InFlightRecords(), sender->Stats(),
+                                            &sender->RequestLatency(), lag, sender->CurrentConcurrencyLimit());
+    });
+    if (!server.ok()) return server.status();
+    run.metrics = std::move(*server);
+    std::fprintf(stderr, "sluice: metrics at http://%s/metrics (port %u)\n", run.metrics_addr.c_str(),
+                 static_cast<unsigned>(run.metrics->port()));
+  }
   Status s = run.pipeline->Run(stop);
   summary = run.pipeline->Summary();
   if (run.dead_letters) {

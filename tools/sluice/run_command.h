@@ -13,6 +13,7 @@
 #include "stages/http_sink/http_sender.h"
 #include "engine/run_summary.h"
 #include "engine/status.h"
+#include "tools/metrics_server/metrics_server.h"
 #include "tools/sluice/run_options.h"
 
 namespace sluice::cli {
@@ -28,6 +29,9 @@ struct BuiltRun {
   std::unique_ptr<DeadLetterSink> dead_letters;
   std::unique_ptr<Pipeline> pipeline;
   std::string report_file;
+  std::string metrics_addr;
+  /// Declared last so it stops first: its render callback reads the pipeline and the sender.
+  std::unique_ptr<metrics::MetricsServer> metrics;
 };
 
 

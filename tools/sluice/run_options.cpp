@@ -47,7 +47,11 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--header", o.headers, "Extra request header \"Name: value\" (repeatable)");
   app.add_option("--ca-file", o.ca_file, "CA bundle to verify the sink's TLS certificate")->check(CLI::ExistingFile);
   app.add_flag("--insecure", o.insecure, "Do not verify the sink's TLS certificate (prints a warning)");
-  app.add_option("--concurrency", o.concurrency, "Requests in flight (a number, or auto)")->capture_default_str();
+  app.add_option("--concurrency", o.concurrency, "Requests in flight (a number, or auto: AIMD on RTT and 429/503)")
+      ->capture_default_str();
+  app.add_option("--max-concurrency", o.max_concurrency, "Upper bound of --concurrency auto")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   app.add_option("--request-timeout-ms", o.request_timeout_ms, "Whole-request timeout")->capture_default_str();
   app.add_option("--max-retries", o.max_retries, "Retries per batch before giving up (-1: unbounded)")->capture_default_str();
   app.add_option("--backoff-initial-ms", o.backoff_initial_ms, "First retry backoff ceiling")->capture_default_str();
@@ -60,9 +64,12 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
       ->capture_default_str();
   app.add_option("--report", o.report_file, "Write the run summary as JSON to this file");
   app.add_flag("-q,--quiet", o.quiet, "No progress line");
+  app.add_flag("--debug", o.debug, "Diagnostics on stderr (adaptive concurrency limit changes, at most 1/s)");
 }
 
 void AddRunOptions(CLI::App& app, RunOptions& o) {
+  app.add_option("--metrics-addr", o.metrics_addr,
+                 "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)");
   app.add_option("--source", o.source, "kafka | file:PATH (NDJSON, .gz too) | stdin")->capture_default_str();
   app.add_option("--brokers", o.brokers, "Kafka bootstrap brokers HOST:PORT,...");
   app.add_option("--topic", o.topics, "Topic to consume (repeatable)");

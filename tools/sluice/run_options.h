@@ -41,6 +41,7 @@ struct RunOptions {
   std::string ca_file;
   bool insecure = false;
   std::string concurrency = "8";
+  int max_concurrency = 64;                ///< upper bound of --concurrency auto
   int request_timeout_ms = 30000;
   int max_retries = -1;
   int backoff_initial_ms = 100;
@@ -59,6 +60,8 @@ struct RunOptions {
   uint64_t max_inflight_records = 0;       ///< 0: derived from the memory budget
   std::string report_file;
   bool quiet = false;
+  std::string metrics_addr;                ///< --metrics-addr HOST:PORT; empty = no metrics endpoint
+  bool debug = false;                      ///< --debug: extra diagnostics (adaptive limit changes)
 };
 
 /// Adds the flags of `run` to a (sub)command, bound to `o`.
