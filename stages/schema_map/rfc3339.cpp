@@ -34,7 +34,7 @@ int DaysInMonth(int year, int month) {
 
 bool IsRfc3339Timestamp(std::string_view s) {
   size_t p = 0;
-  int year, month, day, hour, minute, second;
+  int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
   if (!Digits(s, &p, 4, &year) || !Char(s, &p, '-') || !Digits(s, &p, 2, &month) ||
       !Char(s, &p, '-') || !Digits(s, &p, 2, &day) || !Char(s, &p, 'T', 't') ||
       !Digits(s, &p, 2, &hour) || !Char(s, &p, ':') || !Digits(s, &p, 2, &minute) ||
