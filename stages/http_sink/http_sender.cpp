@@ -33,7 +33,10 @@ using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::milliseconds;
 
 constexpr size_t kMaxResponseBytes = 1u << 20;  // enough for per-record error lists
-constexpr int kMaxAuthRetriesPerBatch = 3;       // 401 again right after a fresh token: give up
+// Fresh tokens refused in a row, with no accepted request in between, before we conclude the
+// credentials are no longer good. Counting per batch instead would stop a healthy run whose sink
+// revokes a token now and then (a long-lived batch can meet several unrelated revocations).
+constexpr int kMaxRefusedFreshTokens = 3;
 
 std::string JsonEscape(std::string_view s) {
   std::string out;
@@ -253,6 +256,7 @@ struct HttpSender::Impl {
   Clock::time_point token_refresh_at{};
   Clock::time_point token_retry_at{};
   int token_failures = 0;
+  int refused_fresh_tokens = 0;  ///< current tokens answered 401 since the last accepted request
   Transfer* token_transfer = nullptr;
 
   ~Impl() {
@@ -653,6 +657,7 @@ struct HttpSender::Impl {
     const size_t n = job->batch->records.size();
     switch (v.cls) {
       case ResponseClass::kAccepted:
+        refused_fresh_tokens = 0;
         ObserveResponse(now - t->started, false, in_flight_before);
         Deliver(*job, v.rejected, wire_bytes);
         break;
@@ -671,12 +676,13 @@ struct HttpSender::Impl {
         if (!token_mode) {
           Fatal(Unauthenticated("POST " + url + " answered HTTP 401 and the credentials cannot be refreshed: " +
                                 Snippet(t->response)));
-        } else if (++job->auth_retries > kMaxAuthRetriesPerBatch) {
+        } else if (t->token_generation == token_generation && ++refused_fresh_tokens > kMaxRefusedFreshTokens) {
           Fatal(Unauthenticated("POST " + url + " keeps answering HTTP 401 after token refreshes: " +
                                 Snippet(t->response)));
         } else {
           // One refresh for everyone: only the first 401 for the current token invalidates it;
           // later ones (old token) just wait for the new token.
+          ++job->auth_retries;
           if (t->token_generation == token_generation) token_valid = false;
           ready.push_front(std::move(job));
         }

@@ -1,5 +1,7 @@
 #include "stages/kafka_source/kafka_source.h"
 
+#include <cstdio>
+
 #include <algorithm>
 #include <cstring>
 
@@ -211,8 +213,25 @@ Status KafkaSource::Close() {
   closing_ = true;
   Status result;
   if (started_) {
+    // The final commit can meet a rebalance (another member leaving at the same moment). Retry
+    // transient refusals for a while; if the partitions were taken away meanwhile, the commit no
+    // longer belongs to us: the new owner re-reads from the last committed offset (at-least-once),
+    // which is a re-delivery, not a failure of this run.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, 0);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    while ((err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+            err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
+            err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE || err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
+            err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT) &&
+           std::chrono::steady_clock::now() < deadline) {
+      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100)) rd_kafka_message_destroy(m);  // serve the rebalance
+      err = rd_kafka_commit(rk_, nullptr, 0);
+    }
+    if (err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
+        err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || err == RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST) {
+      std::fprintf(stderr, "sluice: kafka source: final commit refused (%s): the group moved our partitions; "
+                   "their new owner re-reads from the last committed offset\n", rd_kafka_err2str(err));
+    } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       result = internal::KafkaErrorToStatus(err, "kafka source: commit on close");
     }
   }
