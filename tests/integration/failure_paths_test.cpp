@@ -35,6 +35,7 @@ class FailurePaths : public ::testing::Test {
     ASSERT_NE(emulator_, nullptr) << error;
     dir_ = MakeTempDir();
   }
+  void TearDown() override { RemoveTree(dir_); }
 
   static MockKafkaProcess* kafka_;
   std::unique_ptr<EmulatorProcess> emulator_;

@@ -28,6 +28,10 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
   auto emulator = EmulatorProcess::Start(&error, {"--latency-ms", "20"});
   ASSERT_NE(emulator, nullptr) << error;
   const std::string dir = MakeTempDir();
+  struct RemoveAtEnd {
+    std::string dir;
+    ~RemoveAtEnd() { RemoveTree(dir); }
+  } remove_at_end{dir};
 
   testing::ProcessResult produced = ProduceFlights(kafka->brokers(), topic, kCount, kSeed);
   ASSERT_EQ(produced.exit_code, 0) << produced.err;

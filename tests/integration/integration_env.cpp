@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -43,6 +44,12 @@ std::string MakeTempDir() {
   std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/sluice-it-XXXXXX";
   if (mkdtemp(tmpl.data()) == nullptr) return "/tmp";
   return tmpl;
+}
+
+void RemoveTree(const std::string& dir) {
+  if (dir.find("/sluice-it-") == std::string::npos) return;  // only what MakeTempDir made
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
 }
 
 std::string ReadFileText(const std::string& path) {

@@ -30,8 +30,9 @@ std::string ExamplesDir();  ///< $SLUICE_SOURCE_DIR/examples/flights
 std::string SchemaPath();
 std::string TablePath();
 bool HaveKcat();
-/// A fresh empty directory for this test's files (removed by the OS's tmp cleaning only).
+/// A fresh empty directory for this test's files; RemoveTree() it in TearDown.
 std::string MakeTempDir();
+void RemoveTree(const std::string& dir);
 std::string ReadFileText(const std::string& path);
 void WriteFileText(const std::string& path, const std::string& text);
 

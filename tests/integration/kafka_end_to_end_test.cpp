@@ -33,6 +33,7 @@ class KafkaEndToEnd : public ::testing::Test {
     ASSERT_NE(emulator_, nullptr);
     dir_ = MakeTempDir();
   }
+  void TearDown() override { RemoveTree(dir_); }
 
   /// Runs sluice from `topic` (group) into `sink` with --until-caught-up and checks the exit,
   /// the report, the emulator's counters and that everything read was committed.

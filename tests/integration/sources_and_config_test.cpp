@@ -29,6 +29,7 @@ class SourcesAndConfig : public ::testing::Test {
     ASSERT_NE(emulator_, nullptr);
     dir_ = MakeTempDir();
   }
+  void TearDown() override { RemoveTree(dir_); }
 
   /// Writes `count` flights (seed) with sluice-fake-flights --output.
   void Generate(const std::string& path, uint64_t count, uint64_t seed) {
