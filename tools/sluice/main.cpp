@@ -56,7 +56,13 @@ int main(int argc, char** argv) {
       }
     }
   }
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // --help is a success; any other flag problem is a configuration error: exit 2, as every
+    // configuration error of sluice does.
+    return app.exit(e) == 0 ? 0 : 2;
+  }
   if (schema_commands->Parsed()) return schema_commands->Run();
   std::atomic<int>* stop = InstallStopSignals();
   if (bench_commands->Parsed()) return bench_commands->Run(stop);
