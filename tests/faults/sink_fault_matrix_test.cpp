@@ -120,14 +120,9 @@ TEST_F(SinkFaultMatrix, Http429WithRetryAfterIsRetriedAsThrottled) {
   EXPECT_GT(o.report.retries_throttled, 0);
 }
 
-// DISABLED: product bug. stages/http_sink/http_sender.cpp (kMaxAuthRetriesPerBatch = 3 and the
-// kRefreshAuth case, `++job->auth_retries > kMaxAuthRetriesPerBatch`) counts every 401 a batch
-// ever got, over its whole life, and stops the whole run when one batch collects a fourth, even
-// though a fresh token was fetched and other requests succeeded with it in between. At a 401
-// rate of 0.2 this fails about one run in five ("keeps answering HTTP 401 after token
-// refreshes", exit 1, 500 records unacknowledged). Enable once the give-up rule counts only
-// consecutive fresh tokens that were refused with no success in between.
-TEST_F(SinkFaultMatrix, DISABLED_Http401AtRate20PercentIsRefreshed) {
+// Revoked tokens now and then must not stop a healthy run: the sender gives up only when fresh
+// tokens are refused several times in a row with no accepted request in between.
+TEST_F(SinkFaultMatrix, Http401AtRate20PercentIsRefreshed) {
   Outcome o = Run("http401", "{\"error_401_rate\":0.2}", {});
   // The first token counts as one fetch; a revoked token needs another.
   EXPECT_GT(o.report.auth_refreshes, 1);
