@@ -12,6 +12,8 @@
 //    batches beyond that (the low watermark moves up), so produce < 5 MiB per partition (after
 //    compression) when a test must read everything back;
 //  - a new consumer group join takes ~3 s (the mock's group initial rebalance delay);
+//  - a consumer that left the group is kept until its session times out (45 s by default), so a
+//    second run in the same group waits that long: tests pass -X session.timeout.ms=6000;
 //  - no CreateTopics admin API (use --topic or create-topic), no persistence, no replication:
 //    broker-down disconnects a broker without moving partition leadership;
 //  - topics that a producer asks for are auto-created with the mock's default partition count.
