@@ -3,7 +3,9 @@
 // Thread-safety: plain value.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "engine/status.h"
@@ -20,6 +22,10 @@ enum class PayloadMode : uint8_t {
 struct SchemaMapConfig {
   /// Output form of accepted records; default mapped (what FeatureBase/ClickHouse ingest expects).
   PayloadMode payload_mode = PayloadMode::kMapped;
+  /// Records longer than this are rejected (`record of N bytes exceeds --max-record-bytes (M)`)
+  /// before parsing, so one huge message cannot make a worker's parser grow to its size.
+  /// Default 1 MiB; 0 means no limit.
+  size_t max_record_bytes = size_t{1} << 20;
 };
 
 /// Nothing cross-field to check today; kept so every stage validates the same way.

@@ -1,6 +1,8 @@
 // File: stages/schema_map/schema_map_transform.cpp
 #include "stages/schema_map/schema_map_transform.h"
 
+#include <string>
+
 #include "stages/schema_map/field_mapper.h"
 
 namespace sluice::stages {
@@ -51,6 +53,16 @@ void SchemaMapTransform::Apply(TransformState& base_state, RecordChunk& chunk) c
     const InputRecord& in = chunk.records[i];
     OutputRecord& out = chunk.outputs[i];
     out.begin = static_cast<uint32_t>(chunk.output.size());
+    if (config_.max_record_bytes != 0 && in.length > config_.max_record_bytes) {
+      // Checked before parsing: simdjson would otherwise grow this worker's parser to the
+      // record's size and keep it that large.
+      out.length = 0;
+      out.verdict = RecordVerdict::kRejected;
+      out.reason_index = static_cast<uint32_t>(chunk.reasons.size());
+      chunk.reasons.push_back("record of " + std::to_string(in.length) + " bytes exceeds --max-record-bytes (" +
+                              std::to_string(config_.max_record_bytes) + ")");
+      continue;
+    }
     if (mapper_->MapRecord(state.reader, state.scratch, chunk.input.data() + in.begin, in.length,
                           chunk.CapacityFrom(i), config_.payload_mode, &chunk.output,
                           &state.reason)) {

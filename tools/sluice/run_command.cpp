@@ -147,6 +147,10 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   StatusOr<stages::PayloadMode> mode = stages::ParsePayloadMode(payload);
   if (!mode.ok()) return mode.status();
   map_config.payload_mode = *mode;
+  uint64_t max_record_bytes = 0;
+  if (std::string e = ParseBytes(o.max_record_bytes, max_record_bytes); !e.empty())
+    return InvalidArgument("--max-record-bytes: " + e);
+  map_config.max_record_bytes = static_cast<size_t>(max_record_bytes);
   if (o.sink_format == "clickhouse" && map_config.payload_mode != stages::PayloadMode::kMapped)
     return InvalidArgument("--sink-format clickhouse takes mapped columns only (--payload mapped)");
   auto transform = stages::SchemaMapTransform::Create(map_config, std::move(*schema));

@@ -92,6 +92,9 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
       ->capture_default_str();
   app.add_option("--threads", o.threads, "Worker threads for parse+map (0: one per core)")->capture_default_str();
   app.add_option("--chunk-records", o.chunk_records, "Records per graph message")->capture_default_str();
+  app.add_option("--max-record-bytes", o.max_record_bytes,
+                 "Reject (dead-letter) records larger than this without parsing them (0: no limit)")
+      ->capture_default_str();
   app.add_option("--max-inflight-records", o.max_inflight_records, "Records in flight at most (0: from the budget)");
   AddSinkOptions(app, o);
 }

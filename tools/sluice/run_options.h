@@ -27,6 +27,7 @@ struct RunOptions {
   std::string schema_file;
   std::string table_file;
   std::string payload;                     ///< raw | mapped; default depends on the sink format
+  std::string max_record_bytes = "1MiB";   ///< larger records are rejected unparsed (0: no limit)
   // Batching
   uint32_t batch_size = 500;
   std::string batch_bytes = "4MiB";
