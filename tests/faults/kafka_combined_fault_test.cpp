@@ -103,15 +103,17 @@ TEST(KafkaCombinedFaults, LeaderDownFiveSecondsAndFailingFetchesAndCommitsLoseNo
 
   testing::ProcessOptions run = SluiceKafkaRun(*emulator, kSink, kafka->bootstrap(), kTopic, group);
   // Small prefetch and in-flight bounds plus a sink-side rate keep the consumer fetching (and
-  // committing every 100 ms) for the whole run (~15 s) instead of holding the topic in memory.
-  run.argv.insert(run.argv.end(), {"--until-caught-up", "--report", report_path, "--commit-interval-ms", "100",
+  // committing every 200 ms) for the whole run (~15 s) instead of holding the topic in memory.
+  run.argv.insert(run.argv.end(), {"--until-caught-up", "--report", report_path, "--commit-interval-ms", "200",
                                    "--max-inflight-records", "2000", "--rate-limit", "4000/s", "-X",
                                    "queued.max.messages.kbytes=64", "-X", "queued.min.messages=100"});
   std::unique_ptr<testing::Subprocess> p = testing::Subprocess::Start(run, &error);
   ASSERT_NE(p, nullptr) << error;
 
-  // One control loop (the mock's stdin is not shared): an error for the next Fetch every 250 ms
-  // and for the next OffsetCommit every second (~1 in 10 of the commits at a 100 ms interval),
+  // One control loop (the mock's stdin is not shared): an error for the next Fetch and for the
+  // next OffsetCommit every 2 s (~1 in 10 of the commits at a 200 ms interval). An error every
+  // 250 ms starved the consumer completely: after a failed fetch librdkafka backs off, so a
+  // queued error met nearly every fetch and nothing was delivered in 2 minutes.
   // and broker 3 down for 5 s once a quarter of the ids arrived.
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
@@ -125,13 +127,13 @@ TEST(KafkaCombinedFaults, LeaderDownFiveSecondsAndFailingFetchesAndCommitsLoseNo
     if (now >= next_fetch_error) {
       EXPECT_TRUE(Ok(kafka->Command(fetch_errors % 2 ? "push-errors Fetch 7 1" : "push-errors Fetch 6 1")));
       ++fetch_errors;
-      next_fetch_error = now + std::chrono::milliseconds(250);
+      next_fetch_error = now + std::chrono::seconds(2);
     }
     if (now >= next_commit_error) {
       EXPECT_TRUE(
           Ok(kafka->Command(commit_errors % 2 ? "push-errors OffsetCommit 7 1" : "push-errors OffsetCommit 15 1")));
       ++commit_errors;
-      next_commit_error = now + std::chrono::seconds(1);
+      next_commit_error = now + std::chrono::seconds(2);
     }
     if (!was_down && emulator->Stats(kSink).distinct_ids >= kCount / 4) {
       ids_at_down = emulator->Stats(kSink).distinct_ids;
