@@ -248,6 +248,11 @@ std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, 
     const char* colors[] = {"#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666"};
     for (int i = 0; i < 8; ++i) s += "set linetype " + std::to_string(i + 1) + " lc rgb '" + colors[i] + "'\n";
     s += "set key outside right top title 'batch size' box\nset xrange [0:*]\n";
+    // Leave room above both the data and the limit line, so the line and its label never sit on
+    // the frame (autoscale would end the axis exactly at the limit when it is the largest value).
+    double top_ms = max_p99_ms;
+    for (const SweepPoint& p : points) top_ms = std::max(top_ms, p.result.latency.p99_ms);
+    if (top_ms > 0) s += "set yrange [*:" + Fixed(top_ms * 2.5, 3) + "]\n";
     if (max_p99_ms > 0) {
       s += "set arrow from graph 0, first " + Fixed(max_p99_ms, 3) + " to graph 1, first " + Fixed(max_p99_ms, 3) +
            " nohead dt 2 lc rgb '#cc0000'\n";
