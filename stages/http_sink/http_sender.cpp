@@ -676,7 +676,10 @@ struct HttpSender::Impl {
         if (!token_mode) {
           Fatal(Unauthenticated("POST " + url + " answered HTTP 401 and the credentials cannot be refreshed: " +
                                 Snippet(t->response)));
-        } else if (t->token_generation == token_generation && ++refused_fresh_tokens > kMaxRefusedFreshTokens) {
+        } else if (t->token_generation == token_generation && token_valid &&
+                   ++refused_fresh_tokens > kMaxRefusedFreshTokens) {
+          // Counted once per token: the 401s of requests that were already on the wire with the
+          // same token (answered while its replacement is being fetched) are not new refusals.
           Fatal(Unauthenticated("POST " + url + " keeps answering HTTP 401 after token refreshes: " +
                                 Snippet(t->response)));
         } else {
