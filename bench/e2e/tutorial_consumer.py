@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # File: bench/e2e/tutorial_consumer.py
 # The consumer of the FeatureBase "streaming from Apache Kafka" tutorial
-# (/work/shared/reference/featurebase-kafka-tutorial.md, "Full Code Sample", consumer_thread and
+# (the FeatureBase tutorial "streaming from Apache Kafka", "Full Code Sample", consumer_thread and
 # on_message), kept line for line so the benchmark compares sluice with what the tutorial
 # actually does: confluent_kafka Consumer, poll(0.1), a batch flushed every 1 s or when it holds
 # more than 500 messages (500 per request), one requests.post per batch with the body
