@@ -74,7 +74,9 @@ class KafkaFaults : public ::testing::Test {
     EXPECT_EQ(r.all().find(kPassword), std::string::npos);
     EXPECT_TRUE(report.parsed);
     EXPECT_EQ(stats.distinct_ids, kCount) << "records lost under Kafka fault " << name << "\n" << r.err;
-    EXPECT_EQ(report.delivered, static_cast<int64_t>(kCount));
+    // At-least-once: a commit that fails during a rebalance makes the group re-read from the
+    // last committed offset, so records may be delivered twice; none may be missing (above).
+    EXPECT_GE(report.delivered, static_cast<int64_t>(kCount));
     PrintTableLine(name, kCount, stats, report);
     return report;
   }
