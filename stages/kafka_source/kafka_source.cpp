@@ -1,7 +1,5 @@
 #include "stages/kafka_source/kafka_source.h"
 
-#include <cstdio>
-
 #include <algorithm>
 #include <cstring>
 
@@ -18,6 +16,7 @@ constexpr int kLogKeyRebalance = -100000;
 constexpr int kLogKeyStore = -100001;
 constexpr int kLogKeyStale = -100002;
 constexpr int kLogKeyCatchUp = -100003;
+constexpr int kLogKeyCommit = -100004;
 
 struct PartitionListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
@@ -28,6 +27,66 @@ std::string ErrorText(rd_kafka_error_t* error) {
   std::string s = rd_kafka_error_string(error);
   rd_kafka_error_destroy(error);
   return s;
+}
+
+// Per-partition outcome of one synchronous commit. rd_kafka_commit() only returns an overall
+// error (it never copies the partition results back into the caller's list), and that overall
+// error can be NO_ERROR while partitions carry an error of their own (OffsetCommit has no
+// response-level error code; the broker answers per partition). rd_kafka_commit_queue() with a
+// NULL queue is synchronous too and hands the result list, with each partition's err, to the
+// callback below before it returns.
+struct CommitResult {
+  bool called = false;
+  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
+  std::vector<std::pair<std::string, int32_t>> partitions;
+  std::vector<rd_kafka_resp_err_t> errors;
+
+  /// The outcome for one partition: its own error, else the overall error (a partition missing
+  /// from the result, or an overall failure, counts as not committed).
+  rd_kafka_resp_err_t ErrorFor(std::string_view topic, int32_t partition, rd_kafka_resp_err_t overall) const {
+    const rd_kafka_resp_err_t top = overall != RD_KAFKA_RESP_ERR_NO_ERROR ? overall : err;
+    for (size_t i = 0; i < partitions.size(); ++i) {
+      if (partitions[i].second == partition && partitions[i].first == topic) {
+        return errors[i] != RD_KAFKA_RESP_ERR_NO_ERROR ? errors[i] : top;
+      }
+    }
+    return top != RD_KAFKA_RESP_ERR_NO_ERROR ? top : RD_KAFKA_RESP_ERR__NO_OFFSET;
+  }
+};
+
+void OnCommitResult(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* offsets,
+                    void* opaque) {
+  auto* result = static_cast<CommitResult*>(opaque);
+  result->called = true;
+  result->err = err;
+  if (offsets == nullptr) return;
+  for (int i = 0; i < offsets->cnt; ++i) {
+    result->partitions.emplace_back(offsets->elems[i].topic, offsets->elems[i].partition);
+    result->errors.push_back(offsets->elems[i].err);
+  }
+}
+
+// Commit errors worth another attempt within the deadline: the coordinator moving or loading,
+// timeouts and transport errors, and the group being in (or having just finished) a rebalance,
+// after which a partition we still own commits fine under the new generation.
+bool IsRetriableCommitError(rd_kafka_resp_err_t err) {
+  switch (err) {
+    case RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE:
+    case RD_KAFKA_RESP_ERR_NOT_COORDINATOR:
+    case RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT:
+    case RD_KAFKA_RESP_ERR_NETWORK_EXCEPTION:
+    case RD_KAFKA_RESP_ERR__TIMED_OUT:
+    case RD_KAFKA_RESP_ERR__TRANSPORT:
+    case RD_KAFKA_RESP_ERR__WAIT_COORD:
+    case RD_KAFKA_RESP_ERR__NO_OFFSET:  // missing from the result: not known to be committed
+    case RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS:
+    case RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION:
+    case RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID:
+      return true;
+    default:
+      return false;
+  }
 }
 
 }  // namespace
@@ -87,6 +146,7 @@ Status KafkaSource::Start(SourceListener* listener) {
 StatusOr<size_t> KafkaSource::Poll(RecordChunk& chunk, size_t max_records, int timeout_ms) {
   if (!started_ || closed_) return FailedPrecondition("kafka source: Poll before Start or after Close");
   if (!fatal_.ok()) return fatal_;
+  RetryDeferredRevokeCommits();
   size_t added = 0;
   bool waited = false;
   while (added < max_records && fatal_.ok()) {
@@ -193,6 +253,12 @@ Status KafkaSource::Store(const std::vector<CommitPoint>& points) {
   }
   if (list->cnt == 0) return Status::Ok();
   rd_kafka_resp_err_t err = rd_kafka_offsets_store(rk_, list.get());
+  // Remember what was stored, per partition, for the explicit final commit in Close().
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = list->elems[i];
+    if (tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    if (StreamState* st = FindStream(tp.topic, tp.partition)) st->stored_offset = tp.offset;
+  }
   if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
   // Per-partition __STATE means the partition was unassigned meanwhile: harmless, its new owner
   // re-reads from the committed offset. Anything else is a real error.
@@ -213,26 +279,32 @@ Status KafkaSource::Close() {
   closing_ = true;
   Status result;
   if (started_) {
-    // The final commit can meet a rebalance (another member leaving at the same moment). Retry
-    // transient refusals for a while; if the partitions were taken away meanwhile, the commit no
-    // longer belongs to us: the new owner re-reads from the last committed offset (at-least-once),
-    // which is a re-delivery, not a failure of this run.
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, 0);
-    while ((err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || err == RD_KAFKA_RESP_ERR__TRANSPORT ||
-            err == RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS ||
-            err == RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE || err == RD_KAFKA_RESP_ERR_NOT_COORDINATOR ||
-            err == RD_KAFKA_RESP_ERR__TIMED_OUT || err == RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT) &&
-           std::chrono::steady_clock::now() < deadline) {
-      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 100)) rd_kafka_message_destroy(m);  // serve the rebalance
-      err = rd_kafka_commit(rk_, nullptr, 0);
+    // The final commit names every partition we still own with the offset we stored for it and
+    // checks each partition's result: the pushed OffsetCommit errors of the combined fault test
+    // come back per partition while the call as a whole succeeds. Retriable failures (coordinator
+    // moving, timeouts, a rebalance started by another member leaving at the same moment) are
+    // committed again until query_timeout_ms; a partition taken away meanwhile no longer belongs
+    // to us and its new owner re-reads from the last committed offset (at-least-once).
+    std::vector<PartitionOffset> offsets;
+    for (size_t i = 0; i < streams_.size(); ++i) {
+      if (streams_[i].assigned && streams_[i].stored_offset >= 0) {
+        offsets.push_back(PartitionOffset{static_cast<uint32_t>(i), streams_[i].stored_offset});
+      }
     }
-    if (err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION || err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID ||
-        err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS || err == RD_KAFKA_RESP_ERR__ASSIGNMENT_LOST) {
-      std::fprintf(stderr, "sluice: kafka source: final commit refused (%s): the group moved our partitions; "
-                   "their new owner re-reads from the last committed offset\n", rd_kafka_err2str(err));
-    } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-      result = internal::KafkaErrorToStatus(err, "kafka source: commit on close");
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.query_timeout_ms);
+    if (!offsets.empty()) result = CommitAndVerify(offsets, deadline, "commit on close", /*owned=*/true);
+    // Revoke commits still waiting for the group to settle: last chance. They belong to
+    // partitions we no longer own, so a failure only means re-delivery by their new owner.
+    if (!deferred_commits_.empty()) {
+      if (deferred_wait_assigns_ == 0) {
+        Status s = CommitAndVerify(deferred_commits_, deadline, "commit of revoked partitions on close", /*owned=*/false);
+        if (!s.ok()) LogLimited(kLogKeyCommit, s.ToString());
+      } else {
+        LogLimited(kLogKeyCommit, "closing during a rebalance: " + std::to_string(deferred_commits_.size()) +
+                                      " refused revoke commit(s) dropped; their new owners re-read from the last "
+                                      "committed offset");
+      }
+      deferred_commits_.clear();
     }
   }
   // Serves the final revoke (without calling the listener: the pipeline already drained and
@@ -248,6 +320,121 @@ Status KafkaSource::Close() {
   closed_ = true;
   for (StreamState& s : streams_) s.assigned = false;
   return result;
+}
+
+KafkaSource::CommitFailures KafkaSource::CommitOnce(const std::vector<PartitionOffset>& offsets) {
+  CommitFailures failures;
+  if (offsets.empty()) return failures;
+  PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(offsets.size())));
+  for (const PartitionOffset& p : offsets) {
+    const StreamState& s = streams_[p.stream];
+    rd_kafka_topic_partition_list_add(list.get(), s.topic.c_str(), s.partition)->offset = p.offset;
+  }
+  CommitResult result;
+  // NULL queue: synchronous; the callback runs on this thread before the call returns.
+  const rd_kafka_resp_err_t overall = rd_kafka_commit_queue(rk_, list.get(), nullptr, &OnCommitResult, &result);
+  for (const PartitionOffset& p : offsets) {
+    const StreamState& s = streams_[p.stream];
+    const rd_kafka_resp_err_t e = result.ErrorFor(s.topic, s.partition, overall);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) failures.emplace_back(p, e);
+  }
+  return failures;
+}
+
+Status KafkaSource::CommitAndVerify(const std::vector<PartitionOffset>& offsets,
+                                    std::chrono::steady_clock::time_point deadline, const char* what, bool owned) {
+  std::vector<PartitionOffset> pending = offsets;
+  auto backoff = std::chrono::milliseconds(100);
+  for (int attempt = 1;; ++attempt) {
+    const CommitFailures failed = CommitOnce(pending);
+    if (failed.empty()) {
+      if (attempt > 1) {
+        LogLimited(kLogKeyCommit, std::string(what) + ": committed after " + std::to_string(attempt) + " attempts");
+      }
+      return Status::Ok();
+    }
+    bool retriable = true;
+    for (const auto& [p, e] : failed) retriable = retriable && IsRetriableCommitError(e);
+    const auto now = std::chrono::steady_clock::now();
+    if (!retriable || now + backoff >= deadline) {
+      std::string text = std::string("kafka source: ") + what + " failed after " + std::to_string(attempt) +
+                         " attempt(s) for " + std::to_string(failed.size()) + " partition(s):";
+      for (const auto& [p, e] : failed) {
+        const StreamState& s = streams_[p.stream];
+        text += " " + s.topic + "[" + std::to_string(s.partition) + "] offset " + std::to_string(p.offset) + ": " +
+                rd_kafka_err2name(e) + ";";
+      }
+      text += " the next reader starts from the last committed offset (records may be re-delivered)";
+      return internal::KafkaErrorToStatus(failed.front().second, redactor_.Redact(text));
+    }
+    // Serve the consumer queue while backing off: a rebalance (ILLEGAL_GENERATION and
+    // REBALANCE_IN_PROGRESS end only after we rejoin) makes progress through our own polls.
+    // Messages that arrive now were never handed to the pipeline, so nothing stored covers them.
+    const auto until = now + backoff;
+    for (auto t = now; t < until; t = std::chrono::steady_clock::now()) {
+      const int ms = static_cast<int>(std::chrono::duration_cast<std::chrono::milliseconds>(until - t).count()) + 1;
+      if (rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, ms)) rd_kafka_message_destroy(m);
+    }
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
+    pending.clear();
+    for (const auto& [p, e] : failed) {
+      const StreamState& s = streams_[p.stream];
+      if (!owned || s.assigned) {
+        pending.push_back(p);
+      } else {
+        // Revoked meanwhile: the new owner's to commit; it starts from the last committed
+        // offset, so at worst records are re-delivered.
+        LogLimited(kLogKeyCommit, std::string(what) + ": " + s.topic + "[" + std::to_string(s.partition) +
+                                      "] was revoked before its offset " + std::to_string(p.offset) +
+                                      " could be committed (" + rd_kafka_err2name(e) +
+                                      "); its new owner re-reads from the last committed offset");
+      }
+    }
+    if (pending.empty()) return Status::Ok();
+  }
+}
+
+void KafkaSource::RetryDeferredRevokeCommits() {
+  const auto now = std::chrono::steady_clock::now();
+  if (deferred_commits_.empty() || now < deferred_next_attempt_) return;
+  std::string gave_up;
+  if (deferred_wait_assigns_ > 0) {
+    if (now < deferred_deadline_) return;  // the group has not settled yet
+    for (const PartitionOffset& p : deferred_commits_) {
+      const StreamState& s = streams_[p.stream];
+      gave_up += " " + s.topic + "[" + std::to_string(s.partition) + "] offset " + std::to_string(p.offset) +
+                 ": the group did not settle in time;";
+    }
+    deferred_commits_.clear();
+  }
+  const CommitFailures failed = CommitOnce(deferred_commits_);
+  deferred_commits_.clear();
+  for (const auto& [p, e] : failed) {
+    if (IsRetriableCommitError(e) && now < deferred_deadline_) {
+      deferred_commits_.push_back(p);
+      // Refused again: another rebalance began (or ended without us); wait for its assignment.
+      if (e != RD_KAFKA_RESP_ERR_COORDINATOR_NOT_AVAILABLE && e != RD_KAFKA_RESP_ERR_NOT_COORDINATOR &&
+          e != RD_KAFKA_RESP_ERR_COORDINATOR_LOAD_IN_PROGRESS && e != RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT &&
+          e != RD_KAFKA_RESP_ERR__TIMED_OUT && e != RD_KAFKA_RESP_ERR__TRANSPORT) {
+        deferred_wait_assigns_ = 1;
+      }
+      continue;
+    }
+    const StreamState& s = streams_[p.stream];
+    gave_up += " " + s.topic + "[" + std::to_string(s.partition) + "] offset " + std::to_string(p.offset) + ": " +
+               rd_kafka_err2name(e) + ";";
+  }
+  if (!gave_up.empty()) {
+    LogLimited(kLogKeyCommit, "commit of revoked partitions failed, giving up:" + gave_up +
+                                  " their new owner re-reads from the last committed offset (records may be "
+                                  "re-delivered)");
+  }
+  deferred_next_attempt_ = now + deferred_backoff_;
+  deferred_backoff_ = std::min(deferred_backoff_ * 2, std::chrono::milliseconds(1000));
+}
+
+KafkaSource::RevokeCommitStats KafkaSource::RevokeCommits() const {
+  return RevokeCommitStats{deferred_total_, deferred_commits_.size()};
 }
 
 StreamInfo KafkaSource::DescribeStream(uint32_t stream) const {
@@ -332,6 +519,7 @@ void KafkaSource::OnAssign(rd_kafka_topic_partition_list_t* partitions) {
     ++s.generation;
     s.assigned = true;
     s.done = false;
+    s.stored_offset = -1;
     ids.push_back(id);
   }
   if (!cooperative) {
@@ -351,6 +539,7 @@ void KafkaSource::OnAssign(rd_kafka_topic_partition_list_t* partitions) {
   }
   if (paused_ && partitions->cnt > 0) rd_kafka_pause_partitions(rk_, partitions);
   assigned_once_ = true;
+  if (deferred_wait_assigns_ > 0) --deferred_wait_assigns_;
 }
 
 void KafkaSource::OnRevoke(rd_kafka_topic_partition_list_t* partitions) {
@@ -368,23 +557,63 @@ void KafkaSource::OnRevoke(rd_kafka_topic_partition_list_t* partitions) {
     if (!lost && !points.empty()) {
       Status s = Store(points);
       if (!s.ok()) LogLimited(kLogKeyStore, "store on revoke: " + s.ToString());
-      PartitionListPtr list(rd_kafka_topic_partition_list_new(static_cast<int>(points.size())));
+      std::vector<PartitionOffset> offsets;
       for (const CommitPoint& p : points) {
         if (p.stream >= streams_.size()) continue;
         const StreamState& st = streams_[p.stream];
         if (!st.assigned || st.generation != p.generation) continue;
-        rd_kafka_topic_partition_list_add(list.get(), st.topic.c_str(), st.partition)->offset = p.next_offset;
+        offsets.push_back(PartitionOffset{p.stream, p.next_offset});
       }
-      if (list->cnt > 0) {
-        // Synchronous: the next owner must start exactly after what we delivered.
-        rd_kafka_resp_err_t err = rd_kafka_commit(rk_, list.get(), 0);
-        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-          LogLimited(err, std::string("commit on revoke failed (records may be re-delivered): ") +
-                              rd_kafka_err2str(err));
+      // Commit here, before the unassign, while the partitions are still ours and the member
+      // still holds the generation they were assigned in: librdkafka 2.0.2 allows a commit from
+      // the rebalance callback, and it rejoins (so that the next owner can be given these
+      // partitions and fetch their committed offsets) only after the unassign and the commits
+      // in flight are done. Synchronous and checked per partition, because OffsetCommit
+      // answers per partition.
+      //
+      // Why not retry here: the commit is refused (REBALANCE_IN_PROGRESS, or ILLEGAL_GENERATION
+      // once the generation moved on) when another rebalance has already begun on the
+      // coordinator: with librdkafka's mock cluster, for instance, a follower whose SyncGroup
+      // arrives after the leader's gets INVALID_REQUEST and rejoins at once. That rebalance
+      // cannot finish until this member rejoins, which it does only after this callback called
+      // incremental_unassign, so retrying inside the callback only waits for a deadline (and
+      // auto-commit's own commit of the stored offsets on unassign meets the same refusal).
+      // Instead the refused partitions are committed right after the rebalance, from Poll
+      // (RetryDeferredRevokeCommits), for up to query_timeout_ms. The broker accepts a commit
+      // from a current member for a partition it no longer owns; the offsets are acknowledged
+      // ones, so a late commit never skips an undelivered record. The new owner may have read
+      // the older committed offset first and then re-reads from it: at-least-once.
+      const CommitFailures failed = CommitOnce(offsets);
+      for (const auto& [p, e] : failed) {
+        const StreamState& st = streams_[p.stream];
+        const std::string where = st.topic + "[" + std::to_string(st.partition) + "] offset " + std::to_string(p.offset);
+        if (IsRetriableCommitError(e)) {
+          if (deferred_commits_.empty()) {
+            // The next rebalance may take up to about a session timeout before the commit can
+            // go out: allow a few commit timeouts in all.
+            deferred_deadline_ =
+                std::chrono::steady_clock::now() + 3 * std::chrono::milliseconds(config_.query_timeout_ms);
+            deferred_next_attempt_ = {};
+            deferred_backoff_ = std::chrono::milliseconds(100);
+          }
+          deferred_commits_.push_back(p);
+          ++deferred_total_;
+          LogLimited(kLogKeyCommit, "commit on revoke refused for " + where + " (" + rd_kafka_err2name(e) +
+                                        "): retrying after the rebalance");
+        } else {
+          LogLimited(e, "commit on revoke failed for " + where + " (" + rd_kafka_err2name(e) +
+                            "): the new owner re-reads from the last committed offset");
         }
       }
     }
   }
+  // While revoke commits wait, a revoke means a rebalance is running: retry only after it
+  // completed. Cooperative: this revoke is followed by an assign callback ("assign after
+  // revoke", before the rejoin) and, after the rejoin's SyncGroup, by the real assign; only
+  // after the second is the generation current again. A commit sent in between goes out with
+  // the old generation, gets ILLEGAL_GENERATION, and librdkafka 2.0.2 answers that by dropping
+  // the whole assignment and rejoining (librdkafka issue #4059). Eager: one assign follows.
+  if (!deferred_commits_.empty()) deferred_wait_assigns_ = cooperative ? 2 : 1;
   if (cooperative) {
     if (rd_kafka_error_t* e = rd_kafka_incremental_unassign(rk_, partitions)) {
       LogLimited(kLogKeyRebalance, "incremental_unassign failed: " + ErrorText(e));

@@ -18,6 +18,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -61,6 +62,14 @@ class KafkaSource : public sluice::Source {
   /// Streams currently assigned to this consumer (ingress thread; for tests and logs).
   std::vector<uint32_t> AssignedStreams() const;
 
+  /// Revoke commits that the group refused inside the rebalance callback and that are retried
+  /// after it (see OnRevoke in kafka_source.cpp). Ingress thread; for tests and logs.
+  struct RevokeCommitStats {
+    uint64_t deferred = 0;  ///< partitions whose revoke commit had to be retried after the callback
+    size_t pending = 0;     ///< of those, not committed yet (and not given up)
+  };
+  RevokeCommitStats RevokeCommits() const;
+
  private:
   struct StreamState {
     std::string topic;
@@ -69,10 +78,15 @@ class KafkaSource : public sluice::Source {
     bool assigned = false;
     int64_t target_offset = -1;  ///< until_caught_up: high watermark at first assignment
     bool done = false;           ///< until_caught_up: reached target_offset (or EOF)
+    int64_t stored_offset = -1;  ///< last offset stored in this generation (-1: none yet)
   };
   struct StringHash {
     using is_transparent = void;
     size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  struct PartitionOffset {
+    uint32_t stream = 0;
+    int64_t offset = -1;
   };
   struct LogLimit {
     std::chrono::steady_clock::time_point last{};
@@ -91,6 +105,21 @@ class KafkaSource : public sluice::Source {
   void OnAssign(rd_kafka_topic_partition_list_t* partitions);
   void OnRevoke(rd_kafka_topic_partition_list_t* partitions);
   void ComputeCatchUpTargets(const std::vector<uint32_t>& ids);
+  using CommitFailures = std::vector<std::pair<PartitionOffset, rd_kafka_resp_err_t>>;
+  /// One synchronous commit of exactly `offsets`; returns every partition that was not committed,
+  /// with its own error (rd_kafka_commit only reports an overall error, see CommitResult).
+  CommitFailures CommitOnce(const std::vector<PartitionOffset>& offsets);
+  /// CommitOnce, then again for partitions with a retriable error, with backoff and while
+  /// serving the consumer queue, until `deadline`. With `owned`, a partition revoked meanwhile is
+  /// dropped (its new owner re-reads from the committed offset). Errors name topic, partition,
+  /// offset and librdkafka error name of every partition that still failed.
+  [[nodiscard]] Status CommitAndVerify(const std::vector<PartitionOffset>& offsets,
+                                       std::chrono::steady_clock::time_point deadline, const char* what,
+                                       bool owned);
+  /// Retries the revoke commits that failed inside the rebalance callback (see OnRevoke) once
+  /// the rebalance that followed has completed, at most once per backoff interval, until they
+  /// succeed or query_timeout_ms passed.
+  void RetryDeferredRevokeCommits();
   void HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_t& added);
   uint32_t StreamIdFor(std::string_view topic, int32_t partition);
   StreamState* FindStream(std::string_view topic, int32_t partition);
@@ -113,6 +142,15 @@ class KafkaSource : public sluice::Source {
   std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> stream_ids_;
   std::vector<rd_kafka_message_t*> batch_;
   std::unordered_map<int, LogLimit> log_limits_;
+
+  std::vector<PartitionOffset> deferred_commits_;  ///< revoke commits to retry after the callback
+  std::chrono::steady_clock::time_point deferred_deadline_{};
+  std::chrono::steady_clock::time_point deferred_next_attempt_{};
+  std::chrono::milliseconds deferred_backoff_{100};
+  /// Rebalance assign callbacks still to come before the group is settled again and a deferred
+  /// commit can be sent without meeting the rejoin (see OnRevoke).
+  int deferred_wait_assigns_ = 0;
+  uint64_t deferred_total_ = 0;
 
   mutable std::mutex lag_mu_;
   std::vector<PartitionLag> lag_;  ///< guarded by lag_mu_

@@ -1,5 +1,7 @@
 // Consumer-group behaviour of KafkaSource (commit, restart, rebalance) against librdkafka's
 // in-process mock cluster. Separate binary from kafka_source_test: each group join costs ~3 s.
+#include <cstdio>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -80,14 +82,15 @@ TEST(KafkaSource, UnstoredAndStaleRecordsAreRedeliveredAfterRestart) {
   EXPECT_TRUE(second->Close().ok());
 }
 
-// DISABLED: flaky on a loaded machine because of a product limitation it found: the synchronous
-// commit in KafkaSource's revoke handler can fail with REBALANCE_IN_PROGRESS (the cooperative
-// rebalance is still running), and then B re-reads the moved partitions from offset 0 instead of
-// 3 — at-least-once holds, but the revoke commit is lost. It cannot be retried inside the
-// rebalance callback (the rebalance completes only after the callback returns); the fix is to
-// store the revoked partitions' commit points and commit them right after the callback, or to
-// commit with rd_kafka_commit_queue and wait for its result outside the callback.
-TEST(KafkaSource, DISABLED_TwoInstancesSplitPartitionsAndRevokeCommitsListenerPoints) {
+// A second instance joins; cooperative-sticky moves two of A's four partitions to B. A's revoke
+// handler commits the points its listener acknowledged (offset 3); B must start the moved
+// partitions there. On a loaded machine the revoke commit can be refused (the mock cluster
+// answers a follower's late SyncGroup with INVALID_REQUEST, that member rejoins at once, and the
+// group is rebalancing again when A's commit arrives: REBALANCE_IN_PROGRESS); A then commits the
+// points right after the rebalance, and B may have read the older committed offset first, so it
+// re-reads from there (at-least-once). Either way the acknowledged offsets end up committed and
+// B reads every record from them on.
+TEST(KafkaSource, TwoInstancesSplitPartitionsAndRevokeCommitsListenerPoints) {
   auto& mc = sluice::testing::SharedMockCluster();
   mc.CreateTopic("split", 4);
   for (int p = 0; p < 4; ++p) ProduceValues("split", p, 0, 5);
@@ -105,9 +108,26 @@ TEST(KafkaSource, DISABLED_TwoInstancesSplitPartitionsAndRevokeCommitsListenerPo
   auto b = MustCreate(TestConfig("split", "g-split"));
   ASSERT_TRUE(b->Start(&listener_b).ok());
   std::vector<Got> got_b;
-  auto deadline = Clock::now() + std::chrono::seconds(40);
-  while ((a->AssignedStreams().size() != 2 || b->AssignedStreams().size() != 2 || got_b.size() < 4) &&
-         Clock::now() < deadline) {
+  // Done when each side owns two partitions, B read the last record (offset 4) of both of its
+  // partitions and no revoke commit of A is still waiting to be retried.
+  auto settled = [&] {
+    if (a->AssignedStreams().size() != 2 || b->AssignedStreams().size() != 2) return false;
+    if (a->RevokeCommits().pending != 0) return false;
+    for (uint32_t s : b->AssignedStreams()) {
+      const int32_t p = b->DescribeStream(s).partition;
+      bool last = false;
+      for (const Got& g : got_b) last = last || (g.partition == p && g.position.offset == 4);
+      if (!last) return false;
+    }
+    return true;
+  };
+  auto deadline = Clock::now() + std::chrono::seconds(60);
+  while (!settled() && Clock::now() < deadline) {
+    PollInto(*a, got_a, 50);
+    PollInto(*b, got_b, 50);
+  }
+  // A little extra time for anything unexpected (a record read twice, a further rebalance).
+  for (int i = 0; i < 5; ++i) {
     PollInto(*a, got_a, 50);
     PollInto(*b, got_b, 50);
   }
@@ -124,10 +144,31 @@ TEST(KafkaSource, DISABLED_TwoInstancesSplitPartitionsAndRevokeCommitsListenerPo
     EXPECT_TRUE(moved.count(p)) << "B got a partition A was not asked to give up";
   }
   EXPECT_EQ(partitions.size(), 4u);
-  // B starts the moved partitions exactly where A's revoke commit put them.
+
+  // The acknowledged points of the revoked partitions are the group's committed offsets (B
+  // stores nothing, so nothing else can have moved them).
+  const KafkaSource::RevokeCommitStats revoke = a->RevokeCommits();
+  EXPECT_EQ(revoke.pending, 0u) << "revoke commits still not accepted";
+  const std::map<int32_t, int64_t> committed = CommittedOffsets("g-split", "split", moved);
+  for (int32_t p : moved) EXPECT_EQ(committed.count(p) ? committed.at(p) : -2, 3) << "partition " << p;
+
+  // B resumes the moved partitions from the committed point and loses nothing: it reads 3 and 4
+  // exactly once each, in order. When A's revoke commit had to wait for the rebalance, B may have
+  // fetched the older committed offset (none: it starts at 0) and re-read 0..2 first.
   std::map<int32_t, std::vector<int64_t>> offsets_b;
   for (const Got& g : got_b) offsets_b[g.partition].push_back(g.position.offset);
-  for (int32_t p : moved) EXPECT_THAT(offsets_b[p], ::testing::ElementsAre(3, 4)) << "partition " << p;
+  for (int32_t p : moved) {
+    if (revoke.deferred == 0) {
+      EXPECT_THAT(offsets_b[p], ::testing::ElementsAre(3, 4)) << "partition " << p;
+    } else {
+      EXPECT_THAT(offsets_b[p], ::testing::AnyOf(::testing::ElementsAre(3, 4), ::testing::ElementsAre(0, 1, 2, 3, 4)))
+          << "partition " << p << " (revoke commit retried after the rebalance)";
+    }
+  }
+  if (revoke.deferred != 0) {
+    std::printf("[ info ] %llu revoke commit(s) were refused inside the rebalance callback and committed after it\n",
+                static_cast<unsigned long long>(revoke.deferred));
+  }
   EXPECT_TRUE(listener_b.revoked.empty());
   EXPECT_TRUE(a->Close().ok());
   EXPECT_TRUE(b->Close().ok());
