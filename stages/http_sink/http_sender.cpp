@@ -33,6 +33,8 @@ using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::milliseconds;
 
 constexpr size_t kMaxResponseBytes = 1u << 20;  // enough for per-record error lists
+constexpr size_t kDefaultUploadBuffer = 64u << 10;  // libcurl's default upload buffer
+constexpr size_t kMaxUploadBuffer = 1u << 20;      // 1 MiB per handle at most (curl allows 2 MiB)
 // Fresh tokens refused in a row, with no accepted request in between, before we conclude the
 // credentials are no longer good. Counting per batch instead would stop a healthy run whose sink
 // revokes a token now and then (a long-lived batch can meet several unrelated revocations).
@@ -245,6 +247,8 @@ struct HttpSender::Impl {
   std::mt19937_64 rng{std::random_device{}()};
   std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
   std::unique_ptr<ConcurrencyController> controller;  // null unless adaptive_concurrency
+  std::function<void(std::unique_ptr<Batch>)> batch_recycler;  // set before Start, or empty
+  std::atomic<std::thread::id> sender_thread_id{};
   int logged_limit = 0;
   Clock::time_point limit_logged_at{};
 
@@ -518,6 +522,12 @@ struct HttpSender::Impl {
     const std::string& body = config.gzip ? job->gzipped : job->batch->payload;
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, body.data());  // no copy: the job owns it
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    // curl copies a body larger than 64 KiB through its upload buffer, 64 KiB per send() with a
+    // poll() before each; a buffer as large as the body (capped) sends it in one call.
+    if (body.size() > kDefaultUploadBuffer) {
+      curl_easy_setopt(t->easy, CURLOPT_UPLOAD_BUFFERSIZE,
+                       static_cast<long>(std::min(body.size(), kMaxUploadBuffer)));
+    }
     job->batch->attempts++;
     t->job = std::move(job);
     ++data_in_flight;
@@ -716,6 +726,8 @@ struct HttpSender::Impl {
         break;
     }
     FinishTransfer(t);
+    // Still owned here only when every record was reported (retries and splits moved it on).
+    if (job && job->batch && batch_recycler && !fatal) batch_recycler(std::move(job->batch));
   }
 
   void ProcessCompletions() {
@@ -845,7 +857,10 @@ Status HttpSender::Start(DeliveryListener* listener) {
   if (listener == nullptr) return InvalidArgument("HttpSender::Start needs a listener");
   if (impl_->started.exchange(true)) return FailedPrecondition("HttpSender already started");
   impl_->listener = listener;
-  impl_->thread = std::thread([this] { impl_->Run(); });
+  impl_->thread = std::thread([this] {
+    impl_->sender_thread_id.store(std::this_thread::get_id(), std::memory_order_relaxed);
+    impl_->Run();
+  });
   return Status::Ok();
 }
 
@@ -854,7 +869,16 @@ void HttpSender::Submit(std::unique_ptr<Batch> batch) { SubmitAt(std::move(batch
 void HttpSender::SubmitAt(std::unique_ptr<Batch> batch, Batch::Clock::time_point intended_send_at) {
   if (impl_->stop_requested.load(std::memory_order_acquire)) return;
   impl_->submissions.enqueue(Submission{std::move(batch), intended_send_at});
-  curl_multi_wakeup(impl_->multi);
+  // From the sender thread itself (a recycler), the loop drains submissions before it polls
+  // again: waking it would only cost a write and a read on its wakeup pipe.
+  if (std::this_thread::get_id() != impl_->sender_thread_id.load(std::memory_order_relaxed)) {
+    curl_multi_wakeup(impl_->multi);
+  }
+}
+
+void HttpSender::SetBatchRecycler(std::function<void(std::unique_ptr<Batch>)> recycler) {
+  if (impl_->started.load(std::memory_order_acquire)) return;
+  impl_->batch_recycler = std::move(recycler);
 }
 
 void HttpSender::Stop(bool abandon) {

@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "engine/batch.h"
@@ -43,6 +44,12 @@ class HttpSender final : public BatchSender {
   void SubmitAt(std::unique_ptr<Batch> batch, Batch::Clock::time_point intended_send_at);
   void Stop(bool abandon) override;
   SenderStats Stats() const override;
+
+  /// Optional, before Start(): a batch whose every record was reported (delivered or rejected)
+  /// goes to `recycler` on the sender thread instead of being destroyed, so its owner can reuse
+  /// the buffers (`sluice bench` replays prebuilt bodies without copying them). The recycler may
+  /// call Submit(); it must not block.
+  void SetBatchRecycler(std::function<void(std::unique_ptr<Batch>)> recycler);
 
   /// Largest body size the sink is known to accept: starts at SIZE_MAX and drops to half the
   /// size of any request answered 413. The batch assembler should keep batches below it.

@@ -68,43 +68,52 @@ class BenchAgainstEmulator : public ::testing::Test {
     return o;
   }
 
+  /// Closed loop with one request in flight gives the sink's capacity and its own p99; open
+  /// loop at three times that rate makes requests queue, and the latency counted from each
+  /// request's intended send time must show it while the service time does not.
+  void ExpectOpenLoopP99GrowsWithTheQueue(uint32_t prebuilt_batches) {
+    bench::BenchOptions closed = Options();
+    closed.run.batch_size = 100;
+    closed.run.concurrency = "1";
+    closed.prebuilt_batches = prebuilt_batches;
+    closed.duration_s = 2;
+    closed.warmup_s = 0.3;
+    bench::BenchResult closed_result;
+    Status s = bench::RunBench(closed, nullptr, closed_result);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(closed_result.mode, "closed");
+    EXPECT_EQ(closed_result.Errors(), 0u);
+    ASSERT_GT(closed_result.requests_per_s, 0);
+    ASSERT_GT(closed_result.latency.count, 0u);
+    EXPECT_GE(closed_result.latency.p99_ms, 20.0) << "the emulator adds 20 ms to every answer";
+
+    bench::BenchOptions open = closed;
+    open.rate = 3 * closed_result.requests_per_s;
+    open.rate_unit = "requests";
+    bench::BenchResult open_result;
+    s = bench::RunBench(open, nullptr, open_result);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(open_result.mode, "open");
+    EXPECT_EQ(open_result.Errors(), 0u);
+    ASSERT_GT(open_result.latency.count, 0u);
+    EXPECT_GT(open_result.latency.p99_ms, 3 * closed_result.latency.p99_ms)
+        << "open-loop p99 " << open_result.latency.p99_ms << " ms vs closed-loop p99 "
+        << closed_result.latency.p99_ms << " ms";
+    EXPECT_LT(open_result.service_latency.p99_ms, open_result.latency.p99_ms);
+  }
+
   std::unique_ptr<tools::ChildProcess> emulator_;
   std::string base_;
 };
 
 TEST_F(BenchAgainstEmulator, OpenLoopP99GrowsWithTheQueueWhileClosedLoopP99StaysNearServiceTime) {
   SetLatency(20);
-  // Closed loop, one request in flight: the sink's capacity and its own p99.
-  bench::BenchOptions closed = Options();
-  closed.run.batch_size = 100;
-  closed.run.concurrency = "1";
-  closed.duration_s = 2;
-  closed.warmup_s = 0.3;
-  bench::BenchResult closed_result;
-  Status s = bench::RunBench(closed, nullptr, closed_result);
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(closed_result.mode, "closed");
-  EXPECT_EQ(closed_result.Errors(), 0u);
-  ASSERT_GT(closed_result.requests_per_s, 0);
-  ASSERT_GT(closed_result.latency.count, 0u);
-  EXPECT_GE(closed_result.latency.p99_ms, 20.0) << "the emulator adds 20 ms to every answer";
+  ExpectOpenLoopP99GrowsWithTheQueue(/*prebuilt_batches=*/0);
+}
 
-  // Open loop at three times what one connection managed: requests queue, and the latency
-  // counted from each request's intended send time shows it.
-  bench::BenchOptions open = closed;
-  open.rate = 3 * closed_result.requests_per_s;
-  open.rate_unit = "requests";
-  bench::BenchResult open_result;
-  s = bench::RunBench(open, nullptr, open_result);
-  ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_EQ(open_result.mode, "open");
-  EXPECT_EQ(open_result.Errors(), 0u);
-  ASSERT_GT(open_result.latency.count, 0u);
-  EXPECT_GT(open_result.latency.p99_ms, 3 * closed_result.latency.p99_ms)
-      << "open-loop p99 " << open_result.latency.p99_ms << " ms vs closed-loop p99 " << closed_result.latency.p99_ms
-      << " ms";
-  // The sink itself still answers each request in about the same time: the growth is queueing.
-  EXPECT_LT(open_result.service_latency.p99_ms, open_result.latency.p99_ms);
+TEST_F(BenchAgainstEmulator, ReplayedOpenLoopP99AlsoCountsFromTheSchedule) {
+  SetLatency(20);
+  ExpectOpenLoopP99GrowsWithTheQueue(/*prebuilt_batches=*/8);
 }
 
 TEST_F(BenchAgainstEmulator, BenchCommandWritesAJsonReport) {
@@ -129,6 +138,30 @@ TEST_F(BenchAgainstEmulator, BenchCommandWritesAJsonReport) {
   ASSERT_TRUE(stats.ok());
   EXPECT_NE(stats->body.find("\"records_received\":3000"), std::string::npos) << stats->body;
   std::remove(report.c_str());
+}
+
+TEST_F(BenchAgainstEmulator, PrebuiltBatchesAreRenderedOnceAndReplayedInTurn) {
+  bench::BenchOptions o = Options();
+  o.run.sink_urls = {base_ + "/v2/sinks/replay"};
+  o.run.batch_size = 250;
+  o.run.concurrency = "2";
+  o.prebuilt_batches = 4;
+  o.records = 3000;  // 12 requests: the 4 bodies three times each
+  o.duration_s = 0;
+  o.warmup_s = 0;
+  bench::BenchResult result;
+  Status s = bench::RunBench(o, nullptr, result);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(result.prebuilt_batches, 4u);
+  EXPECT_EQ(result.records, 3000u);
+  EXPECT_EQ(result.requests, 12u);
+  EXPECT_EQ(result.Errors(), 0u);
+  EXPECT_NE(result.ToJson().find("\"prebuilt_batches\": 4"), std::string::npos);
+  auto stats = tools::HttpGet(base_ + "/v2/sinks/replay/stats");
+  ASSERT_TRUE(stats.ok());
+  // Every record reached the sink, and only the pool's 1000 distinct records were sent.
+  EXPECT_NE(stats->body.find("\"records_received\":3000"), std::string::npos) << stats->body;
+  EXPECT_NE(stats->body.find("\"distinct_ids\":1000"), std::string::npos) << stats->body;
 }
 
 TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {

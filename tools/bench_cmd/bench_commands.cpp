@@ -22,6 +22,10 @@ void AddGeneratorOptions(CLI::App& app, BenchOptions& o) {
   app.add_option("--distinct-records", o.distinct_records,
                  "Fake flights: distinct records generated up front and cycled")
       ->capture_default_str();
+  app.add_option("--prebuilt-batches", o.prebuilt_batches,
+                 "Render this many request bodies before the clock starts and replay them, as wrk replays one "
+                 "request: measures the sink and the sender, not sluice's parse and map (0: map while measuring)")
+      ->capture_default_str();
 }
 
 class Commands final : public BenchCommands {

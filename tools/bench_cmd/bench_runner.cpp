@@ -9,9 +9,12 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include "stages/generator_source/generator_source.h"
+#include "tools/bench_cmd/batch_pool.h"
+#include "tools/bench_cmd/batch_replayer.h"
 #include "stages/http_sink/latency_histogram.h"
 #include "tools/bench_cmd/open_loop_sender.h"
 #include "tools/fake_flights/flight_generator.h"
@@ -61,7 +64,10 @@ std::string Quoted(const std::string& s) {
   return out;
 }
 
+/// Requests the bench must be able to keep in flight: the fixed concurrency, or with
+/// --concurrency auto the adaptive limit's upper bound (the controller decides below it).
 int ConcurrencyOf(const cli::RunOptions& o) {
+  if (o.concurrency == "auto") return std::max(1, o.max_concurrency);
   try {
     return std::max(1, std::stoi(o.concurrency));
   } catch (...) {
@@ -93,9 +99,11 @@ std::string BenchResult::ToJson() const {
   j += "  \"mode\": " + Quoted(mode) + ",\n";
   j += "  \"batch_size\": " + std::to_string(batch_size) + ",\n";
   j += "  \"concurrency\": " + std::to_string(concurrency) + ",\n";
+  j += std::string("  \"adaptive_concurrency\": ") + (adaptive_concurrency ? "true" : "false") + ",\n";
   j += "  \"payload\": " + Quoted(payload) + ",\n";
   j += "  \"compress\": " + Quoted(compress) + ",\n";
   j += "  \"sink_format\": " + Quoted(sink_format) + ",\n";
+  j += "  \"prebuilt_batches\": " + std::to_string(prebuilt_batches) + ",\n";
   j += "  \"target_records_per_s\": " + Num(target_records_per_s) + ",\n";
   j += "  \"warmup_s\": " + Num(warmup_s) + ",\n";
   j += std::string("  \"warmup_completed\": ") + (warmup_completed ? "true" : "false") + ",\n";
@@ -129,7 +137,8 @@ std::string BenchResult::ToText() const {
     std::snprintf(buf, sizeof(buf), "closed loop");
   }
   t += std::string("sluice bench: ") + buf + ", " + sink_format + " sink, batch " + std::to_string(batch_size) +
-       ", concurrency " + std::to_string(concurrency) + ", payload " + payload + ", compress " + compress + "\n";
+       ", concurrency " + (adaptive_concurrency ? "auto (limit at the end " + std::to_string(concurrency) + ")" : std::to_string(concurrency)) + ", payload " + payload + ", compress " + compress +
+       (prebuilt_batches > 0 ? ", replaying " + std::to_string(prebuilt_batches) + " prebuilt bodies" : "") + "\n";
   std::snprintf(buf, sizeof(buf), "  measured %.2f s%s\n", measured_s,
                 warmup_completed ? (" after " + Num(warmup_s, 2) + " s warm-up").c_str()
                                  : " (the run ended inside the warm-up: whole run measured)");
@@ -160,6 +169,102 @@ std::string BenchResult::ToText() const {
   if (!error.empty()) t += "  error: " + error + "\n";
   return t;
 }
+
+namespace {
+
+/// What the watcher and the result read from whichever driver runs the bench (the pipeline
+/// with a generator, or the replayer of prebuilt bodies).
+struct Probe {
+  std::function<Clock::time_point()> start_time;  ///< epoch until the clock started
+  std::function<void(uint64_t& delivered, uint64_t& bytes, uint64_t& rejected)> counts;
+  std::function<uint64_t()> backlog_records;
+};
+
+struct Mark {
+  Clock::time_point at{};
+  uint64_t delivered = 0, bytes = 0, rejected = 0;
+  SenderStats sender;
+};
+
+/// Runs `drive` while a watcher thread forwards signals into `drive_stop`, ends the warm-up
+/// (resetting the histograms, snapshotting the counters) and stops a run the sink cannot
+/// finish; then fills `result` from the differences.
+Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages::HttpSender& http,
+               const Probe& probe, const std::function<Status(const std::atomic<int>*)>& drive, BenchResult& result) {
+  const bool open_loop = result.mode == "open";
+  const stages::LatencyHistogram& headline = open_loop ? http.OpenLoopLatency() : http.RequestLatency();
+  const stages::LatencyHistogram& service = http.RequestLatency();
+  std::atomic<int> drive_stop{0};
+  std::atomic<bool> done{false};
+  std::atomic<bool> warm{false};
+  std::atomic<bool> cut{false};
+  Mark warm_mark;
+  std::thread watcher([&] {
+    const double planned_s = options.duration_s > 0 ? options.duration_s + options.warmup_s : 0;
+    while (!done.load(std::memory_order_acquire)) {
+      const int signals = stop ? stop->load(std::memory_order_relaxed) : 0;
+      if (signals > drive_stop.load()) drive_stop.store(signals);
+      const Clock::time_point start = probe.start_time();
+      const auto now = Clock::now();
+      if (start != Clock::time_point{}) {
+        const double elapsed = std::chrono::duration<double>(now - start).count();
+        if (!warm.load() && elapsed >= options.warmup_s) {
+          ResetHistogram(http.RequestLatency());
+          ResetHistogram(http.OpenLoopLatency());
+          warm_mark.at = Clock::now();
+          probe.counts(warm_mark.delivered, warm_mark.bytes, warm_mark.rejected);
+          warm_mark.sender = http.Stats();
+          warm.store(true, std::memory_order_release);
+        }
+        // A sink far slower than the open-loop rate would make the drain last for ages.
+        if (planned_s > 0 && elapsed > std::max(4 * planned_s, planned_s + 30) && drive_stop.load() == 0) {
+          cut.store(true);
+          drive_stop.store(1);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  });
+
+  Status status = drive(&drive_stop);
+  const Clock::time_point ended = Clock::now();
+  done.store(true, std::memory_order_release);
+  watcher.join();
+
+  const SenderStats end_stats = http.Stats();
+  Mark from;
+  if (warm.load(std::memory_order_acquire)) {
+    from = warm_mark;
+  } else {
+    result.warmup_completed = false;
+    from.at = probe.start_time();
+  }
+  uint64_t delivered = 0, bytes = 0, rejected = 0;
+  probe.counts(delivered, bytes, rejected);
+  result.measured_s = std::chrono::duration<double>(ended - from.at).count();
+  result.records = delivered - from.delivered;
+  result.bytes = bytes - from.bytes;
+  result.requests = end_stats.requests - from.sender.requests;
+  if (result.measured_s > 0) {
+    result.records_per_s = static_cast<double>(result.records) / result.measured_s;
+    result.mb_per_s = static_cast<double>(result.bytes) / 1e6 / result.measured_s;
+    result.requests_per_s = static_cast<double>(result.requests) / result.measured_s;
+  }
+  result.latency = Figures(headline);
+  result.service_latency = Figures(service);
+  result.retries = end_stats.retries - from.sender.retries;
+  result.retries_throttled = end_stats.retries_throttled - from.sender.retries_throttled;
+  result.retries_server = end_stats.retries_server - from.sender.retries_server;
+  result.retries_network = end_stats.retries_network - from.sender.retries_network;
+  result.rejected_records = rejected - from.rejected;
+  result.fatal = status.ok() || status.code() == StatusCode::kCancelled ? 0 : 1;
+  result.backlog_records = probe.backlog_records();
+  result.cut_short = cut.load();
+  result.error = status.ok() ? "" : status.ToString();
+  return status;
+}
+
+}  // namespace
 
 Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, BenchResult& result) {
   cli::RunOptions o = options.run;
@@ -192,118 +297,89 @@ Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, Bench
   gc.duration_ms = options.duration_s > 0
                        ? static_cast<int64_t>(std::llround((options.duration_s + options.warmup_s) * 1000.0))
                        : 0;
-  auto generator_or = stages::GeneratorSource::Create(gc);
-  if (!generator_or.ok()) return generator_or.status();
-  std::unique_ptr<stages::GeneratorSource> generator = std::move(*generator_or);
   stages::HttpSender& http = *built.sender;
-  OpenLoopSender open_sender(&http, generator.get());
-  BatchSender* sender = open_loop ? static_cast<BatchSender*>(&open_sender) : &http;
-
   const int concurrency = ConcurrencyOf(o);
-  PipelineConfig pc = built.pipeline_config;
-  if (!open_loop && o.max_inflight_records == 0) {
-    // Closed loop: enough records for every connection to have a request on the wire and one
-    // waiting, and no more, so the end-of-run drain is short and no queue hides in the sender.
-    pc.chunk_max_records = std::min<uint32_t>(pc.chunk_max_records, std::max<uint32_t>(100, o.batch_size));
-    pc.max_inflight_records = std::max<uint64_t>(2ull * concurrency * o.batch_size + pc.chunk_max_records,
-                                                 2ull * pc.chunk_max_records);
-  }
-  pc.drain_timeout_ms = std::min(pc.drain_timeout_ms, 10000);
-  PipelineParts parts{generator.get(), built.transform.get(), built.batcher.get(), sender, built.dead_letters.get()};
-  auto pipeline_or = Pipeline::Create(pc, parts);
-  if (!pipeline_or.ok()) return pipeline_or.status();
-  std::unique_ptr<Pipeline> pipeline = std::move(*pipeline_or);
 
   result = BenchResult{};
   result.mode = open_loop ? "open" : "closed";
   result.batch_size = o.batch_size;
   result.concurrency = concurrency;
+  result.adaptive_concurrency = o.concurrency == "auto";
   result.payload = o.payload.empty() ? (o.sink_format == "featurebase" ? "raw" : "mapped") : o.payload;
   result.compress = o.compress;
   result.sink_format = o.sink_format;
+  result.prebuilt_batches = options.prebuilt_batches;
   result.target_records_per_s = target;
   result.warmup_s = options.warmup_s;
 
-  const stages::LatencyHistogram& headline = open_loop ? http.OpenLoopLatency() : http.RequestLatency();
-  const stages::LatencyHistogram& service = http.RequestLatency();
-
-  // Watcher: forwards signals, ends the warm-up, and stops a run the sink cannot finish.
-  struct Mark {
-    Clock::time_point at{};
-    uint64_t delivered = 0, bytes = 0, rejected = 0;
-    SenderStats sender;
-  };
-  std::atomic<int> pipeline_stop{0};
-  std::atomic<bool> done{false};
-  std::atomic<bool> warm{false};
-  std::atomic<bool> cut{false};
-  Mark warm_mark;
-  std::thread watcher([&] {
-    const double planned_s = options.duration_s > 0 ? options.duration_s + options.warmup_s : 0;
-    while (!done.load(std::memory_order_acquire)) {
-      const int signals = stop ? stop->load(std::memory_order_relaxed) : 0;
-      if (signals > pipeline_stop.load()) pipeline_stop.store(signals);
-      const Clock::time_point start = generator->StartTime();
-      const auto now = Clock::now();
-      if (start != Clock::time_point{}) {
-        const double elapsed = std::chrono::duration<double>(now - start).count();
-        if (!warm.load() && elapsed >= options.warmup_s) {
-          ResetHistogram(http.RequestLatency());
-          ResetHistogram(http.OpenLoopLatency());
-          const PipelineCounters& c = pipeline->counters();
-          warm_mark.at = Clock::now();
-          warm_mark.delivered = c.delivered.load();
-          warm_mark.bytes = c.delivered_bytes.load();
-          warm_mark.rejected = c.rejected.load();
-          warm_mark.sender = http.Stats();
-          warm.store(true, std::memory_order_release);
-        }
-        // A sink far slower than the open-loop rate would make the drain last for ages.
-        if (planned_s > 0 && elapsed > std::max(4 * planned_s, planned_s + 30) && pipeline_stop.load() == 0) {
-          cut.store(true);
-          pipeline_stop.store(1);
-        }
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-  });
-
-  Status status = pipeline->Run(&pipeline_stop);
-  const Clock::time_point ended = Clock::now();
-  done.store(true, std::memory_order_release);
-  watcher.join();
-
-  const PipelineCounters& c = pipeline->counters();
-  const SenderStats end_stats = http.Stats();
-  Mark from;
-  if (warm.load(std::memory_order_acquire)) {
-    from = warm_mark;
+  Status status;
+  if (options.prebuilt_batches > 0) {
+    BatchPoolRequest request;
+    request.count = options.prebuilt_batches;
+    request.batch_size = o.batch_size;
+    request.generator = gc;
+    request.pipeline = built.pipeline_config;
+    auto pool_or = RenderBatchPool(request, *built.transform, *built.batcher);
+    if (!pool_or.ok()) return pool_or.status();
+    const std::vector<std::unique_ptr<Batch>> pool = std::move(*pool_or);
+    const double records_per_batch = static_cast<double>(pool[0]->records.size());
+    ReplayConfig rc;
+    rc.concurrency = concurrency;
+    rc.batches_per_s = open_loop ? target / records_per_batch : 0;
+    rc.duration_s = options.duration_s > 0 ? options.duration_s + options.warmup_s : 0;
+    rc.max_batches = options.records > 0
+                         ? static_cast<uint64_t>(std::ceil(static_cast<double>(options.records) / records_per_batch))
+                         : 0;
+    rc.drain_timeout_ms = std::min(built.pipeline_config.drain_timeout_ms, 10000);
+    BatchReplayer replayer(&http, &pool, rc);
+    Probe probe;
+    probe.start_time = [&] { return replayer.StartTime(); };
+    probe.counts = [&](uint64_t& delivered, uint64_t& bytes, uint64_t& rejected) {
+      const ReplayCounters c = replayer.Counters();
+      delivered = c.delivered;
+      bytes = c.delivered_bytes;
+      rejected = c.rejected;
+    };
+    probe.backlog_records = [&] {
+      return static_cast<uint64_t>(static_cast<double>(replayer.BacklogBatches()) * records_per_batch);
+    };
+    status = Measure(options, stop, http, probe, [&](const std::atomic<int>* s) { return replayer.Run(s); }, result);
+    if (result.adaptive_concurrency) result.concurrency = http.CurrentConcurrencyLimit();
   } else {
-    result.warmup_completed = false;
-    from.at = generator->StartTime();
-  }
-  result.measured_s = std::chrono::duration<double>(ended - from.at).count();
-  result.records = c.delivered.load() - from.delivered;
-  result.bytes = c.delivered_bytes.load() - from.bytes;
-  result.requests = end_stats.requests - from.sender.requests;
-  if (result.measured_s > 0) {
-    result.records_per_s = static_cast<double>(result.records) / result.measured_s;
-    result.mb_per_s = static_cast<double>(result.bytes) / 1e6 / result.measured_s;
-    result.requests_per_s = static_cast<double>(result.requests) / result.measured_s;
-  }
-  result.latency = Figures(headline);
-  result.service_latency = Figures(service);
-  result.retries = end_stats.retries - from.sender.retries;
-  result.retries_throttled = end_stats.retries_throttled - from.sender.retries_throttled;
-  result.retries_server = end_stats.retries_server - from.sender.retries_server;
-  result.retries_network = end_stats.retries_network - from.sender.retries_network;
-  result.rejected_records = c.rejected.load() - from.rejected;
-  result.fatal = status.ok() || status.code() == StatusCode::kCancelled ? 0 : 1;
-  result.backlog_records = generator->backlog();
-  result.cut_short = cut.load();
-  result.error = status.ok() ? "" : status.ToString();
+    auto generator_or = stages::GeneratorSource::Create(gc);
+    if (!generator_or.ok()) return generator_or.status();
+    std::unique_ptr<stages::GeneratorSource> generator = std::move(*generator_or);
+    OpenLoopSender open_sender(&http, generator.get());
+    BatchSender* sender = open_loop ? static_cast<BatchSender*>(&open_sender) : &http;
 
-  pipeline.reset();  // before the generator and the senders it points to
+    PipelineConfig pc = built.pipeline_config;
+    if (!open_loop && o.max_inflight_records == 0) {
+      // Closed loop: enough records for every connection to have a request on the wire and one
+      // waiting, and no more, so the end-of-run drain is short and no queue hides in the sender.
+      pc.chunk_max_records = std::min<uint32_t>(pc.chunk_max_records, std::max<uint32_t>(100, o.batch_size));
+      pc.max_inflight_records = std::max<uint64_t>(2ull * concurrency * o.batch_size + pc.chunk_max_records,
+                                                   2ull * pc.chunk_max_records);
+    }
+    pc.drain_timeout_ms = std::min(pc.drain_timeout_ms, 10000);
+    PipelineParts parts{generator.get(), built.transform.get(), built.batcher.get(), sender, built.dead_letters.get()};
+    auto pipeline_or = Pipeline::Create(pc, parts);
+    if (!pipeline_or.ok()) return pipeline_or.status();
+    std::unique_ptr<Pipeline> pipeline = std::move(*pipeline_or);
+    Probe probe;
+    probe.start_time = [&] { return generator->StartTime(); };
+    probe.counts = [&](uint64_t& delivered, uint64_t& bytes, uint64_t& rejected) {
+      const PipelineCounters& c = pipeline->counters();
+      delivered = c.delivered.load();
+      bytes = c.delivered_bytes.load();
+      rejected = c.rejected.load();
+    };
+    // Read after the run only: the generator's backlog is ingress-thread state.
+    probe.backlog_records = [&] { return generator->backlog(); };
+    status = Measure(options, stop, http, probe, [&](const std::atomic<int>* s) { return pipeline->Run(s); }, result);
+    if (result.adaptive_concurrency) result.concurrency = http.CurrentConcurrencyLimit();
+    pipeline.reset();  // before the generator and the senders it points to
+  }
+
   if (!options.run.report_file.empty()) {
     FILE* f = std::fopen(options.run.report_file.c_str(), "w");
     const std::string json = result.ToJson();

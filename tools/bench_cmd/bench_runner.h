@@ -16,7 +16,7 @@ namespace sluice::bench {
 
 struct BenchOptions {
   /// Sink, schema and batching settings, exactly as `sluice run` takes them (--source is
-  /// ignored; --concurrency must be a number).
+  /// ignored; --concurrency is a number or auto).
   cli::RunOptions run;
   /// "flights" (the tutorial's fake flights) or "file:PATH" (NDJSON lines, cycled).
   std::string input = "flights";
@@ -24,6 +24,10 @@ struct BenchOptions {
   uint64_t seed = 42;
   /// Fake flights: distinct records generated up front and cycled.
   uint64_t distinct_records = 50000;
+  /// > 0: render this many request bodies through the pipeline before the clock starts and
+  /// replay them (like wrk replays one request), so the figure is the sink's and the sender's,
+  /// not sluice's parse and map. 0: every record goes through the pipeline while measured.
+  uint32_t prebuilt_batches = 0;
   /// Open loop when > 0: the target rate, in `rate_unit` per second. 0: closed loop.
   double rate = 0;
   /// "records" or "requests" (requests/s = records/s divided by the batch size).
@@ -47,10 +51,12 @@ struct LatencyFigures {
 struct BenchResult {
   std::string mode;            ///< "closed" or "open"
   uint32_t batch_size = 0;
-  int concurrency = 0;
+  int concurrency = 0;         ///< fixed, or with adaptive_concurrency the limit at the end
+  bool adaptive_concurrency = false;  ///< --concurrency auto
   std::string payload;         ///< raw | mapped (effective)
   std::string compress;        ///< none | gzip
   std::string sink_format;
+  uint32_t prebuilt_batches = 0;  ///< > 0: bodies rendered up front and replayed
   double target_records_per_s = 0;  ///< open loop only
   double warmup_s = 0;
   bool warmup_completed = true;     ///< false: the run ended inside the warm-up; whole run measured
