@@ -23,6 +23,9 @@ Status Validate(const ConcurrencyControllerConfig& c) {
   if (!(c.rtt_ratio > 1.0)) return InvalidArgument("rtt_ratio must be > 1");
   if (!(c.deviation_scale >= 0)) return InvalidArgument("deviation_scale must be >= 0");
   if (!(c.decrease_factor > 0 && c.decrease_factor < 1)) return InvalidArgument("decrease_factor must be in (0, 1)");
+  if (!(c.gentle_decrease_factor >= c.decrease_factor && c.gentle_decrease_factor < 1)) {
+    return InvalidArgument("gentle_decrease_factor must be in [decrease_factor, 1)");
+  }
   if (!(c.baseline_rise_per_window >= 0 && c.baseline_rise_per_window <= 1)) {
     return InvalidArgument("baseline_rise_per_window must be in [0, 1]");
   }
@@ -59,11 +62,11 @@ void ConcurrencyController::UpdateRtt(double rtt_us) {
   }
 }
 
-void ConcurrencyController::Decrease() {
+void ConcurrencyController::Decrease(double factor) {
   // The other requests in flight now were sent under the old limit; their answers describe
   // the state before this decrease.
   recovery_left_ = std::floor(limit_) - 1;  // Limit() requests were in flight
-  limit_ = std::max<double>(config_.min_limit, limit_ * config_.decrease_factor);
+  limit_ = std::max<double>(config_.min_limit, limit_ * factor);
 }
 
 LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, bool saturated) {
@@ -73,13 +76,16 @@ LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, 
   if (in_recovery) recovery_left_ -= 1;
 
   if (overloaded) {
-    if (!in_recovery) Decrease();
+    if (!in_recovery) Decrease(config_.decrease_factor);
   } else {
     // Judge against the statistics as they were before this sample.
-    const bool slow = have_rtt_ && rtt > ThresholdUs();
+    const double threshold = ThresholdUs();
+    const bool slow = have_rtt_ && rtt > threshold;
     UpdateRtt(rtt);
     if (slow) {
-      if (!in_recovery) Decrease();
+      const double factor = std::clamp(threshold / rtt, config_.decrease_factor,
+                                       std::max(config_.decrease_factor, config_.gentle_decrease_factor));
+      if (!in_recovery) Decrease(factor);
     } else if (saturated && !in_recovery) {
       limit_ = std::min<double>(config_.max_limit, limit_ + 1.0 / limit_);
     }

@@ -106,6 +106,23 @@ TEST(ConcurrencyController, RttWellAboveBaselineBacksOffAndRecovers) {
   EXPECT_GT(Feed(c, 1000, kFlatUs), low + 5);
 }
 
+TEST(ConcurrencyController, SlightlySlowRttCutsGentlyAndFarSlowerRttCutsDeep) {
+  ConcurrencyController gentle(Config());
+  GrowTo(gentle, 40);
+  ASSERT_EQ(gentle.Limit(), 40);
+  const double threshold = gentle.ThresholdUs();
+  ASSERT_GT(threshold, static_cast<double>(kFlatUs));
+  // Just above the threshold: a sink queueing a little loses a tenth of the limit, not half.
+  EXPECT_EQ(gentle.OnResponse(static_cast<uint64_t>(threshold * 1.02), false), LimitChange::kDecreased);
+  EXPECT_EQ(gentle.Limit(), 36);
+
+  ConcurrencyController deep(Config());
+  GrowTo(deep, 40);
+  // Ten times the threshold: the cut stops at decrease_factor (a half).
+  EXPECT_EQ(deep.OnResponse(static_cast<uint64_t>(deep.ThresholdUs() * 10), false), LimitChange::kDecreased);
+  EXPECT_EQ(deep.Limit(), 20);
+}
+
 TEST(ConcurrencyController, NoiseWithinTheBandDoesNotBackOff) {
   ConcurrencyController c(Config());
   // 18..24 ms jitter around 20 ms: within 1.5x the baseline, never a decrease.
