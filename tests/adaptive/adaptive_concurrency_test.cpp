@@ -202,6 +202,41 @@ TEST_F(AdaptiveConcurrency, RisesBacksOffUnderPushBackAndRecovers) {
   EXPECT_EQ(listener.Delivered(), submitted_);
 }
 
+TEST_F(AdaptiveConcurrency, BacksOffWhenOnlyTheLatencyRisesAndRecovers) {
+  HttpSinkConfig c;
+  c.urls = {base_ + "/v2/sinks/latency"};
+  c.adaptive_concurrency = true;
+  c.min_concurrency = 1;
+  c.max_concurrency = 64;
+  c.request_timeout_ms = 10000;
+  c.http2 = false;
+  auto sender = HttpSender::Create(c, format_);
+  ASSERT_TRUE(sender.ok()) << sender.status().ToString();
+  CountingListener listener;
+  ASSERT_TRUE((*sender)->Start(&listener).ok());
+
+  Observed rise = Drive(**sender, listener, 8000ms, [](int limit) { return limit >= 16; });
+  ASSERT_GE(rise.max, 8) << "limit never rose well above 1";
+  const int before = rise.last;
+
+  // The sink slows down tenfold, every answer still a 200: only the RTT says so.
+  SetFaults(R"({"latency_ms":250})");
+  Observed slow = Drive(**sender, listener, 4000ms, [before](int limit) { return limit <= before / 2; });
+  EXPECT_LE(slow.min, std::max(1, before / 2)) << "the limit did not back off on RTT alone";
+  EXPECT_EQ((*sender)->Stats().retries, 0u) << "no push-back answers were injected";
+
+  SetFaults(R"({"latency_ms":20})");
+  const int low = slow.last;
+  Observed recover = Drive(**sender, listener, 10000ms, [low](int limit) { return limit >= low + 6; });
+  EXPECT_GE(recover.max, low + 6) << "limit did not recover from " << low;
+  std::printf("adaptive (latency only): rise to %d; at 250 ms down to %d; recovered %d -> %d\n", rise.max, slow.min,
+              low, recover.max);
+
+  (*sender)->Stop(false);
+  EXPECT_TRUE(listener.Fatals().empty()) << listener.Fatals().front();
+  EXPECT_EQ(listener.Delivered(), submitted_);
+}
+
 TEST_F(AdaptiveConcurrency, FixedConcurrencyReportsItsLimit) {
   HttpSinkConfig c;
   c.urls = {base_ + "/v2/sinks/fixed"};
