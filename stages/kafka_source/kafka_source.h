@@ -4,7 +4,8 @@
 // every (re)assignment so acks for a partition we lost and got back are recognised as stale.
 // Delivery is at-least-once: enable.auto.offset.store=false, offsets are stored only through
 // Store() (acknowledged records) and committed by librdkafka's auto-commit, synchronously on
-// revoke (after the listener drained the revoked streams) and on Close().
+// revoke (after the listener drained the revoked streams; retried after the rebalance when the
+// group refused it) and on Close() (checked per partition and read back). README.md says why.
 // Thread-safety: every Source method, and the SourceListener callback, run on the pipeline's
 // ingress thread (librdkafka serves the rebalance/stats/error callbacks inside Poll). Lag() is
 // the only method that may be called from any thread.
@@ -52,7 +53,11 @@ class KafkaSource : public sluice::Source {
   void SetPaused(bool paused) override;
   /// Stores offsets of points whose generation is current (stale ones are ignored).
   [[nodiscard]] Status Store(const std::vector<CommitPoint>& points) override;
-  /// Commits stored offsets synchronously, leaves the group, destroys the handle. Idempotent.
+  /// Commits the offsets stored in the current generation synchronously, checking each
+  /// partition's result and retrying retriable errors for query_timeout_ms; reads them back once
+  /// librdkafka's own commit retries are over and commits again where they went back. Then
+  /// leaves the group and destroys the handle. Errors name topic, partition, offset and the
+  /// librdkafka error of every partition that could not be committed. Idempotent.
   [[nodiscard]] Status Close() override;
   StreamInfo DescribeStream(uint32_t stream) const override;
 
@@ -116,6 +121,11 @@ class KafkaSource : public sluice::Source {
   [[nodiscard]] Status CommitAndVerify(const std::vector<PartitionOffset>& offsets,
                                        std::chrono::steady_clock::time_point deadline, const char* what,
                                        bool owned);
+  /// Reads the group's committed offsets of `offsets` back (rd_kafka_committed) and commits
+  /// again where they are lower than ours: an older commit that librdkafka was still retrying
+  /// internally can land after ours. Errors when they stay behind until `deadline`.
+  [[nodiscard]] Status ReadBackCommitted(const std::vector<PartitionOffset>& offsets,
+                                         std::chrono::steady_clock::time_point deadline);
   /// Retries the revoke commits that failed inside the rebalance callback (see OnRevoke) once
   /// the rebalance that followed has completed, at most once per backoff interval, until they
   /// succeed or query_timeout_ms passed.

@@ -99,6 +99,62 @@ TEST(KafkaSource, ReportsConsumerLagFromStatistics) {
   EXPECT_TRUE(source->Close().ok());
 }
 
+// The final commit on Close meets per-partition OffsetCommit errors (the mock answers the next
+// OffsetCommit requests with a retriable error in every partition entry). Close must notice them
+// in the partition list, commit again, and leave the stored offset committed.
+TEST(KafkaSource, CloseRetriesAFinalCommitThatFailsPerPartition) {
+  constexpr int16_t kOffsetCommitApiKey = 8;
+  auto& mc = sluice::testing::SharedMockCluster();
+  mc.CreateTopic("final-commit", 2);
+  for (int p = 0; p < 2; ++p) ProduceValues("final-commit", p, 0, 6);
+  KafkaSourceConfig config = TestConfig("final-commit", "g-final-commit");
+  config.commit_interval_ms = 600000;  // no background commit: the final commit meets the errors
+  auto source = MustCreate(config);
+  ASSERT_NE(source, nullptr);
+  ASSERT_TRUE(source->Start(nullptr).ok());
+  std::vector<Got> got = PollUntil(*source, 12);
+  ASSERT_EQ(got.size(), 12u);
+  std::map<int32_t, CommitPoint> points;
+  for (const Got& g : got) points[g.partition] = {g.position.stream, g.position.generation, 4};
+  ASSERT_TRUE(source->Store({points[0], points[1]}).ok());
+  // Two refusals in a row: one for our commit, one for the commit librdkafka itself makes of the
+  // stored offsets when it unassigns during close, so a single unchecked attempt cannot pass.
+  mc.PushRequestErrors(kOffsetCommitApiKey, std::vector<rd_kafka_resp_err_t>(6, RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT));
+  Status closed = source->Close();
+  EXPECT_TRUE(closed.ok()) << closed.ToString();
+  const std::map<int32_t, int64_t> committed = CommittedOffsets("g-final-commit", "final-commit", {0, 1});
+  EXPECT_THAT(committed, ::testing::ElementsAre(::testing::Pair(0, 4), ::testing::Pair(1, 4)));
+}
+
+// The mechanism behind the combined Kafka fault test's "committed offset stayed behind": an
+// auto-commit of an older stored offset fails and librdkafka re-sends that same request after
+// retry.backoff.ms (1 s here, to make the window wide), i.e. after the final commit on Close.
+// Close must read the committed offset back after such retries and commit again.
+TEST(KafkaSource, CloseRepairsAFinalCommitOverwrittenByALateRetriedAutoCommit) {
+  constexpr int16_t kOffsetCommitApiKey = 8;
+  auto& mc = sluice::testing::SharedMockCluster();
+  mc.CreateTopic("late-retry", 1);
+  ProduceValues("late-retry", 0, 0, 6);
+  KafkaSourceConfig config = TestConfig("late-retry", "g-late-retry");
+  config.properties.emplace_back("retry.backoff.ms", "1000");
+  auto source = MustCreate(config);
+  ASSERT_NE(source, nullptr);
+  ASSERT_TRUE(source->Start(nullptr).ok());
+  std::vector<Got> got = PollUntil(*source, 6);
+  ASSERT_EQ(got.size(), 6u);
+  const SourcePosition& pos = got[0].position;
+  ASSERT_TRUE(source->Store({{pos.stream, pos.generation, 2}}).ok());
+  // The next auto-commit (of offset 2, every 200 ms) fails once and is re-sent 1 s later.
+  mc.PushRequestErrors(kOffsetCommitApiKey, {RD_KAFKA_RESP_ERR_REQUEST_TIMED_OUT});
+  std::vector<Got> more;
+  for (int i = 0; i < 6; ++i) PollInto(*source, more, 100);
+  ASSERT_TRUE(source->Store({{pos.stream, pos.generation, 5}}).ok());
+  Status closed = source->Close();
+  EXPECT_TRUE(closed.ok()) << closed.ToString();
+  const std::map<int32_t, int64_t> committed = CommittedOffsets("g-late-retry", "late-retry", {0});
+  EXPECT_THAT(committed, ::testing::ElementsAre(::testing::Pair(0, 5)));
+}
+
 TEST(KafkaSourceConfig, ForbiddenOverrideNamesTheProperty) {
   KafkaSourceConfig c = TestConfig("x", "g");
   c.properties.push_back({"enable.auto.offset.store", "true"});

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
@@ -61,6 +62,10 @@ class MockCluster {
                               RD_KAFKA_V_VALUE(nullptr, 0), RD_KAFKA_V_END);
     }
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) Die(rd_kafka_err2str(err));
+  }
+  /// Queues `errors` as the answers to the next requests with `api_key` (any connection).
+  void PushRequestErrors(int16_t api_key, const std::vector<rd_kafka_resp_err_t>& errors) {
+    rd_kafka_mock_push_request_errors_array(cluster_, api_key, errors.size(), errors.data());
   }
   void Flush() {
     if (rd_kafka_flush(producer_, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR) Die("producer flush timed out");
