@@ -14,8 +14,6 @@
 
 namespace sluice::stages {
 
-/// Appends `text` JSON-escaped (without quotes) to `out`.
-void AppendJsonEscaped(std::string& out, std::string_view text);
 /// True when `bytes` is well-formed UTF-8.
 bool IsValidUtf8(std::string_view bytes);
 /// Standard base64 with padding.

@@ -3,6 +3,8 @@
 // histograms (atomic buckets).
 #include "stages/http_sink/http_sender.h"
 
+#include "engine/json_string.h"
+
 #include <curl/curl.h>
 #include <simdjson.h>
 #include <zlib.h>
@@ -39,30 +41,6 @@ constexpr size_t kMaxUploadBuffer = 1u << 20;      // 1 MiB per handle at most (
 // credentials are no longer good. Counting per batch instead would stop a healthy run whose sink
 // revokes a token now and then (a long-lived batch can meet several unrelated revocations).
 constexpr int kMaxRefusedFreshTokens = 3;
-
-std::string JsonEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out.push_back(kHex[c >> 4]);
-          out.push_back(kHex[c & 15]);
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
-}
 
 // Drops "user:password@" from a URL so it can appear in messages.
 std::string UrlForMessages(std::string_view url) {
@@ -372,8 +350,11 @@ struct HttpSender::Impl {
     if (token_valid && now < token_refresh_at) return;
     auto* t = new Transfer();
     t->easy = TakeHandle();
-    t->request_body = "{\"USERNAME\":\"" + JsonEscape(config.username) + "\",\"PASSWORD\":\"" +
-                      JsonEscape(config.password) + "\"}";
+    t->request_body = "{\"USERNAME\":";
+    AppendJsonString(t->request_body, config.username);
+    t->request_body += ",\"PASSWORD\":";
+    AppendJsonString(t->request_body, config.password);
+    t->request_body += "}";
     CommonOptions(t, config.auth_url);
     t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
     t->headers = curl_slist_append(t->headers, "Expect:");
@@ -912,5 +893,10 @@ int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency_limi
 size_t HttpSender::MaxBatchBytesHint() const { return impl_->max_batch_bytes_hint.load(std::memory_order_relaxed); }
 const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
 const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }
+
+void HttpSender::ResetLatency() {
+  impl_->request_latency.Reset();
+  impl_->open_loop_latency.Reset();
+}
 
 }  // namespace sluice::stages

@@ -61,6 +61,8 @@ class HttpSender final : public BatchSender {
   [[nodiscard]] const LatencyHistogram& RequestLatency() const;
   /// Intended-send-time to final outcome, only for batches given through SubmitAt(), in us.
   [[nodiscard]] const LatencyHistogram& OpenLoopLatency() const;
+  /// Empties both latency histograms (a benchmark's warm-up ends). Any thread.
+  void ResetLatency();
 
   struct Impl;  // curl and the loop's state stay out of this header
 

@@ -7,7 +7,7 @@
 #include <cstring>
 #include <type_traits>
 
-#include "stages/json_parse/json_escape.h"
+#include "engine/json_string.h"
 #include "stages/json_parse/json_number.h"
 #include "stages/schema_map/rfc3339.h"
 
@@ -75,7 +75,7 @@ struct FieldMapper::Context {
   bool ColumnError(const Column& c, std::string_view detail) {
     reason->clear();
     reason->append("column ");
-    AppendJsonString(reason, c.name);
+    AppendJsonString(*reason, c.name);
     reason->append(": ");
     reason->append(detail);
     return false;
@@ -115,7 +115,7 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
     // IngestSchema guarantees paths form a tree (no duplicates, no prefixes).
     nodes_[node].column = static_cast<int32_t>(c);
     std::string prefix;
-    AppendJsonString(&prefix, columns[c].name);
+    AppendJsonString(prefix, columns[c].name);
     prefix.push_back(':');
     key_prefixes_.push_back(std::move(prefix));
   }

@@ -10,7 +10,7 @@
 #include <map>
 #include <sstream>
 
-#include "stages/json_parse/json_escape.h"
+#include "engine/json_string.h"
 
 namespace sluice::stages {
 namespace {
@@ -27,7 +27,7 @@ constexpr std::string_view kKnownTypes =
 
 std::string Quote(std::string_view s) {
   std::string out;
-  AppendJsonString(&out, s);
+  AppendJsonString(out, s);
   return out;
 }
 
@@ -155,7 +155,7 @@ std::string PathToString(const std::vector<std::string>& path) {
   std::string out = "[";
   for (size_t i = 0; i < path.size(); ++i) {
     if (i) out.push_back(',');
-    AppendJsonString(&out, path[i]);
+    AppendJsonString(out, path[i]);
   }
   out.push_back(']');
   return out;

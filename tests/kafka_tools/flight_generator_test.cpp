@@ -1,4 +1,4 @@
-// Unit tests for FlightGenerator, AppendJsonString and the airport/airline tables.
+// Unit tests for FlightGenerator, the airport/airline tables and (as the generator uses it) engine/json_string.h.
 #include "tools/fake_flights/flight_generator.h"
 
 #include <gtest/gtest.h>
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/json_string.h"
 #include "tools/fake_flights/flight_data.h"
 
 namespace sluice {

@@ -57,7 +57,9 @@ TEST(SchemaMapMaxRecordBytes, RejectsOnlyRecordsLongerThanTheLimit) {
     EXPECT_EQ(chunk.reasons.at(chunk.outputs[1].reason_index),
               "record of 101 bytes exceeds --max-record-bytes (100)");
     EXPECT_EQ(chunk.outputs[2].verdict, RecordVerdict::kAccepted);
-    if (mode == PayloadMode::kRaw) EXPECT_EQ(chunk.Output(2), small);
+    if (mode == PayloadMode::kRaw) {
+      EXPECT_EQ(chunk.Output(2), small);
+    }
   }
 }
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <thread>
 
+#include "engine/json_string.h"
 #include "stages/generator_source/generator_source.h"
 #include "tools/bench_cmd/batch_pool.h"
 #include "tools/bench_cmd/batch_replayer.h"
@@ -39,11 +40,6 @@ LatencyFigures Figures(const stages::LatencyHistogram& h) {
   f.max_ms = static_cast<double>(h.Max()) / 1000.0;
   return f;
 }
-
-/// HttpSender hands its histograms out read-only; the bench owns the sender and resets them at
-/// the end of the warm-up. Reset is thread-safe (relaxed atomics), and the histograms are not
-/// const objects, so dropping the const is well-defined.
-void ResetHistogram(const stages::LatencyHistogram& h) { const_cast<stages::LatencyHistogram&>(h).Reset(); }
 
 std::string Num(double v, int decimals = 3) {
   if (!std::isfinite(v)) v = 0;
@@ -199,6 +195,10 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
   std::atomic<bool> warm{false};
   std::atomic<bool> cut{false};
   Mark warm_mark;
+  // No warm-up: everything counts from the first record. The watcher would mark a few ms late,
+  // after the first fast answers, so it is not asked to.
+  const bool no_warmup = options.warmup_s <= 0;
+  const SenderStats initial_sender = http.Stats();
   std::thread watcher([&] {
     const double planned_s = options.duration_s > 0 ? options.duration_s + options.warmup_s : 0;
     while (!done.load(std::memory_order_acquire)) {
@@ -208,9 +208,8 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
       const auto now = Clock::now();
       if (start != Clock::time_point{}) {
         const double elapsed = std::chrono::duration<double>(now - start).count();
-        if (!warm.load() && elapsed >= options.warmup_s) {
-          ResetHistogram(http.RequestLatency());
-          ResetHistogram(http.OpenLoopLatency());
+        if (!no_warmup && !warm.load() && elapsed >= options.warmup_s) {
+          http.ResetLatency();
           warm_mark.at = Clock::now();
           probe.counts(warm_mark.delivered, warm_mark.bytes, warm_mark.rejected);
           warm_mark.sender = http.Stats();
@@ -233,11 +232,15 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
 
   const SenderStats end_stats = http.Stats();
   Mark from;
-  if (warm.load(std::memory_order_acquire)) {
+  if (no_warmup) {
+    from.at = probe.start_time();
+    from.sender = initial_sender;
+  } else if (warm.load(std::memory_order_acquire)) {
     from = warm_mark;
   } else {
     result.warmup_completed = false;
     from.at = probe.start_time();
+    from.sender = initial_sender;
   }
   uint64_t delivered = 0, bytes = 0, rejected = 0;
   probe.counts(delivered, bytes, rejected);

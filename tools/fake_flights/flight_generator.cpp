@@ -3,6 +3,8 @@
 // record is a handful of appends plus two integer conversions (well above 1M records/s).
 #include "tools/fake_flights/flight_generator.h"
 
+#include "engine/json_string.h"
+
 #include <charconv>
 #include <vector>
 
@@ -61,33 +63,6 @@ constexpr std::string_view kStops[] = {"\"non-stop\"", "1", "2", "3"};
 
 }  // namespace
 }  // namespace internal
-
-void AppendJsonString(std::string& out, std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out += '"';
-  size_t run_start = 0;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out.append(text.data() + run_start, i - run_start);
-    run_start = i + 1;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default: {
-        const char esc[6] = {'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xf]};
-        out.append(esc, sizeof(esc));
-      }
-    }
-  }
-  out.append(text.data() + run_start, text.size() - run_start);
-  out += '"';
-}
 
 FlightGenerator::FlightGenerator(uint64_t seed, uint64_t first_id)
     : next_id_(first_id), tables_(&internal::Tables()) {

@@ -51,8 +51,4 @@ class FlightGenerator {
   const internal::FlightTables* tables_;  // not owned; immutable, process lifetime
 };
 
-/// Appends `text` as a JSON string literal (with quotes) to `out`: escapes '"', '\\' and control
-/// characters; UTF-8 passes through unchanged.
-void AppendJsonString(std::string& out, std::string_view text);
-
 }  // namespace sluice

@@ -142,7 +142,7 @@ std::string FaultInjector::ToJson() const {
   out += ",\"reject_ids\":[";
   for (size_t i = 0; i < c->reject_ids.size(); ++i) {
     if (i) out += ",";
-    AppendJsonString(&out, c->reject_ids[i]);
+    AppendJsonString(out, c->reject_ids[i]);
   }
   out += "],\"down\":";
   out += c->down ? "true" : "false";

@@ -46,9 +46,9 @@ Reply JsonReply(unsigned status, std::string body) {
 
 Reply ErrorReply(unsigned status, std::string_view code, std::string_view message) {
   std::string body = "{\"code\":";
-  AppendJsonString(&body, code);
+  AppendJsonString(body, code);
   body += ",\"message\":";
-  AppendJsonString(&body, message);
+  AppendJsonString(body, message);
   body += "}";
   return JsonReply(status, std::move(body));
 }
@@ -262,11 +262,11 @@ struct HttpServer::Impl {
       return ErrorReply(MHD_HTTP_UNAUTHORIZED, "NotAuthorizedException", "Incorrect username or password.");
     }
     std::string body = "{\"AuthenticationResult\":{\"IdToken\":";
-    AppendJsonString(&body, t.id_token);
+    AppendJsonString(body, t.id_token);
     body += ",\"AccessToken\":";
-    AppendJsonString(&body, t.access_token);
+    AppendJsonString(body, t.access_token);
     body += ",\"RefreshToken\":";
-    AppendJsonString(&body, t.refresh_token);
+    AppendJsonString(body, t.refresh_token);
     body += ",\"ExpiresIn\":" + std::to_string(t.expires_in_s) + ",\"TokenType\":\"Bearer\"}}";
     return JsonReply(MHD_HTTP_OK, std::move(body));
   }
@@ -349,7 +349,7 @@ struct HttpServer::Impl {
       const RecordError& e = result.errors[i];
       if (i) body += ",";
       body += "{\"index\":" + std::to_string(e.index) + ",\"id\":" + e.id_json + ",\"message\":";
-      AppendJsonString(&body, e.message);
+      AppendJsonString(body, e.message);
       body += "}";
     }
     body += "]}";

@@ -319,7 +319,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
   switch (col.type) {
     case ColumnType::kString:
       if (s.kind != ValueKind::kString && s.kind != ValueKind::kNumber) return type_error();
-      AppendJsonString(out, s.text);
+      AppendJsonString(*out, s.text);
       return {};
     case ColumnType::kInt: {
       if (s.kind != ValueKind::kNumber) return type_error();
@@ -346,7 +346,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
     case ColumnType::kTimestamp:
       if (s.kind == ValueKind::kString) {
         if (!LooksLikeTimestamp(s.text)) return "column " + col.name + ": not an RFC 3339 timestamp";
-        AppendJsonString(out, s.text);
+        AppendJsonString(*out, s.text);
         return {};
       }
       if (s.kind == ValueKind::kNumber) {
@@ -384,7 +384,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
       out->push_back('[');
       for (size_t i = 0; i < items.size(); ++i) {
         if (i) out->push_back(',');
-        AppendJsonString(out, items[i]);
+        AppendJsonString(*out, items[i]);
       }
       out->push_back(']');
       return {};

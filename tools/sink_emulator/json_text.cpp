@@ -2,45 +2,10 @@
 
 namespace sluice::emulator {
 
-void AppendJsonString(std::string* out, std::string_view s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  // Fast path: copy runs that need no escaping in one append (most values are plain text).
-  size_t run = 0;
-  while (run < s.size()) {
-    unsigned char c = static_cast<unsigned char>(s[run]);
-    if (c < 0x20 || c == '"' || c == '\\') break;
-    ++run;
-  }
-  out->append(s.data(), run);
-  s.remove_prefix(run);
-  for (char ch : s) {
-    unsigned char c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out->append("\\\""); break;
-      case '\\': out->append("\\\\"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\t': out->append("\\t"); break;
-      case '\b': out->append("\\b"); break;
-      case '\f': out->append("\\f"); break;
-      default:
-        if (c < 0x20) {
-          out->append("\\u00");
-          out->push_back(kHex[c >> 4]);
-          out->push_back(kHex[c & 0xf]);
-        } else {
-          out->push_back(ch);
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 std::string JsonString(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 2);
-  AppendJsonString(&out, s);
+  AppendJsonString(out, s);
   return out;
 }
 

@@ -6,11 +6,9 @@
 #include <string>
 #include <string_view>
 
-namespace sluice::emulator {
+#include "engine/json_string.h"
 
-/// Appends `s` as a quoted JSON string (escapes '"', '\\' and control characters; UTF-8 is
-/// passed through unchanged because simdjson has already validated it).
-void AppendJsonString(std::string* out, std::string_view s);
+namespace sluice::emulator {
 
 /// Returns `s` as a quoted JSON string.
 std::string JsonString(std::string_view s);
