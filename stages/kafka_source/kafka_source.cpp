@@ -312,6 +312,16 @@ Status KafkaSource::Close() {
       deferred_commits_.clear();
     }
   }
+  // librdkafka 2.0.2 aborts the process inside rd_kafka_destroy (assertion `assignor_state` in
+  // rdkafka_sticky_assignor.c; librdkafka issue #4312, fixed in 2.3.0) when a cooperative-sticky
+  // member has joined the group but has not received its first assignment yet: a Ctrl-C in the
+  // first seconds of a run, or a member stopped while the group is still forming. Give the
+  // group time to hand out that first assignment (its callback creates the state); if it never
+  // comes, the handle is left alive instead of crashing (Close is the source's last call, so
+  // this only ever happens on the way out).
+  const bool joined_unassigned = started_ && config_.cooperative && !assigned_once_ && JoinedGroup();
+  if (joined_unassigned) WaitForFirstAssignment();
+  const bool keep_handle = started_ && config_.cooperative && !assigned_once_ && JoinedGroup();
   // Serves the final revoke (without calling the listener: the pipeline already drained and
   // stored before Close) and leaves the group.
   rd_kafka_resp_err_t err = rd_kafka_consumer_close(rk_);
@@ -320,11 +330,33 @@ Status KafkaSource::Close() {
   }
   rd_kafka_queue_destroy(queue_);
   queue_ = nullptr;
-  rd_kafka_destroy(rk_);
+  if (keep_handle) {
+    LogLimited(kLogKeyRebalance, "closed before the group gave this member its first assignment; the consumer "
+                                 "handle is not destroyed (librdkafka 2.0.2 would abort: issue #4312)");
+  } else {
+    rd_kafka_destroy(rk_);
+  }
   rk_ = nullptr;
   closed_ = true;
   for (StreamState& s : streams_) s.assigned = false;
   return result;
+}
+
+bool KafkaSource::JoinedGroup() const {
+  char* id = rd_kafka_memberid(rk_);
+  const bool joined = id != nullptr && id[0] != '\0';
+  if (id != nullptr) rd_kafka_mem_free(rk_, id);
+  return joined;
+}
+
+void KafkaSource::WaitForFirstAssignment() {
+  // Polling serves the rebalance callback (OnAssign); records fetched meanwhile are dropped
+  // unstored, so their partitions' next owner reads them again.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(config_.query_timeout_ms);
+  while (!assigned_once_ && std::chrono::steady_clock::now() < deadline) {
+    const ssize_t got = rd_kafka_consume_batch_queue(queue_, 100, batch_.data(), batch_.size());
+    for (ssize_t i = 0; i < got; ++i) rd_kafka_message_destroy(batch_[static_cast<size_t>(i)]);
+  }
 }
 
 KafkaSource::CommitFailures KafkaSource::CommitOnce(const std::vector<PartitionOffset>& offsets) {

@@ -109,6 +109,10 @@ class KafkaSource : public sluice::Source {
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
   void OnAssign(rd_kafka_topic_partition_list_t* partitions);
   void OnRevoke(rd_kafka_topic_partition_list_t* partitions);
+  /// The coordinator gave this member an id (it has sent a JoinGroup at least once).
+  [[nodiscard]] bool JoinedGroup() const;
+  /// Close: polls (serving rebalance callbacks) until the first assignment or query_timeout_ms.
+  void WaitForFirstAssignment();
   void ComputeCatchUpTargets(const std::vector<uint32_t>& ids);
   using CommitFailures = std::vector<std::pair<PartitionOffset, rd_kafka_resp_err_t>>;
   /// One synchronous commit of exactly `offsets`; returns every partition that was not committed,

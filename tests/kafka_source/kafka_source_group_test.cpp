@@ -174,5 +174,29 @@ TEST(KafkaSource, TwoInstancesSplitPartitionsAndRevokeCommitsListenerPoints) {
   EXPECT_TRUE(b->Close().ok());
 }
 
+// librdkafka 2.0.2 aborts in rd_kafka_destroy when a cooperative-sticky member joined the group
+// but never got its first assignment (issue #4312). Failed SyncGroups keep the member in exactly
+// that state (each one makes it rejoin), so a Close then must neither abort the process nor hang.
+TEST(KafkaSource, ClosingBeforeTheFirstAssignmentDoesNotAbort) {
+  sluice::testing::MockCluster cluster;  // its own: the pushed errors must not reach other tests
+  cluster.CreateTopic("forming", 2);
+  KafkaSourceConfig c = TestConfig("forming", "g-forming");
+  c.brokers = cluster.bootstraps();
+  c.query_timeout_ms = 3000;
+  constexpr int16_t kSyncGroup = 14;
+  cluster.PushRequestErrors(kSyncGroup, std::vector<rd_kafka_resp_err_t>(40, RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS));
+  RecordingListener listener;
+  auto source = MustCreate(c);
+  ASSERT_TRUE(source->Start(&listener).ok());
+  // Past the mock's 3 s initial join delay: joined (the assignor is chosen), every SyncGroup refused.
+  std::vector<Got> got;
+  const auto until = Clock::now() + std::chrono::milliseconds(4500);
+  while (Clock::now() < until) PollInto(*source, got, 100);
+  EXPECT_TRUE(source->AssignedStreams().empty()) << "the SyncGroup errors did not keep the member unassigned";
+  Status closed = source->Close();  // before the fix: SIGABRT in rdkafka_sticky_assignor.c
+  std::printf("[ info ] close before the first assignment: %s\n", closed.ToString().c_str());
+  SUCCEED() << "the process is still alive";
+}
+
 }  // namespace
 }  // namespace sluice::stages
