@@ -150,6 +150,18 @@ class AdaptiveConcurrency : public ::testing::Test {
     return o;
   }
 
+  /// Adaptive concurrency from 1 up to 64 against sink `sink` of the emulator, HTTP/1.1.
+  HttpSinkConfig AdaptiveConfig(const std::string& sink) const {
+    HttpSinkConfig c;
+    c.urls = {base_ + "/v2/sinks/" + sink};
+    c.adaptive_concurrency = true;
+    c.min_concurrency = 1;
+    c.max_concurrency = 64;
+    c.request_timeout_ms = 10000;
+    c.http2 = false;
+    return c;
+  }
+
   std::unique_ptr<tools::ChildProcess> emulator_;
   std::string base_;
   std::shared_ptr<const SinkFormat> format_;
@@ -158,15 +170,9 @@ class AdaptiveConcurrency : public ::testing::Test {
 };
 
 TEST_F(AdaptiveConcurrency, RisesBacksOffUnderPushBackAndRecovers) {
-  HttpSinkConfig c;
-  c.urls = {base_ + "/v2/sinks/adaptive"};
-  c.adaptive_concurrency = true;
-  c.min_concurrency = 1;
-  c.max_concurrency = 64;
+  HttpSinkConfig c = AdaptiveConfig("adaptive");
   c.backoff_initial_ms = 5;
   c.backoff_max_ms = 50;
-  c.request_timeout_ms = 10000;
-  c.http2 = false;
   c.log_concurrency_changes = true;  // debug lines on stderr, at most one a second
   auto sender = HttpSender::Create(c, format_);
   ASSERT_TRUE(sender.ok()) << sender.status().ToString();
@@ -203,13 +209,7 @@ TEST_F(AdaptiveConcurrency, RisesBacksOffUnderPushBackAndRecovers) {
 }
 
 TEST_F(AdaptiveConcurrency, BacksOffWhenOnlyTheLatencyRisesAndRecovers) {
-  HttpSinkConfig c;
-  c.urls = {base_ + "/v2/sinks/latency"};
-  c.adaptive_concurrency = true;
-  c.min_concurrency = 1;
-  c.max_concurrency = 64;
-  c.request_timeout_ms = 10000;
-  c.http2 = false;
+  HttpSinkConfig c = AdaptiveConfig("latency");
   auto sender = HttpSender::Create(c, format_);
   ASSERT_TRUE(sender.ok()) << sender.status().ToString();
   CountingListener listener;

@@ -38,7 +38,7 @@ struct ReplayConfig {
 };
 
 struct ReplayCounters {
-  uint64_t delivered = 0, delivered_bytes = 0, rejected = 0, submitted = 0;
+  uint64_t delivered = 0, delivered_bytes = 0, rejected = 0;
 };
 
 class BatchReplayer final : public DeliveryListener {
@@ -83,7 +83,7 @@ class BatchReplayer final : public DeliveryListener {
 
   std::atomic<int64_t> start_ns_{0};
   std::atomic<uint64_t> delivered_{0}, delivered_bytes_{0}, rejected_{0}, backlog_{0};
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::deque<std::unique_ptr<Batch>> rotation_;  // guarded by mu_
   size_t next_pool_copy_ = 0;                    // guarded by mu_
   uint64_t next_id_ = 1;                         // guarded by mu_
