@@ -11,6 +11,8 @@ namespace {
 
 // Upper bound of messages taken from librdkafka per consume call.
 constexpr size_t kMaxBatch = 4096;
+// Longest a wait for records goes without serving the consumer queue (rebalance latency).
+constexpr int kEventSliceMs = 10;
 constexpr auto kLogInterval = std::chrono::seconds(10);
 // Keys for LogLimited besides rd_kafka error codes (which are all > -300).
 constexpr int kLogKeyRebalance = -100000;
@@ -122,6 +124,7 @@ StatusOr<std::unique_ptr<KafkaSource>> KafkaSource::Create(const KafkaSourceConf
   // consume call serves everything, on the ingress thread.
   rd_kafka_poll_set_consumer(rk);
   source->queue_ = rd_kafka_queue_get_consumer(rk);
+  source->records_queue_ = rd_kafka_queue_new(rk);
   source->batch_.resize(kMaxBatch);
   return source;
 }
@@ -149,39 +152,59 @@ StatusOr<size_t> KafkaSource::Poll(RecordChunk& chunk, size_t max_records, int t
   if (!fatal_.ok()) return fatal_;
   RetryDeferredRevokeCommits();
   size_t added = 0;
-  bool waited = false;
-  while (added < max_records && fatal_.ok()) {
-    const size_t want = std::min(max_records - added, kMaxBatch);
-    size_t n = 0;
-    if (config_.poll_mode == KafkaPollMode::kBatchQueue) {
-      ssize_t got = rd_kafka_consume_batch_queue(queue_, 0, batch_.data(), want);
-      if (got < 0) return internal::KafkaErrorToStatus(rd_kafka_last_error(), "kafka source: consume");
-      n = static_cast<size_t>(got);
-    } else {
-      while (n < want) {
-        rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, 0);
-        if (m == nullptr) break;
-        batch_[n++] = m;
-      }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max(0, timeout_ms));
+  while (fatal_.ok()) {
+    ServeEvents(chunk, added, 0);
+    const int left = static_cast<int>(std::max<int64_t>(
+        0, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count()));
+    if (paused_) {
+      // Only events while paused (rebalances must not wait for the sink).
+      if (left > 0 && added == 0) ServeEvents(chunk, added, left);
+      break;
     }
-    if (n == 0) {
-      // Nothing queued: wait once for the first message (this also serves rebalances).
-      if (waited || added > 0 || timeout_ms <= 0 || Exhausted()) break;
-      waited = true;
-      rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, timeout_ms);
-      if (m == nullptr) break;
-      HandleMessage(m, chunk, added);
-      rd_kafka_message_destroy(m);
-      continue;
-    }
-    for (size_t i = 0; i < n; ++i) {
-      HandleMessage(batch_[i], chunk, added);
-      rd_kafka_message_destroy(batch_[i]);
-    }
+    if (added >= max_records) break;
+    // Wait in short slices so a rebalance is served within kEventSliceMs even when no record comes.
+    const bool may_wait = added == 0 && !Exhausted();
+    StatusOr<size_t> got =
+        TakeRecords(chunk, added, std::min(max_records - added, kMaxBatch), may_wait ? std::min(left, kEventSliceMs) : 0);
+    if (!got.ok()) return got.status();
+    if (*got == 0 && (!may_wait || left == 0)) break;
   }
   if (added > 0) chunk.FinishInput();
   if (!fatal_.ok() && added == 0) return fatal_;
   return added;
+}
+
+StatusOr<size_t> KafkaSource::TakeRecords(RecordChunk& chunk, size_t& added, size_t want, int timeout_ms) {
+  size_t n = 0;
+  if (config_.poll_mode == KafkaPollMode::kBatchQueue) {
+    const ssize_t got = rd_kafka_consume_batch_queue(records_queue_, timeout_ms, batch_.data(), want);
+    if (got < 0) return internal::KafkaErrorToStatus(rd_kafka_last_error(), "kafka source: consume");
+    n = static_cast<size_t>(got);
+  } else {
+    while (n < want) {
+      rd_kafka_message_t* m = rd_kafka_consume_queue(records_queue_, n == 0 ? timeout_ms : 0);
+      if (m == nullptr) break;
+      batch_[n++] = m;
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    HandleMessage(batch_[i], chunk, added);
+    rd_kafka_message_destroy(batch_[i]);
+  }
+  return n;
+}
+
+void KafkaSource::ServeEvents(RecordChunk& chunk, size_t& added, int timeout_ms) {
+  // rd_kafka_consumer_poll runs every queued callback (rebalance, error, stats) and returns at
+  // the first message, if any; it also tells librdkafka the application is alive
+  // (max.poll.interval.ms) while it is paused.
+  for (int i = 0; i < 64; ++i) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk_, i == 0 ? timeout_ms : 0);
+    if (m == nullptr) return;
+    HandleMessage(m, chunk, added);
+    rd_kafka_message_destroy(m);
+  }
 }
 
 void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_t& added) {
@@ -229,17 +252,9 @@ bool KafkaSource::Exhausted() const {
 }
 
 void KafkaSource::SetPaused(bool paused) {
-  if (paused == paused_ || rk_ == nullptr || closed_) return;
+  // No rd_kafka_pause_partitions: see the header. Poll stops taking records; librdkafka's own
+  // queue thresholds then stop the fetcher, and a resume starts from the records already there.
   paused_ = paused;
-  rd_kafka_topic_partition_list_t* raw = nullptr;
-  if (rd_kafka_assignment(rk_, &raw) != RD_KAFKA_RESP_ERR_NO_ERROR || raw == nullptr) return;
-  PartitionListPtr list(raw);
-  if (list->cnt == 0) return;
-  rd_kafka_resp_err_t err = paused ? rd_kafka_pause_partitions(rk_, list.get())
-                                   : rd_kafka_resume_partitions(rk_, list.get());
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    LogLimited(err, std::string(paused ? "pause" : "resume") + " failed: " + rd_kafka_err2str(err));
-  }
 }
 
 Status KafkaSource::Store(const std::vector<CommitPoint>& points) {
@@ -330,6 +345,8 @@ Status KafkaSource::Close() {
   }
   rd_kafka_queue_destroy(queue_);
   queue_ = nullptr;
+  rd_kafka_queue_destroy(records_queue_);  // drops the unread prefetch; it was never stored
+  records_queue_ = nullptr;
   if (keep_handle) {
     LogLimited(kLogKeyRebalance, "closed before the group gave this member its first assignment; the consumer "
                                  "handle is not destroyed (librdkafka 2.0.2 would abort: issue #4312)");
@@ -629,6 +646,16 @@ void KafkaSource::OnAssign(rd_kafka_topic_partition_list_t* partitions) {
     }
   }
   if (config_.until_caught_up && !ids.empty()) ComputeCatchUpTargets(ids);
+  // Forward each partition's fetch queue to records_queue_ before fetching starts. librdkafka
+  // keeps an application-set forward across fetch restarts; it is set again on every assignment
+  // so a partition that comes back is forwarded too.
+  for (int i = 0; i < partitions->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = partitions->elems[i];
+    if (rd_kafka_queue_t* pq = rd_kafka_queue_get_partition(rk_, tp.topic, tp.partition)) {
+      rd_kafka_queue_forward(pq, records_queue_);
+      rd_kafka_queue_destroy(pq);
+    }
+  }
   if (cooperative) {
     if (rd_kafka_error_t* e = rd_kafka_incremental_assign(rk_, partitions)) {
       LogLimited(kLogKeyRebalance, "incremental_assign failed: " + ErrorText(e));
@@ -637,7 +664,6 @@ void KafkaSource::OnAssign(rd_kafka_topic_partition_list_t* partitions) {
     rd_kafka_resp_err_t e = rd_kafka_assign(rk_, partitions);
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) LogLimited(e, std::string("assign failed: ") + rd_kafka_err2str(e));
   }
-  if (paused_ && partitions->cnt > 0) rd_kafka_pause_partitions(rk_, partitions);
   assigned_once_ = true;
   if (deferred_wait_assigns_ > 0) --deferred_wait_assigns_;
 }

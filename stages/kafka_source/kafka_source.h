@@ -50,6 +50,11 @@ class KafkaSource : public sluice::Source {
   /// until_caught_up only: true once the first assignment happened and every assigned partition
   /// was read up to its high watermark as of its first assignment (or had nothing to read).
   bool Exhausted() const override;
+  /// Stops (or restarts) handing records to the pipeline without pausing the partitions:
+  /// librdkafka keeps its prefetch and stops fetching by itself once its queue holds
+  /// queued.min.messages / queued.max.messages.kbytes. Pausing would purge that prefetch in
+  /// librdkafka 2.0.2, so every resume would fetch and decompress it again. Events are still
+  /// served while paused.
   void SetPaused(bool paused) override;
   /// Stores offsets of points whose generation is current (stale ones are ignored).
   [[nodiscard]] Status Store(const std::vector<CommitPoint>& points) override;
@@ -135,6 +140,12 @@ class KafkaSource : public sluice::Source {
   /// succeed or query_timeout_ms passed.
   void RetryDeferredRevokeCommits();
   void HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_t& added);
+  /// Serves the consumer queue (callbacks run here) for up to timeout_ms; a record found there
+  /// is taken into `chunk` like any other.
+  void ServeEvents(RecordChunk& chunk, size_t& added, int timeout_ms);
+  /// Takes up to `want` records already queued in records_queue_, waiting up to timeout_ms for
+  /// the first. Returns how many were taken.
+  StatusOr<size_t> TakeRecords(RecordChunk& chunk, size_t& added, size_t want, int timeout_ms);
   uint32_t StreamIdFor(std::string_view topic, int32_t partition);
   StreamState* FindStream(std::string_view topic, int32_t partition);
   /// Logs at most one line per key per 10 s, with the count of suppressed lines.
@@ -143,7 +154,12 @@ class KafkaSource : public sluice::Source {
   const KafkaSourceConfig config_;
   internal::SecretRedactor redactor_;
   rd_kafka_t* rk_ = nullptr;
+  /// The consumer queue: rebalance, error and statistics events (and the rare record that
+  /// reached it before its partition's forwarding took effect).
   rd_kafka_queue_t* queue_ = nullptr;
+  /// Every assigned partition's fetch queue is forwarded here, so records and events are taken
+  /// separately: while paused the source stops taking records but still serves events.
+  rd_kafka_queue_t* records_queue_ = nullptr;
   SourceListener* listener_ = nullptr;
   bool started_ = false;
   bool closed_ = false;
