@@ -21,6 +21,7 @@
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/flow_graph.h>
 #include <tbb/global_control.h>
+#include <tbb/info.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -304,12 +305,17 @@ void Pipeline::IngestOnce(int timeout_ms) {
 }
 
 Status Pipeline::Run(const std::atomic<int>* stop_requests) {
-  std::optional<tbb::global_control> parallelism;
   // The ingress thread never runs graph tasks (it is busy polling), so the TBB limit counts it
-  // on top of the workers: with a limit of 1, nothing would ever process a chunk.
-  if (config_.worker_threads > 0)
-    parallelism.emplace(tbb::global_control::max_allowed_parallelism, config_.worker_threads + 1);
-  graph_ = std::make_unique<Graph>(*this);
+  // on top of the workers: with a limit of 1, nothing would ever process a chunk. TBB's own
+  // default (one slot per core, one of them for the calling thread) would leave a 2-core
+  // machine with a single worker, so "one worker per core" is set explicitly too.
+  const int workers = config_.worker_threads > 0 ? config_.worker_threads
+                                                 : std::max(1, tbb::info::default_concurrency());
+  tbb::global_control parallelism(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(workers) + 1);
+  // A flow graph runs its tasks in the arena it was built in; the ingress thread's implicit
+  // arena keeps a slot for that thread, which never takes graph work.
+  arena_ = std::make_unique<tbb::task_arena>(workers, /*reserved_for_masters=*/0);
+  arena_->execute([this] { graph_ = std::make_unique<Graph>(*this); });
   std::unique_ptr<OrderedSender> ordered;
   BatchSender* const inner_sender = parts_.sender;
   if (config_.ordered) {

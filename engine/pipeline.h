@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <tbb/task_arena.h>
+
 #include "engine/ack_tracker.h"
 #include "engine/batch_assembler.h"
 #include "engine/batch_sender.h"
@@ -94,6 +96,9 @@ class Pipeline final : public DeliveryListener, public SourceListener {
 
   const PipelineConfig config_;
   PipelineParts parts_;
+  /// The workers' arena: `worker_threads` slots, none reserved for the ingress thread (which
+  /// only puts chunks in). Declared before graph_, which attaches to it, so it outlives it.
+  std::unique_ptr<tbb::task_arena> arena_;
   std::unique_ptr<Graph> graph_;
   ChunkPool pool_;
   AckTracker tracker_;
