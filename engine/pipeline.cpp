@@ -381,8 +381,8 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
         SendTick(/*flush=*/true);
         last_flush = now;
       }
-      // Keep serving the source (rebalance events) while waiting for acks. The source is paused,
-      // so at most what it had already fetched still arrives; that is taken in and delivered too.
+      // Keep serving the source (rebalance events) while waiting for acks. The source is paused:
+      // it hands over nothing more, and what it had prefetched stays uncommitted for the next run.
       if (!paused) {
         parts_.source->SetPaused(true);
         paused = true;

@@ -43,7 +43,8 @@ class Source {
   [[nodiscard]] virtual StatusOr<size_t> Poll(RecordChunk& chunk, size_t max_records, int timeout_ms) = 0;
   /// True when a bounded run (--until-caught-up, end of file) has read everything it will.
   virtual bool Exhausted() const = 0;
-  /// Backpressure: stop/restart fetching without leaving the group.
+  /// Backpressure: while paused, Poll hands over no record but still serves the source's own
+  /// events (a Kafka rebalance); a paused source never leaves its group.
   virtual void SetPaused(bool paused) = 0;
   /// Stores acknowledged offsets for commit (no-op for sources without offsets).
   [[nodiscard]] virtual Status Store(const std::vector<CommitPoint>& points) = 0;
