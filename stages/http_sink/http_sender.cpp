@@ -1,6 +1,12 @@
 // HttpSender implementation. Everything below Impl::Run() happens on the sender thread; the
-// only cross-thread state is the submission queue, the atomics (flags and stats) and the
-// histograms (atomic buckets).
+// only cross-thread state is the submission queue, the wakeup eventfd, the atomics (flags and
+// stats) and the histograms (atomic buckets).
+//
+// The loop drives curl with curl_multi_socket_action over an epoll set: curl tells us which
+// sockets to watch (CURLMOPT_SOCKETFUNCTION) and when its next timeout is due
+// (CURLMOPT_TIMERFUNCTION), and each call only touches the transfers on the socket that is
+// ready. curl_multi_perform instead walks every transfer and, in libcurl 7.88, polls each one's
+// socket on every call, which made the cost per request grow with the connection count.
 #include "stages/http_sink/http_sender.h"
 
 #include "engine/json_string.h"
@@ -25,6 +31,11 @@
 #include <vector>
 
 #include <concurrentqueue/concurrentqueue.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include "stages/http_sink/concurrency_controller.h"
 
@@ -197,6 +208,11 @@ struct HttpSender::Impl {
   std::shared_ptr<const SinkFormat> format;
   DeliveryListener* listener = nullptr;
   CURLM* multi = nullptr;
+  int epoll_fd = -1;  // curl's sockets plus wake_fd
+  int wake_fd = -1;   // eventfd: Submit/Stop from other threads wake the loop through it
+  // When curl wants CURL_SOCKET_TIMEOUT next (max() = no timer); set by OnCurlTimer.
+  Clock::time_point curl_timer = Clock::time_point::max();
+  bool curl_timer_updated = false;
   std::thread thread;
   std::mutex join_mu;
 
@@ -244,6 +260,50 @@ struct HttpSender::Impl {
   ~Impl() {
     for (CURL* h : idle_handles) curl_easy_cleanup(h);
     if (multi != nullptr) curl_multi_cleanup(multi);
+    if (epoll_fd >= 0) close(epoll_fd);
+    if (wake_fd >= 0) close(wake_fd);
+  }
+
+  // Any thread: makes the loop's epoll_wait return.
+  void Wake() const {
+    const uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = write(wake_fd, &one, sizeof one);  // only fails if the counter is saturated: already awake
+  }
+
+  // CURLMOPT_SOCKETFUNCTION: mirror curl's interest in `s` into the epoll set. `socketp` is
+  // non-null once we added `s` (curl_multi_assign), so the common case is one EPOLL_CTL_MOD.
+  static int OnCurlSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
+    auto* self = static_cast<Impl*>(userp);
+    if (what == CURL_POLL_REMOVE) {
+      // Fails harmlessly if curl already closed the socket (the kernel dropped it then).
+      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
+      return 0;
+    }
+    epoll_event ev{};
+    ev.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
+    ev.data.fd = s;
+    if (socketp == nullptr) {
+      if (epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
+        epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev);
+      }
+      curl_multi_assign(self->multi, s, self);  // any non-null marker
+    } else if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
+      epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
+    }
+    return 0;
+  }
+
+  // CURLMOPT_TIMERFUNCTION: remember the deadline; the loop calls CURL_SOCKET_TIMEOUT then
+  // (curl must not be re-entered from here).
+  static int OnCurlTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
+    auto* self = static_cast<Impl*>(userp);
+    // 0 (run now, e.g. after curl_multi_add_handle) must not become "a few us from now": the
+    // loop would round that up to a 1 ms epoll_wait per request.
+    self->curl_timer = timeout_ms < 0    ? Clock::time_point::max()
+                       : timeout_ms == 0 ? Clock::time_point::min()
+                                         : Clock::now() + Ms(timeout_ms);
+    self->curl_timer_updated = true;
+    return 0;
   }
 
   // --- helpers -------------------------------------------------------------------------------
@@ -738,12 +798,37 @@ struct HttpSender::Impl {
   }
 
   void Run() {
+    constexpr int kMaxEvents = 128;
+    epoll_event events[kMaxEvents];
+    int timeout_ms = 0;
+    int running = 0;
     while (!abandon.load(std::memory_order_acquire)) {
-      int running = 0;
-      curl_multi_perform(multi, &running);
+      const int n = epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == wake_fd) {
+          uint64_t count = 0;
+          [[maybe_unused]] const ssize_t r = read(wake_fd, &count, sizeof count);
+          continue;
+        }
+        const uint32_t e = events[i].events;
+        int flags = 0;
+        if ((e & EPOLLIN) != 0) flags |= CURL_CSELECT_IN;
+        if ((e & EPOLLOUT) != 0) flags |= CURL_CSELECT_OUT;
+        if ((e & (EPOLLERR | EPOLLHUP)) != 0) flags |= CURL_CSELECT_ERR;
+        curl_multi_socket_action(multi, fd, flags, &running);
+      }
+      Clock::time_point now = Clock::now();
+      if (curl_timer <= now) {
+        curl_timer_updated = false;
+        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
+        // curl only reports a timer when it changes; if its clock had not quite reached the
+        // deadline it keeps the same one silently, so look again shortly.
+        if (!curl_timer_updated) curl_timer = now + Ms(1);
+      }
       ProcessCompletions();
       DrainSubmissions();
-      Clock::time_point now = Clock::now();
+      now = Clock::now();
       while (!timers.empty() && timers.begin()->first <= now) {
         ready.push_back(std::move(timers.begin()->second));
         timers.erase(timers.begin());
@@ -760,12 +845,16 @@ struct HttpSender::Impl {
       if (token_mode && token_transfer == nullptr && !fatal) {
         wake = std::min(wake, token_valid ? token_refresh_at : token_retry_at);
       }
-      long timeout_ms = 1000;
-      if (wake != Clock::time_point::max()) {
-        const auto d = std::chrono::duration_cast<Ms>(wake - now).count() + 1;
-        timeout_ms = std::clamp<long>(d, 0, 1000);
+      wake = std::min(wake, curl_timer);  // new transfers set it to min(): no sleep then
+      if (wake <= now) {
+        timeout_ms = 0;
+      } else if (wake - now >= std::chrono::seconds(1)) {
+        timeout_ms = 1000;  // also for wake == max(): look at the flags at least once a second
+      } else {
+        // Round up: waking a little early would only spin until the deadline.
+        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(wake - now).count();
+        timeout_ms = static_cast<int>((us + 999) / 1000);
       }
-      curl_multi_poll(multi, nullptr, 0, static_cast<int>(timeout_ms), nullptr);
     }
     // Leaving: drop what is left unreported (abandon, or fatal).
     std::vector<Transfer*> live(live_transfers.begin(), live_transfers.end());
@@ -793,6 +882,19 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->format = std::move(format);
   impl->multi = curl_multi_init();
   if (impl->multi == nullptr) return Internal("curl_multi_init failed");
+  impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+  impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (impl->epoll_fd < 0 || impl->wake_fd < 0) return Internal("epoll/eventfd setup failed");
+  epoll_event wake_ev{};
+  wake_ev.events = EPOLLIN;
+  wake_ev.data.fd = impl->wake_fd;
+  if (epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, impl->wake_fd, &wake_ev) != 0) {
+    return Internal("epoll_ctl for the wakeup eventfd failed");
+  }
+  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnCurlSocket);
+  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETDATA, impl.get());
+  curl_multi_setopt(impl->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnCurlTimer);
+  curl_multi_setopt(impl->multi, CURLMOPT_TIMERDATA, impl.get());
   if (config.adaptive_concurrency) {
     ConcurrencyControllerConfig cc;
     cc.min_limit = config.min_concurrency;
@@ -853,7 +955,7 @@ void HttpSender::SubmitAt(std::unique_ptr<Batch> batch, Batch::Clock::time_point
   // From the sender thread itself (a recycler), the loop drains submissions before it polls
   // again: waking it would only cost a write and a read on its wakeup pipe.
   if (std::this_thread::get_id() != impl_->sender_thread_id.load(std::memory_order_relaxed)) {
-    curl_multi_wakeup(impl_->multi);
+    impl_->Wake();
   }
 }
 
@@ -865,7 +967,7 @@ void HttpSender::SetBatchRecycler(std::function<void(std::unique_ptr<Batch>)> re
 void HttpSender::Stop(bool abandon) {
   if (abandon) impl_->abandon.store(true, std::memory_order_release);
   impl_->stop_requested.store(true, std::memory_order_release);
-  if (impl_->multi != nullptr) curl_multi_wakeup(impl_->multi);
+  if (impl_->wake_fd >= 0) impl_->Wake();
   std::lock_guard<std::mutex> lock(impl_->join_mu);
   if (impl_->thread.joinable()) impl_->thread.join();
 }
