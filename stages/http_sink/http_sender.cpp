@@ -25,7 +25,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -146,19 +145,50 @@ struct Endpoint {
   Clock::time_point refilled_at{};
 };
 
-// One transfer in flight (a batch or the token request). Lives in CURLOPT_PRIVATE.
+// A request header list shared by the easy handles that have it set (curl does not copy it):
+// freed when the last handle switched to a newer list (a token refresh) or was cleaned up.
+struct HeaderList {
+  curl_slist* list = nullptr;
+  HeaderList() = default;
+  HeaderList(const HeaderList&) = delete;
+  HeaderList& operator=(const HeaderList&) = delete;
+  ~HeaderList() { curl_slist_free_all(list); }
+};
+
+// An easy handle and the request it carries (a batch or the token request); CURLOPT_PRIVATE
+// points here. Data transfers are pooled and configured once (callbacks, timeouts, TCP and TLS
+// options, auth): per request only the body, and the URL or header list when they differ from
+// what the handle already has, are set. curl_easy_reset plus ~20 setopt calls per request, and
+// the upload buffer curl frees whenever CURLOPT_UPLOAD_BUFFERSIZE is set, are avoided.
 struct Transfer {
   CURL* easy = nullptr;
+  bool active = false;       // added to the multi handle
   std::unique_ptr<Job> job;  // null for the token request
   size_t endpoint = 0;
-  curl_slist* headers = nullptr;
+  size_t url_endpoint = std::numeric_limits<size_t>::max();  // endpoint whose URL `easy` has
+  std::shared_ptr<HeaderList> headers;  // what CURLOPT_HTTPHEADER points at
+  long upload_buffer = 0;               // CURLOPT_UPLOAD_BUFFERSIZE set on `easy`; 0 = default
   std::string response;
   std::string request_body;  // token request body (batches send their payload in place)
   long retry_after_s = -1;
   uint64_t token_generation = 0;
   Clock::time_point started{};
   char error[CURL_ERROR_SIZE] = {0};
+
+  Transfer() = default;
+  Transfer(const Transfer&) = delete;
+  Transfer& operator=(const Transfer&) = delete;
+  ~Transfer() {
+    if (easy != nullptr) curl_easy_cleanup(easy);  // before `headers` goes
+  }
 };
+
+std::shared_ptr<HeaderList> MakeHeaderList(const std::vector<std::string>& lines, const std::string& extra = {}) {
+  auto h = std::make_shared<HeaderList>();
+  for (const std::string& line : lines) h->list = curl_slist_append(h->list, line.c_str());
+  if (!extra.empty()) h->list = curl_slist_append(h->list, extra.c_str());
+  return h;
+}
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -234,12 +264,14 @@ struct HttpSender::Impl {
   size_t next_endpoint = 0;
   std::deque<std::unique_ptr<Job>> ready;
   std::multimap<Clock::time_point, std::unique_ptr<Job>> timers;
-  std::vector<CURL*> idle_handles;
+  std::vector<std::unique_ptr<Transfer>> pool;  // every data transfer, configured once
+  std::vector<Transfer*> idle;                  // pooled transfers not in the multi handle
+  std::unique_ptr<Transfer> token_slot;         // the token request's handle (reconfigured per fetch)
   int data_in_flight = 0;
-  std::set<Transfer*> live_transfers;  // owned; freed by FinishTransfer
   bool fatal = false;
   std::mt19937_64 rng{std::random_device{}()};
   std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
+  std::shared_ptr<HeaderList> data_headers;  // static_headers (+ the current bearer token)
   std::unique_ptr<ConcurrencyController> controller;  // null unless adaptive_concurrency
   std::function<void(std::unique_ptr<Batch>)> batch_recycler;  // set before Start, or empty
   std::atomic<std::thread::id> sender_thread_id{};
@@ -258,7 +290,8 @@ struct HttpSender::Impl {
   Transfer* token_transfer = nullptr;
 
   ~Impl() {
-    for (CURL* h : idle_handles) curl_easy_cleanup(h);
+    pool.clear();  // Run() removed them from the multi handle
+    token_slot.reset();
     if (multi != nullptr) curl_multi_cleanup(multi);
     if (epoll_fd >= 0) close(epoll_fd);
     if (wake_fd >= 0) close(wake_fd);
@@ -357,21 +390,33 @@ struct HttpSender::Impl {
     listener->OnFatal(Status(status.code(), Redact(status.message())));
   }
 
-  CURL* TakeHandle() {
-    CURL* h;
-    if (!idle_handles.empty()) {
-      h = idle_handles.back();
-      idle_handles.pop_back();
-      curl_easy_reset(h);  // keeps the connection cache and DNS cache, clears options
+  // A pooled transfer, ready for a request's per-request options.
+  Transfer* TakeDataTransfer() {
+    Transfer* t;
+    if (!idle.empty()) {
+      t = idle.back();
+      idle.pop_back();
     } else {
-      h = curl_easy_init();
+      auto owned = std::make_unique<Transfer>();
+      owned->easy = curl_easy_init();
+      CommonOptions(owned.get());
+      if (config.auth == AuthMode::kBasic) {
+        curl_easy_setopt(owned->easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+        curl_easy_setopt(owned->easy, CURLOPT_USERNAME, config.username.c_str());
+        curl_easy_setopt(owned->easy, CURLOPT_PASSWORD, config.password.c_str());
+      }
+      t = owned.get();
+      pool.push_back(std::move(owned));
     }
-    return h;
+    t->response.clear();  // keeps its capacity
+    t->retry_after_s = -1;
+    t->error[0] = 0;
+    return t;
   }
 
-  void CommonOptions(Transfer* t, const std::string& url) {
+  // Options that stay for the handle's life (the URL, body and headers are set per request).
+  void CommonOptions(Transfer* t) {
     CURL* h = t->easy;
-    curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_PRIVATE, t);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
@@ -396,11 +441,12 @@ struct HttpSender::Impl {
   }
 
   void FinishTransfer(Transfer* t) {
-    live_transfers.erase(t);
     curl_multi_remove_handle(multi, t->easy);
-    if (t->headers != nullptr) curl_slist_free_all(t->headers);
-    idle_handles.push_back(t->easy);
-    delete t;
+    t->active = false;
+    t->job.reset();
+    // An unusually long answer (an error list) need not stay allocated per handle.
+    if (t->response.capacity() > (64u << 10)) std::string().swap(t->response);
+    if (t != token_slot.get()) idle.push_back(t);
   }
 
   // --- token ---------------------------------------------------------------------------------
@@ -408,22 +454,30 @@ struct HttpSender::Impl {
   void MaybeStartTokenFetch(Clock::time_point now) {
     if (!token_mode || fatal || token_transfer != nullptr || now < token_retry_at) return;
     if (token_valid && now < token_refresh_at) return;
-    auto* t = new Transfer();
-    t->easy = TakeHandle();
+    if (!token_slot) {
+      token_slot = std::make_unique<Transfer>();
+      token_slot->easy = curl_easy_init();
+    } else {
+      curl_easy_reset(token_slot->easy);  // rare: a fresh configuration each time
+    }
+    Transfer* t = token_slot.get();
+    t->response.clear();
+    t->retry_after_s = -1;
+    t->error[0] = 0;
     t->request_body = "{\"USERNAME\":";
     AppendJsonString(t->request_body, config.username);
     t->request_body += ",\"PASSWORD\":";
     AppendJsonString(t->request_body, config.password);
     t->request_body += "}";
-    CommonOptions(t, config.auth_url);
-    t->headers = curl_slist_append(t->headers, "Content-Type: application/json");
-    t->headers = curl_slist_append(t->headers, "Expect:");
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+    CommonOptions(t);
+    curl_easy_setopt(t->easy, CURLOPT_URL, config.auth_url.c_str());
+    t->headers = MakeHeaderList({"Content-Type: application/json", "Expect:"});
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers->list);
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->request_body.data());
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request_body.size()));
     t->started = now;
     token_transfer = t;
-    live_transfers.insert(t);
+    t->active = true;
     curl_multi_add_handle(multi, t->easy);
   }
 
@@ -459,6 +513,7 @@ struct HttpSender::Impl {
           expires_in = e;
         }
         token.assign(id_token);
+        data_headers = MakeHeaderList(static_headers, "Authorization: Bearer " + token);
         token_valid = true;
         ++token_generation;
         token_failures = 0;
@@ -546,34 +601,38 @@ struct HttpSender::Impl {
   }
 
   void StartRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
-    auto* t = new Transfer();
-    t->easy = TakeHandle();
+    Transfer* t = TakeDataTransfer();
     t->endpoint = endpoint;
     t->started = now;
     t->token_generation = token_generation;
-    CommonOptions(t, endpoints[endpoint].url);
-    for (const std::string& h : static_headers) t->headers = curl_slist_append(t->headers, h.c_str());
-    if (token_mode) t->headers = curl_slist_append(t->headers, ("Authorization: Bearer " + token).c_str());
-    if (config.auth == AuthMode::kBasic) {
-      curl_easy_setopt(t->easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-      curl_easy_setopt(t->easy, CURLOPT_USERNAME, config.username.c_str());
-      curl_easy_setopt(t->easy, CURLOPT_PASSWORD, config.password.c_str());
+    if (t->url_endpoint != endpoint) {
+      curl_easy_setopt(t->easy, CURLOPT_URL, endpoints[endpoint].url.c_str());
+      t->url_endpoint = endpoint;
     }
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+    if (t->headers != data_headers) {  // first use, or the token changed
+      curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, data_headers->list);
+      t->headers = data_headers;
+    }
     const std::string& body = config.gzip ? job->gzipped : job->batch->payload;
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, body.data());  // no copy: the job owns it
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     // curl copies a body larger than 64 KiB through its upload buffer, 64 KiB per send() with a
-    // poll() before each; a buffer as large as the body (capped) sends it in one call.
+    // poll() before each; a buffer as large as the body (capped) sends it in one call. It only
+    // grows (in 64 KiB steps): setting it frees the buffer, which would cost an allocation of
+    // the body's size per request.
     if (body.size() > kDefaultUploadBuffer) {
-      curl_easy_setopt(t->easy, CURLOPT_UPLOAD_BUFFERSIZE,
-                       static_cast<long>(std::min(body.size(), kMaxUploadBuffer)));
+      const size_t rounded = (body.size() + kDefaultUploadBuffer - 1) / kDefaultUploadBuffer * kDefaultUploadBuffer;
+      const long want = static_cast<long>(std::min(rounded, kMaxUploadBuffer));
+      if (want > t->upload_buffer) {
+        curl_easy_setopt(t->easy, CURLOPT_UPLOAD_BUFFERSIZE, want);
+        t->upload_buffer = want;
+      }
     }
     job->batch->attempts++;
     t->job = std::move(job);
     ++data_in_flight;
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
-    live_transfers.insert(t);
+    t->active = true;
     curl_multi_add_handle(multi, t->easy);
   }
 
@@ -857,8 +916,10 @@ struct HttpSender::Impl {
       }
     }
     // Leaving: drop what is left unreported (abandon, or fatal).
-    std::vector<Transfer*> live(live_transfers.begin(), live_transfers.end());
-    for (Transfer* t : live) FinishTransfer(t);
+    for (const auto& t : pool) {
+      if (t->active) FinishTransfer(t.get());
+    }
+    if (token_slot && token_slot->active) FinishTransfer(token_slot.get());
     token_transfer = nullptr;
     data_in_flight = 0;
     in_flight.store(0);
@@ -933,6 +994,7 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
     case AuthMode::kBasic: break;
   }
   for (const auto& x : config.extra_headers) h.push_back(x);
+  if (!impl->token_mode) impl->data_headers = MakeHeaderList(h);  // token mode: built per token
   return std::unique_ptr<HttpSender>(new HttpSender(std::move(impl)));
 }
 

@@ -1,12 +1,14 @@
 // File: stages/http_sink/http_sender.h
 // HttpSender: the engine's BatchSender over HTTP. One dedicated thread runs libcurl's multi
-// interface (curl_multi_poll; Submit() enqueues into a lock-free queue and wakes it with
-// curl_multi_wakeup). Per response it asks the SinkFormat for a verdict and acts on it: report
-// delivered/rejected records, retry with capped full-jitter backoff (timers live in the loop,
-// never a sleep), honour Retry-After per endpoint, refresh a FeatureBase token once for all
-// waiting requests, split on 413 / whole-request 400 to isolate bad records, or stop on a
-// fatal answer. Easy handles are pooled so connections stay alive. With adaptive_concurrency
-// the in-flight limit is a ConcurrencyController (AIMD on RTT and push-back answers).
+// interface event-driven (curl_multi_socket_action over epoll; Submit() enqueues into a
+// lock-free queue and wakes the loop through an eventfd). Per response it asks the SinkFormat
+// for a verdict and acts on it: report delivered/rejected records, retry with capped
+// full-jitter backoff (timers live in the loop, never a sleep), honour Retry-After per
+// endpoint, refresh a FeatureBase token once for all waiting requests, split on 413 /
+// whole-request 400 to isolate bad records, or stop on a fatal answer. Easy handles are pooled
+// and configured once (per request only the body is set), so connections stay alive. With
+// adaptive_concurrency the in-flight limit is a ConcurrencyController (AIMD on RTT and
+// push-back answers).
 // Thread-safety: Submit/SubmitAt/Stats/MaxBatchBytesHint from any thread; Start once; Stop may
 // be called again (e.g. Stop(true) from another thread to cut a Stop(false) drain short).
 // The DeliveryListener is called on the sender thread only.

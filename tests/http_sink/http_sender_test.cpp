@@ -528,6 +528,109 @@ TEST(HttpSender, RateLimitDelaysRequestsBeyondTheBucket) {
   EXPECT_GE(reqs[1].arrived - reqs[0].arrived, 900ms);
 }
 
+TEST(HttpSender, WakesIdleLoopForSubmissionsFromAnotherThread) {
+  // Each batch is submitted from a fresh thread only after the previous one was delivered, so
+  // the loop is idle in epoll_wait every time. Without the eventfd wakeup it would notice each
+  // one only at its 1 s idle tick: 30 batches would take about 30 s. The bound is half that
+  // (a loopback round trip takes about a millisecond).
+  auto server = StartServer();
+  auto format = Format("ndjson");
+  RecordingListener listener;
+  auto sender = MakeSender(BaseConfig(*server), format);
+  ASSERT_TRUE(sender->Start(&listener).ok());
+  constexpr int kBatches = 30;
+  const auto begin = std::chrono::steady_clock::now();
+  for (int i = 0; i < kBatches; ++i) {
+    std::thread producer([&] { sender->Submit(MakeBatch(*format, Values(1, i), i)); });
+    producer.join();
+    ASSERT_TRUE(listener.WaitForRecords(static_cast<size_t>(i) + 1));
+  }
+  const auto took = std::chrono::steady_clock::now() - begin;
+  sender->Stop(false);
+  EXPECT_EQ(listener.Delivered(), static_cast<size_t>(kBatches));
+  EXPECT_LT(took, 15s) << "submissions waited for the idle tick instead of waking the loop";
+}
+
+TEST(HttpSender, DrivesSixtyFourConnectionsAtOnce) {
+  auto server = StartServer();
+  server->SetDefault(ScriptedResponse{200, "{}", {}, 100, false});
+  auto format = Format("ndjson");
+  HttpSinkConfig config = BaseConfig(*server);
+  config.concurrency = 64;
+  config.http2 = false;
+  RecordingListener listener;
+  auto sender = MakeSender(config, format);
+  ASSERT_TRUE(sender->Start(&listener).ok());
+  constexpr int kBatches = 256;
+  for (int i = 0; i < kBatches; ++i) sender->Submit(MakeBatch(*format, Values(1, i), i));
+  ASSERT_TRUE(listener.WaitForRecords(kBatches));
+  sender->Stop(false);
+  std::set<int64_t> expected;
+  for (int i = 0; i < kBatches; ++i) expected.insert(i);
+  EXPECT_EQ(listener.DeliveredOffsets(), expected);
+  EXPECT_EQ(server->Requests("/ingest").size(), static_cast<size_t>(kBatches));
+  EXPECT_LE(server->MaxConcurrent(), 64);
+  // Every batch is queued before the first answer (100 ms) comes back, so the loop had far
+  // more than 8 sockets open at once.
+  EXPECT_GT(server->MaxConcurrent(), 8);
+  EXPECT_EQ(sender->Stats().in_flight, 0u);
+}
+
+TEST(HttpSender, ReusedHandleSendsEachBodyWithItsOwnSize) {
+  // One connection, so one pooled easy handle carries every request: small, larger than the
+  // 64 KiB upload buffer (it grows), larger still, then small again. Each body must arrive
+  // exactly, with nothing left over from the previous request on the handle.
+  auto server = StartServer();
+  auto format = Format("ndjson");
+  HttpSinkConfig config = BaseConfig(*server);
+  config.concurrency = 1;
+  RecordingListener listener;
+  auto sender = MakeSender(config, format);
+  ASSERT_TRUE(sender->Start(&listener).ok());
+  const std::vector<int> records_per_batch = {1, 4000, 15000, 2, 5000, 1};  // ~21 B per record
+  std::vector<std::string> bodies;
+  int64_t offset = 0;
+  for (int n : records_per_batch) {
+    auto batch = MakeBatch(*format, Values(n, static_cast<int>(offset)), offset);
+    bodies.push_back(batch->payload);
+    offset += n;
+    sender->Submit(std::move(batch));
+  }
+  ASSERT_TRUE(listener.WaitForRecords(static_cast<size_t>(offset)));
+  sender->Stop(false);
+  auto reqs = server->Requests("/ingest");
+  ASSERT_EQ(reqs.size(), bodies.size());
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    EXPECT_EQ(reqs[i].body.size(), bodies[i].size()) << "request " << i;
+    EXPECT_TRUE(reqs[i].body == bodies[i]) << "request " << i;
+  }
+  EXPECT_GT(bodies[2].size(), 256u << 10);
+}
+
+TEST(HttpSender, PooledHandlesKeepBasicAuthAndSwitchEndpoints) {
+  auto a = StartServer();
+  auto b = StartServer();
+  auto format = Format("ndjson");
+  HttpSinkConfig config = BaseConfig(*a);
+  config.urls = {a->Url("/ingest"), b->Url("/other")};
+  config.concurrency = 1;  // one handle alternates between the two URLs
+  config.auth = AuthMode::kBasic;
+  config.username = "ann";
+  config.password = "s3cret";
+  RecordingListener listener;
+  auto sender = MakeSender(config, format);
+  ASSERT_TRUE(sender->Start(&listener).ok());
+  for (int i = 0; i < 6; ++i) sender->Submit(MakeBatch(*format, Values(1, i), i));
+  ASSERT_TRUE(listener.WaitForRecords(6));
+  sender->Stop(false);
+  auto ra = a->Requests("/ingest");
+  auto rb = b->Requests("/other");
+  ASSERT_EQ(ra.size(), 3u);
+  ASSERT_EQ(rb.size(), 3u);
+  for (const auto& r : ra) EXPECT_EQ(r.Header("authorization"), "Basic YW5uOnMzY3JldA==");
+  for (const auto& r : rb) EXPECT_EQ(r.Header("authorization"), "Basic YW5uOnMzY3JldA==");
+}
+
 TEST(HttpSender, RejectsInvalidConfig) {
   HttpSinkConfig c;
   EXPECT_EQ(HttpSender::Create(c, Format("ndjson")).status().code(), StatusCode::kInvalidArgument);
