@@ -177,13 +177,21 @@ StatusOr<size_t> KafkaSource::Poll(RecordChunk& chunk, size_t max_records, int t
 
 StatusOr<size_t> KafkaSource::TakeRecords(RecordChunk& chunk, size_t& added, size_t want, int timeout_ms) {
   size_t n = 0;
+  if (timeout_ms > 0) {
+    // rd_kafka_consume_batch_queue with a timeout waits for a full batch; wait for one record.
+    rd_kafka_message_t* m = rd_kafka_consume_queue(records_queue_, timeout_ms);
+    if (m == nullptr) return size_t{0};
+    HandleMessage(m, chunk, added);
+    rd_kafka_message_destroy(m);
+    return size_t{1};
+  }
   if (config_.poll_mode == KafkaPollMode::kBatchQueue) {
-    const ssize_t got = rd_kafka_consume_batch_queue(records_queue_, timeout_ms, batch_.data(), want);
+    const ssize_t got = rd_kafka_consume_batch_queue(records_queue_, 0, batch_.data(), want);
     if (got < 0) return internal::KafkaErrorToStatus(rd_kafka_last_error(), "kafka source: consume");
     n = static_cast<size_t>(got);
   } else {
     while (n < want) {
-      rd_kafka_message_t* m = rd_kafka_consume_queue(records_queue_, n == 0 ? timeout_ms : 0);
+      rd_kafka_message_t* m = rd_kafka_consume_queue(records_queue_, 0);
       if (m == nullptr) break;
       batch_[n++] = m;
     }
