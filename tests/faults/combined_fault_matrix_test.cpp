@@ -27,23 +27,15 @@ const char* const kTopic = "flights-combined";
 const char* const kSink = "combined";
 
 bool WaitForIds(const Emulator& emu, uint64_t at_least, int timeout_s) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (emu.Stats(kSink).distinct_ids >= at_least) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
+  return emu.WaitForDistinctIds(kSink, at_least, std::chrono::seconds(timeout_s)) >= at_least;
 }
 
 TEST(CombinedSinkFaults, AllFaultsAtOnceWithATenSecondOutageDeliverEveryIdOnce) {
+  FaultProcesses procs;
+  ASSERT_NO_FATAL_FAILURE(StartFaultProcesses(
+      FaultSetup(1).Topic(kTopic, kPartitions).Flights(kCount, 4401).EmulatorArgs({"--seed", "4401"}), &procs));
+  auto& [kafka, emulator] = procs;
   std::string error;
-  std::unique_ptr<MockKafka> kafka = MockKafka::Start(1, &error);
-  ASSERT_NE(kafka, nullptr) << error;
-  ASSERT_EQ(kafka->CreateTopic(kTopic, kPartitions), "");
-  testing::ProcessResult produced = ProduceFlights(kafka->bootstrap(), kTopic, kCount, 4401);
-  ASSERT_EQ(produced.exit_code, 0) << produced.err;
-  std::unique_ptr<Emulator> emulator = Emulator::Start(&error, {"--seed", "4401"});
-  ASSERT_NE(emulator, nullptr) << error;
   const std::string dir = MakeTempDir();
   const std::string report_path = dir + "/report.json";
 

@@ -1,80 +1,115 @@
 // File: tests/faults/fault_env.h
-// Helpers for the fault-injection tests, which run the real executables (sluice,
-// sluice-mock-kafka, sluice-fake-flights, sluice-sink-emulator from $SLUICE_BIN_DIR) as separate
-// processes over loopback:
-//  - MockKafka: the mock cluster (any broker count) with its stdin control protocol;
-//  - Emulator: the sink emulator with the example schema/table and a test account, its stats
-//    and its /admin routes;
-//  - RunReport: the fields of `sluice run --report` the tests assert on;
-//  - SluiceArgs(): argv for `sluice run` from Kafka into one emulator sink, credentials only in
-//    the child's environment (FaultEnv()).
-// Kept apart from tests/integration (owned by another helper) so neither breaks the other.
-// Thread-safety: one test thread; Emulator::Stats may be called from a watcher thread.
+// The fault-injection suite's layer over tests/testing/process_env.h (the real executables from
+// $SLUICE_BIN_DIR as child processes over loopback: MockKafka, Emulator, ProduceFlights, ...):
+//  - the suite's test account (kUser/kPassword) and SluiceKafkaRun(): `sluice run` from Kafka
+//    into one emulator sink with -X kShortSession, credentials only in the child's env;
+//  - StartFaultProcesses() / FaultSuite<>: the mock cluster (with a topic of fake flights) plus
+//    one emulator that every fault test starts the same way;
+//  - RunReport: the fields of `sluice run --report` the tests assert on; dead-letter files;
+//  - PrintTableLine(): the "[ table ]" line the lead quotes.
+// Thread-safety: one test thread; Emulator's const methods may be called from a watcher thread.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "tests/testing/process_env.h"
 #include "tests/testing/subprocess.h"
-#include "tools/common/child_process.h"
 
 namespace sluice::faults {
 
 /// Distinctive so that a leak into any output is found by a substring search.
 inline constexpr const char* kPassword = "pw-faults-Kq7!SECRET-9931";
 inline constexpr const char* kUser = "faultuser";
-/// librdkafka 2.0.2's mock cluster keeps a departed member until its session times out (45 s
-/// by default); a group joined again later would wait that long without this.
-inline constexpr const char* kShortSession = "session.timeout.ms=6000";
+inline constexpr testing::TestAccount kAccount{kUser, kPassword};
 
-std::string BinDir();
-std::string SchemaPath();
-std::string TablePath();
+// The shared environment under this suite's names.
+using Emulator = testing::EmulatorProcess;
+using MockKafka = testing::MockKafkaProcess;
+using testing::kShortSession;
+using testing::ProduceFlights;
+using testing::ReadFileText;
+using testing::SinkStats;
+
+/// A fresh directory $TMPDIR/sluice-faults-XXXXXX.
 std::string MakeTempDir();
-std::string ReadFileText(const std::string& path);
 
-class MockKafka {
+/// What a fault test runs against, e.g. FaultSetup(1).Topic(kTopic, 8).Flights(20000, 7301).
+/// (Setters rather than designated initializers: GCC 12 warns about every member one leaves out.)
+struct FaultSetup {
+  explicit FaultSetup(int broker_count) : brokers(broker_count) {}
+  FaultSetup& Topic(std::string name, int partition_count) {
+    topic = std::move(name);
+    partitions = partition_count;
+    return *this;
+  }
+  FaultSetup& Flights(uint64_t flight_count, uint64_t flight_seed) {
+    count = flight_count;
+    seed = flight_seed;
+    return *this;
+  }
+  FaultSetup& EmulatorArgs(std::vector<std::string> args) {
+    emulator_args = std::move(args);
+    return *this;
+  }
+
+  int brokers;  ///< mock brokers
+  /// Created with `partitions` partitions and `count` flights (seed `seed`, ids 1..count) before
+  /// the emulator starts; empty: no topic (the tests make their own).
+  std::string topic;
+  int partitions = 0;
+  uint64_t count = 0;
+  uint64_t seed = 0;
+  std::vector<std::string> emulator_args;  ///< extra sluice-sink-emulator flags
+};
+
+struct FaultProcesses {
+  std::unique_ptr<MockKafka> kafka;  ///< set as soon as it started, so a later failure still stops it
+  std::unique_ptr<Emulator> emulator;
+};
+
+/// Starts the mock cluster, makes and fills the topic, then starts the emulator (kAccount),
+/// asserting each step; call it under ASSERT_NO_FATAL_FAILURE.
+void StartFaultProcesses(const FaultSetup& setup, FaultProcesses* out);
+
+/// Fixture of a suite whose tests share one mock cluster and one emulator: the suite's
+/// SetUpTestSuite() calls StartShared(); each test gets a fresh dir_. `Suite` (the derived
+/// fixture) gives every suite its own processes.
+template <typename Suite>
+class FaultSuite : public ::testing::Test {
  public:
-  /// Starts sluice-mock-kafka with `brokers` brokers and no topic; nullptr and *error on failure.
-  static std::unique_ptr<MockKafka> Start(int brokers, std::string* error);
-  const std::string& bootstrap() const { return bootstrap_; }
-  /// Sends one control line; returns the answer line ("ok ..." / "error ...").
-  std::string Command(const std::string& line);
-  /// "" on success, else the answer.
-  std::string CreateTopic(const std::string& topic, int partitions);
+  static void TearDownTestSuite() {
+    emulator_.reset();
+    kafka_.reset();
+  }
 
- private:
-  std::unique_ptr<tools::ChildProcess> child_;
-  std::string bootstrap_;
+ protected:
+  static void StartShared(const FaultSetup& setup) {
+    FaultProcesses started;
+    StartFaultProcesses(setup, &started);
+    kafka_ = std::move(started.kafka);
+    emulator_ = std::move(started.emulator);
+  }
+  void SetUp() override {
+    ASSERT_NE(kafka_, nullptr);
+    ASSERT_NE(emulator_, nullptr);
+    dir_ = MakeTempDir();
+  }
+
+  static inline std::unique_ptr<MockKafka> kafka_;
+  static inline std::unique_ptr<Emulator> emulator_;
+  std::string dir_;
 };
 
-struct SinkStats {
-  bool ok = false;
-  uint64_t requests = 0, records_received = 0, records_stored = 0, distinct_ids = 0, duplicates = 0,
-           rejected = 0;
-};
-
-class Emulator {
- public:
-  static std::unique_ptr<Emulator> Start(std::string* error, const std::vector<std::string>& extra_args = {});
-  const std::string& base() const { return base_; }
-  std::string SinkUrl(const std::string& sink) const { return base_ + "/v2/sinks/" + sink; }
-  std::string AuthUrl() const { return base_ + "/auth"; }
-  SinkStats Stats(const std::string& sink) const;
-  /// POST /admin/faults (keys not given keep their values); true on 200.
-  bool SetFaults(const std::string& json) const;
-  /// Every fault back to off.
-  bool ClearFaults() const;
-  /// POST /admin/stop or /admin/start; true on 200.
-  bool Admin(const std::string& what) const;
-
- private:
-  std::unique_ptr<tools::ChildProcess> child_;
-  std::string base_;
-};
+/// `sluice run` from Kafka into `emu`'s `sink` with the example schema/table, featurebase auth,
+/// -q and -X kShortSession; append extra flags to the result's argv.
+testing::ProcessOptions SluiceKafkaRun(const Emulator& emu, const std::string& sink, const std::string& brokers,
+                                       const std::string& topic, const std::string& group);
 
 /// What the tests read from `sluice run --report FILE`.
 struct RunReport {
@@ -86,15 +121,6 @@ struct RunReport {
   std::string error;
 };
 RunReport ParseReport(const std::string& json);
-
-/// `sluice run` from Kafka into `emu`'s `sink` with the example schema/table, featurebase auth
-/// and -q; append extra flags to the result's argv.
-testing::ProcessOptions SluiceKafkaRun(const Emulator& emu, const std::string& sink, const std::string& brokers,
-                                       const std::string& topic, const std::string& group);
-
-/// Produces `count` flights with ids first_id..first_id+count-1 (sluice-fake-flights).
-testing::ProcessResult ProduceFlights(const std::string& brokers, const std::string& topic, uint64_t count,
-                                      uint64_t seed, uint64_t first_id = 1);
 
 /// Dead-letter file lines: the flight_id of each record and its reason. False on a bad line.
 struct DeadLetter {

@@ -85,14 +85,11 @@ bool Ok(const std::string& answer) { return answer.rfind("ok", 0) == 0; }
 // once such retries are over and commits again where they went back
 // (tests/kafka_source/kafka_source_test.cpp reproduces the race deterministically).
 TEST(KafkaCombinedFaults, LeaderDownFiveSecondsAndFailingFetchesAndCommitsLoseNothing) {
+  FaultProcesses procs;
+  ASSERT_NO_FATAL_FAILURE(
+      StartFaultProcesses(FaultSetup(3).Topic(kTopic, kPartitions).Flights(kCount, 8803), &procs));
+  auto& [kafka, emulator] = procs;
   std::string error;
-  std::unique_ptr<MockKafka> kafka = MockKafka::Start(3, &error);
-  ASSERT_NE(kafka, nullptr) << error;
-  ASSERT_EQ(kafka->CreateTopic(kTopic, kPartitions), "");
-  testing::ProcessResult produced = ProduceFlights(kafka->bootstrap(), kTopic, kCount, 8803);
-  ASSERT_EQ(produced.exit_code, 0) << produced.err;
-  std::unique_ptr<Emulator> emulator = Emulator::Start(&error);
-  ASSERT_NE(emulator, nullptr) << error;
   const std::string dir = MakeTempDir();
   const std::string report_path = dir + "/report.json";
   const std::string group = GroupOnBrokerIndex1();

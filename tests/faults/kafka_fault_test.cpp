@@ -18,26 +18,12 @@ constexpr uint64_t kCount = 20000;
 constexpr int kPartitions = 8;
 constexpr int kRunTimeoutMs = 100000;
 
-class KafkaFaults : public ::testing::Test {
+class KafkaFaults : public FaultSuite<KafkaFaults> {
+ public:
+  // Three brokers, no topic: every test produces its own.
+  static void SetUpTestSuite() { StartShared(FaultSetup(3)); }
+
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    kafka_ = MockKafka::Start(3, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    emulator_ = Emulator::Start(&error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-    delete kafka_;
-    kafka_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = MakeTempDir();
-  }
 
   /// Produces a fresh topic `name`, starts sluice on it (group "g-<name>", sink `name`, a
   /// small fetch window that stretches the run), waits until a few thousand ids
@@ -61,9 +47,7 @@ class KafkaFaults : public ::testing::Test {
     std::unique_ptr<testing::Subprocess> p = testing::Subprocess::Start(run, &error);
     EXPECT_NE(p, nullptr) << error;
     if (!p) return report;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(40);
-    while (std::chrono::steady_clock::now() < deadline && emulator_->Stats(name).distinct_ids < 2000)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    emulator_->WaitForDistinctIds(name, 2000, std::chrono::seconds(40));
     EXPECT_LT(emulator_->Stats(name).distinct_ids, kCount) << "the run finished before the fault; nothing was tested";
     fault();
     testing::ProcessResult r = p->Wait(kRunTimeoutMs);
@@ -80,14 +64,7 @@ class KafkaFaults : public ::testing::Test {
     PrintTableLine(name, kCount, stats, report);
     return report;
   }
-
-  static MockKafka* kafka_;
-  static Emulator* emulator_;
-  std::string dir_;
 };
-
-MockKafka* KafkaFaults::kafka_ = nullptr;
-Emulator* KafkaFaults::emulator_ = nullptr;
 
 TEST_F(KafkaFaults, BrokerDownForTwoSecondsThenUp) {
   // Broker 1 leads some of the 8 partitions (the mock spreads leaders over the brokers).

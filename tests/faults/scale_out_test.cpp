@@ -18,29 +18,14 @@ constexpr uint64_t kCount = 100000;
 constexpr int kPartitions = 8;
 const char* const kTopic = "flights-scale";
 
-class ScaleOut : public ::testing::Test {
+class ScaleOut : public FaultSuite<ScaleOut> {
  public:
   static void SetUpTestSuite() {
-    std::string error;
-    kafka_ = MockKafka::Start(1, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    ASSERT_EQ(kafka_->CreateTopic(kTopic, kPartitions), "");
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), kTopic, kCount, 4100);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-    emulator_ = Emulator::Start(&error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
+    StartShared(FaultSetup(1).Topic(kTopic, kPartitions).Flights(kCount, 4100));
   }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-    delete kafka_;
-    kafka_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = MakeTempDir();
-  }
+  // RunTwoMembers() below drives the fixture from outside.
+  using FaultSuite::dir_;
+  using FaultSuite::emulator_;
 
   std::unique_ptr<testing::Subprocess> StartMember(const std::string& sink, const std::string& group,
                                                    const std::string& report, const std::vector<std::string>& extra) {
@@ -55,23 +40,9 @@ class ScaleOut : public ::testing::Test {
 
   /// Polls the sink until `target` distinct ids arrived (or the deadline); returns the last count.
   uint64_t WaitForIds(const std::string& sink, uint64_t target, int seconds) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    uint64_t n = 0;
-    while (std::chrono::steady_clock::now() < deadline) {
-      n = emulator_->Stats(sink).distinct_ids;
-      if (n >= target) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    return n;
+    return emulator_->WaitForDistinctIds(sink, target, std::chrono::seconds(seconds), std::chrono::milliseconds(50));
   }
-
-  static MockKafka* kafka_;
-  static Emulator* emulator_;
-  std::string dir_;
 };
-
-MockKafka* ScaleOut::kafka_ = nullptr;
-Emulator* ScaleOut::emulator_ = nullptr;
 
 // The takeover tests let the rebalance settle before the second SIGTERM so that they observe a
 // takeover (StoppingBothMembersAtOnceExitsZero covers stopping both together).

@@ -18,14 +18,11 @@ constexpr int kPartitions = 8;
 const char* const kTopic = "flights-signal";
 
 TEST(SecondSignal, TwoQuickSigtermsAbandonTheDrainAndAFollowUpRunCompletesEverything) {
+  FaultProcesses procs;
+  ASSERT_NO_FATAL_FAILURE(
+      StartFaultProcesses(FaultSetup(1).Topic(kTopic, kPartitions).Flights(kCount, 5150), &procs));
+  auto& [kafka, emulator] = procs;
   std::string error;
-  std::unique_ptr<MockKafka> kafka = MockKafka::Start(1, &error);
-  ASSERT_NE(kafka, nullptr) << error;
-  ASSERT_EQ(kafka->CreateTopic(kTopic, kPartitions), "");
-  testing::ProcessResult produced = ProduceFlights(kafka->bootstrap(), kTopic, kCount, 5150);
-  ASSERT_EQ(produced.exit_code, 0) << produced.err;
-  std::unique_ptr<Emulator> emulator = Emulator::Start(&error);
-  ASSERT_NE(emulator, nullptr) << error;
   const std::string dir = MakeTempDir();
   const std::string sink = "signal";
   const std::string group = "g-signal";

@@ -25,14 +25,11 @@ const char* const kSink = "sigkill";
 const char* const kGroup = "g-sigkill";
 
 TEST(SigkillRestart, ThreeKillsAtRandomMomentsLoseNoRecord) {
+  FaultProcesses procs;
+  ASSERT_NO_FATAL_FAILURE(
+      StartFaultProcesses(FaultSetup(1).Topic(kTopic, kPartitions).Flights(kCount, 6607), &procs));
+  auto& [kafka, emulator] = procs;
   std::string error;
-  std::unique_ptr<MockKafka> kafka = MockKafka::Start(1, &error);
-  ASSERT_NE(kafka, nullptr) << error;
-  ASSERT_EQ(kafka->CreateTopic(kTopic, kPartitions), "");
-  testing::ProcessResult produced = ProduceFlights(kafka->bootstrap(), kTopic, kCount, 6607);
-  ASSERT_EQ(produced.exit_code, 0) << produced.err;
-  std::unique_ptr<Emulator> emulator = Emulator::Start(&error);
-  ASSERT_NE(emulator, nullptr) << error;
   const std::string dir = MakeTempDir();
 
   std::mt19937 rng(20241126);

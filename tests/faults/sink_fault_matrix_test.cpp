@@ -22,29 +22,16 @@ constexpr int kPartitions = 8;
 constexpr int kRunTimeoutMs = 90000;
 const char* const kTopic = "flights-matrix";
 
-class SinkFaultMatrix : public ::testing::Test {
- protected:
+class SinkFaultMatrix : public FaultSuite<SinkFaultMatrix> {
+ public:
   static void SetUpTestSuite() {
-    std::string error;
-    kafka_ = MockKafka::Start(1, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    ASSERT_EQ(kafka_->CreateTopic(kTopic, kPartitions), "");
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), kTopic, kCount, kSeed);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-    emulator_ = Emulator::Start(&error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
+    StartShared(FaultSetup(1).Topic(kTopic, kPartitions).Flights(kCount, kSeed));
   }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-    delete kafka_;
-    kafka_ = nullptr;
-  }
+
+ protected:
   void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    ASSERT_NE(emulator_, nullptr);
+    ASSERT_NO_FATAL_FAILURE(FaultSuite::SetUp());
     ASSERT_TRUE(emulator_->ClearFaults());
-    dir_ = MakeTempDir();
   }
   void TearDown() override {
     if (emulator_ != nullptr) {
@@ -95,14 +82,7 @@ class SinkFaultMatrix : public ::testing::Test {
     PrintTableLine(name, kCount, o.stats, o.report);
     return o;
   }
-
-  static MockKafka* kafka_;
-  static Emulator* emulator_;
-  std::string dir_;
 };
-
-MockKafka* SinkFaultMatrix::kafka_ = nullptr;
-Emulator* SinkFaultMatrix::emulator_ = nullptr;
 
 TEST_F(SinkFaultMatrix, Http500AtRate30PercentIsRetriedAsServerError) {
   Outcome o = Run("http500", "{\"error_500_rate\":0.3}", {});
@@ -177,9 +157,7 @@ TEST_F(SinkFaultMatrix, SinkDownForThreeSecondsWhileRunning) {
   const std::string sink = "down3s";
   // A client-side limit stretches the run (~5 s) so the outage lands in the middle of it.
   Outcome o = Run(sink, "{}", {"--rate-limit", "4000/s"}, 0, [&] {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline && emulator_->Stats(sink).distinct_ids < 2000)
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    emulator_->WaitForDistinctIds(sink, 2000, std::chrono::seconds(30));
     const SinkStats before = emulator_->Stats(sink);
     EXPECT_LT(before.distinct_ids, kCount) << "the run finished before the outage; the test proves nothing";
     EXPECT_TRUE(emulator_->Admin("stop"));

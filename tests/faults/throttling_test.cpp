@@ -14,29 +14,14 @@ constexpr int kPartitions = 8;
 constexpr int kRunTimeoutMs = 100000;
 const char* const kTopic = "flights-throttle";
 
-class Throttling : public ::testing::Test {
- protected:
+class Throttling : public FaultSuite<Throttling> {
+ public:
   static void SetUpTestSuite() {
-    std::string error;
-    kafka_ = MockKafka::Start(1, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    ASSERT_EQ(kafka_->CreateTopic(kTopic, kPartitions), "");
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), kTopic, kCount, 2000);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-    emulator_ = Emulator::Start(&error, {"--limit-records-per-s", "2000", "--limit-burst-records", "10000"}).release();
-    ASSERT_NE(emulator_, nullptr) << error;
+    StartShared(FaultSetup(1).Topic(kTopic, kPartitions).Flights(kCount, 2000).EmulatorArgs(
+        {"--limit-records-per-s", "2000", "--limit-burst-records", "10000"}));
   }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-    delete kafka_;
-    kafka_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = MakeTempDir();
-  }
+
+ protected:
 
   /// One run into its own sink id (its own token bucket at the emulator).
   RunReport Run(const std::string& sink, const std::vector<std::string>& extra) {
@@ -55,14 +40,7 @@ class Throttling : public ::testing::Test {
     PrintTableLine(sink, kCount, stats, report);
     return report;
   }
-
-  static MockKafka* kafka_;
-  static Emulator* emulator_;
-  std::string dir_;
 };
-
-MockKafka* Throttling::kafka_ = nullptr;
-Emulator* Throttling::emulator_ = nullptr;
 
 TEST_F(Throttling, ClientSideRateLimitMatchingTheSinkAvoidsThrottlingAnswers) {
   RunReport r = Run("limited", {"--rate-limit", "2000/s"});

@@ -20,7 +20,7 @@ class FailurePaths : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string error;
-    kafka_ = MockKafkaProcess::Start("", 0, &error).release();
+    kafka_ = MockKafkaProcess::Start({}, &error).release();
     ASSERT_NE(kafka_, nullptr) << error;
   }
   static void TearDownTestSuite() {
@@ -31,7 +31,7 @@ class FailurePaths : public ::testing::Test {
     ASSERT_NE(kafka_, nullptr);
     std::string error;
     // Each test gets its own emulator: faults are global to an emulator process.
-    emulator_ = EmulatorProcess::Start(&error);
+    emulator_ = EmulatorProcess::Start(kAccount, &error);
     ASSERT_NE(emulator_, nullptr) << error;
     dir_ = MakeTempDir();
   }
@@ -51,11 +51,11 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
   const std::string topic = "flights-500";
   const std::string group = "g-500";
   ASSERT_EQ(kafka_->CreateTopic(topic, kPartitions), "");
-  testing::ProcessResult produced = ProduceFlights(kafka_->brokers(), topic, kCount, kSeed);
+  testing::ProcessResult produced = ProduceFlights(kafka_->bootstrap(), topic, kCount, kSeed);
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
   ASSERT_TRUE(emulator_->SetFaults("{\"error_500_rate\":1.0}"));
 
-  SluiceRun failing = KafkaRun(*emulator_, "s500", kafka_->brokers(), topic, group);
+  SluiceRun failing = KafkaRun(*emulator_, "s500", kafka_->bootstrap(), topic, group);
   failing.args.insert(failing.args.end(), {"--until-caught-up", "-X", kShortSession, "--max-retries", "2", "--backoff-initial-ms", "10",
                                            "--backoff-max-ms", "50", "--report", dir_ + "/failing.json"});
   testing::ProcessResult r1 = testing::RunProcess(failing.Options(), kRunTimeoutMs);
@@ -69,7 +69,7 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
 
   // Nothing was delivered, so nothing may be committed.
   std::string error;
-  std::vector<int64_t> committed = CommittedOffsets(kafka_->brokers(), group, topic, kPartitions, &error);
+  std::vector<int64_t> committed = CommittedOffsets(kafka_->bootstrap(), group, topic, kPartitions, &error);
   ASSERT_EQ(committed.size(), static_cast<size_t>(kPartitions)) << error;
   for (int p = 0; p < kPartitions; ++p)
     EXPECT_EQ(committed[static_cast<size_t>(p)], RD_KAFKA_OFFSET_INVALID) << "partition " << p << " has a commit";
@@ -79,7 +79,7 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
 
   // Fault off: the same group re-reads everything and delivers it.
   ASSERT_TRUE(emulator_->SetFaults("{\"error_500_rate\":0.0}"));
-  SluiceRun again = KafkaRun(*emulator_, "s500", kafka_->brokers(), topic, group);
+  SluiceRun again = KafkaRun(*emulator_, "s500", kafka_->bootstrap(), topic, group);
   again.args.insert(again.args.end(), {"--until-caught-up", "-X", kShortSession, "--report", dir_ + "/again.json"});
   testing::ProcessResult r2 = testing::RunProcess(again.Options(), kRunTimeoutMs);
   ASSERT_FALSE(r2.timed_out) << r2.err;
@@ -95,8 +95,8 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
   EXPECT_EQ(stats.distinct_ids, kCount);
   std::printf("[ info ] emulator duplicates after recovery: %llu\n", static_cast<unsigned long long>(stats.duplicates));
   EXPECT_EQ(CompareRows(emulator_->Rows("s500"), expected.rows()), "");
-  committed = CommittedOffsets(kafka_->brokers(), group, topic, kPartitions, &error);
-  std::vector<int64_t> high = HighWatermarks(kafka_->brokers(), topic, kPartitions, &error);
+  committed = CommittedOffsets(kafka_->bootstrap(), group, topic, kPartitions, &error);
+  std::vector<int64_t> high = HighWatermarks(kafka_->bootstrap(), topic, kPartitions, &error);
   ASSERT_EQ(high.size(), static_cast<size_t>(kPartitions)) << error;
   ASSERT_EQ(committed.size(), static_cast<size_t>(kPartitions)) << error;
   for (int p = 0; p < kPartitions; ++p) {
@@ -153,12 +153,12 @@ TEST_F(FailurePaths, PoisonRecordsGoToTheDeadLetterFileOrStopTheRun) {
   ASSERT_EQ(poison.good.rows().size(), 160u);
   const std::string file = dir_ + "/poison.ndjson";
   WriteFileText(file, poison.file_text);
-  testing::ProcessResult k = KcatProduceFile(kafka_->brokers(), topic, file, 0);
+  testing::ProcessResult k = KcatProduceFile(kafka_->bootstrap(), topic, file, 0);
   ASSERT_EQ(k.exit_code, 0) << k.err;
 
   // With a dead-letter file: the run succeeds, good rows arrive, one DLQ line per bad record.
   const std::string dlq = dir_ + "/dead.ndjson";
-  SluiceRun with_dlq = KafkaRun(*emulator_, "s-poison", kafka_->brokers(), topic, "g-poison-dlq");
+  SluiceRun with_dlq = KafkaRun(*emulator_, "s-poison", kafka_->bootstrap(), topic, "g-poison-dlq");
   with_dlq.args.insert(with_dlq.args.end(),
                        {"--until-caught-up", "--dlq", "file:" + dlq, "--report", dir_ + "/dlq-report.json"});
   testing::ProcessResult r1 = testing::RunProcess(with_dlq.Options(), kRunTimeoutMs);
@@ -196,12 +196,12 @@ TEST_F(FailurePaths, PoisonRecordsGoToTheDeadLetterFileOrStopTheRun) {
 
   // Committed past the poison: the group sits at the end of the partition.
   std::string error;
-  std::vector<int64_t> committed = CommittedOffsets(kafka_->brokers(), "g-poison-dlq", topic, 1, &error);
+  std::vector<int64_t> committed = CommittedOffsets(kafka_->bootstrap(), "g-poison-dlq", topic, 1, &error);
   ASSERT_EQ(committed.size(), 1u) << error;
   EXPECT_EQ(committed[0], 163);
 
   // Without --dlq: the run stops with a message naming where the first bad record sits and why.
-  SluiceRun no_dlq = KafkaRun(*emulator_, "s-poison-stop", kafka_->brokers(), topic, "g-poison-stop");
+  SluiceRun no_dlq = KafkaRun(*emulator_, "s-poison-stop", kafka_->bootstrap(), topic, "g-poison-stop");
   no_dlq.args.insert(no_dlq.args.end(), {"--until-caught-up"});
   testing::ProcessResult r2 = testing::RunProcess(no_dlq.Options(), kRunTimeoutMs);
   ASSERT_FALSE(r2.timed_out) << r2.err;
@@ -211,7 +211,7 @@ TEST_F(FailurePaths, PoisonRecordsGoToTheDeadLetterFileOrStopTheRun) {
   EXPECT_NE(r2.err.find(where), std::string::npos) << "expected \"" << where << "\" in:\n" << r2.err;
   EXPECT_NE(r2.err.find("invalid JSON"), std::string::npos) << r2.err;
   // Nothing at or after the poison record may be committed.
-  committed = CommittedOffsets(kafka_->brokers(), "g-poison-stop", topic, 1, &error);
+  committed = CommittedOffsets(kafka_->bootstrap(), "g-poison-stop", topic, 1, &error);
   ASSERT_EQ(committed.size(), 1u) << error;
   EXPECT_LE(committed[0], poison.bad[0].offset);
 }

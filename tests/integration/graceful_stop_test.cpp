@@ -22,10 +22,10 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
   const std::string topic = "flights-big";
   const std::string group = "g-sigterm";
   std::string error;
-  auto kafka = MockKafkaProcess::Start(topic, kPartitions, &error);
+  auto kafka = MockKafkaProcess::Start({.brokers = 0, .topic = topic, .partitions = kPartitions}, &error);
   ASSERT_NE(kafka, nullptr) << error;
   // 20 ms per request keeps batches in flight when the signal arrives.
-  auto emulator = EmulatorProcess::Start(&error, {"--latency-ms", "20"});
+  auto emulator = EmulatorProcess::Start(kAccount, &error, {"--latency-ms", "20"});
   ASSERT_NE(emulator, nullptr) << error;
   const std::string dir = MakeTempDir();
   struct RemoveAtEnd {
@@ -33,16 +33,16 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
     ~RemoveAtEnd() { RemoveTree(dir); }
   } remove_at_end{dir};
 
-  testing::ProcessResult produced = ProduceFlights(kafka->brokers(), topic, kCount, kSeed);
+  testing::ProcessResult produced = ProduceFlights(kafka->bootstrap(), topic, kCount, kSeed);
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
-  std::vector<int64_t> high = HighWatermarks(kafka->brokers(), topic, kPartitions, &error);
+  std::vector<int64_t> high = HighWatermarks(kafka->bootstrap(), topic, kPartitions, &error);
   ASSERT_EQ(high.size(), static_cast<size_t>(kPartitions)) << error;
   int64_t total = 0;
   for (int64_t h : high) total += h;
   ASSERT_EQ(total, static_cast<int64_t>(kCount));
 
   // Run 1: unbounded (no --until-caught-up), so only the signal ends it.
-  SluiceRun first = KafkaRun(*emulator, "s-big", kafka->brokers(), topic, group);
+  SluiceRun first = KafkaRun(*emulator, "s-big", kafka->bootstrap(), topic, group);
   first.args.insert(first.args.end(), {"-X", kShortSession, "--batch-size", "100", "--concurrency", "4", "--report", dir + "/first.json"});
   std::unique_ptr<testing::Subprocess> p = testing::Subprocess::Start(first.Options(), &error);
   ASSERT_NE(p, nullptr) << error;
@@ -68,7 +68,7 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
 
   // Everything delivered is committed: after a complete drain the acknowledged records of each
   // partition form a prefix, so the committed offsets add up to the records delivered.
-  std::vector<int64_t> committed = CommittedOffsets(kafka->brokers(), group, topic, kPartitions, &error);
+  std::vector<int64_t> committed = CommittedOffsets(kafka->bootstrap(), group, topic, kPartitions, &error);
   ASSERT_EQ(committed.size(), static_cast<size_t>(kPartitions)) << error;
   int64_t committed_total = 0;
   for (int64_t c : committed) committed_total += c >= 0 ? c : 0;
@@ -77,7 +77,7 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
   EXPECT_EQ(static_cast<int64_t>(distinct1), delivered1);
 
   // Run 2: same group, bounded; it must complete the rest.
-  SluiceRun second = KafkaRun(*emulator, "s-big", kafka->brokers(), topic, group);
+  SluiceRun second = KafkaRun(*emulator, "s-big", kafka->bootstrap(), topic, group);
   second.args.insert(second.args.end(), {"--until-caught-up", "-X", kShortSession, "--report", dir + "/second.json"});
   testing::ProcessResult r2 = testing::RunProcess(second.Options(), 100000);
   ASSERT_FALSE(r2.timed_out) << r2.err;
@@ -95,7 +95,7 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
               static_cast<long long>(delivered2),
               static_cast<long long>(delivered1 + delivered2 - static_cast<int64_t>(kCount)),
               static_cast<unsigned long long>(stats.duplicates));
-  committed = CommittedOffsets(kafka->brokers(), group, topic, kPartitions, &error);
+  committed = CommittedOffsets(kafka->bootstrap(), group, topic, kPartitions, &error);
   ASSERT_EQ(committed.size(), static_cast<size_t>(kPartitions)) << error;
   for (int p2 = 0; p2 < kPartitions; ++p2) EXPECT_EQ(committed[static_cast<size_t>(p2)], high[static_cast<size_t>(p2)]);
 }

@@ -2,49 +2,36 @@
 
 #include <librdkafka/rdkafka.h>
 #include <simdjson.h>
-#include <stdlib.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
-#include "tools/common/http_get.h"
 #include "tools/fake_flights/flight_generator.h"
 
 namespace sluice::it {
 
-std::string BinDir() {
-  const char* d = std::getenv("SLUICE_BIN_DIR");
-  if (d != nullptr && *d != '\0') return d;
-  return tools::ExecutableDir() + "/../bin";
-}
+namespace {
 
-std::string ExamplesDir() {
-  const char* d = std::getenv("SLUICE_SOURCE_DIR");
-  return std::string(d != nullptr && *d != '\0' ? d : ".") + "/examples/flights";
-}
-
-std::string SchemaPath() { return ExamplesDir() + "/schema.json"; }
-std::string TablePath() { return ExamplesDir() + "/table.json"; }
-
-bool HaveKcat() {
+/// The first executable file `name` in $PATH's directories; empty when there is none.
+std::string FindOnPath(const std::string& name) {
   const char* path = std::getenv("PATH");
   std::stringstream ss(path ? path : "/usr/bin:/bin");
   std::string dir;
   while (std::getline(ss, dir, ':'))
-    if (!dir.empty() && access((dir + "/kcat").c_str(), X_OK) == 0) return true;
-  return false;
+    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+  return "";
 }
 
-std::string MakeTempDir() {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/sluice-it-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) return "/tmp";
-  return tmpl;
-}
+}  // namespace
+
+bool HaveKcat() { return !FindOnPath("kcat").empty(); }
+
+std::string MakeTempDir() { return testing::MakeTempDir("it"); }
 
 void RemoveTree(const std::string& dir) {
   if (dir.find("/sluice-it-") == std::string::npos) return;  // only what MakeTempDir made
@@ -52,72 +39,8 @@ void RemoveTree(const std::string& dir) {
   std::filesystem::remove_all(dir, ec);
 }
 
-std::string ReadFileText(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void WriteFileText(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Processes
-
-std::unique_ptr<MockKafkaProcess> MockKafkaProcess::Start(const std::string& topic, int partitions,
-                                                          std::string* error) {
-  std::vector<std::string> argv = {BinDir() + "/sluice-mock-kafka"};
-  if (!topic.empty()) {
-    argv.insert(argv.end(), {"--topic", topic, "--partitions", std::to_string(partitions)});
-  }
-  auto child = tools::ChildProcess::Start(argv);
-  if (!child.ok()) {
-    *error = child.status().ToString();
-    return nullptr;
-  }
-  StatusOr<std::string> line = (*child)->ReadLine(20000);
-  if (!line.ok() || line->find("127.0.0.1:") != 0) {
-    *error = "sluice-mock-kafka printed no bootstrap address";
-    return nullptr;
-  }
-  auto p = std::unique_ptr<MockKafkaProcess>(new MockKafkaProcess());
-  p->child_ = std::move(*child);
-  p->brokers_ = *line;
-  return p;
-}
-
-std::string MockKafkaProcess::CreateTopic(const std::string& topic, int partitions) {
-  Status w = child_->Write("create-topic " + topic + " " + std::to_string(partitions) + "\n");
-  if (!w.ok()) return w.ToString();
-  StatusOr<std::string> answer = child_->ReadLine(20000);
-  if (!answer.ok()) return answer.status().ToString();
-  return answer->rfind("ok ", 0) == 0 ? "" : *answer;
-}
-
-std::unique_ptr<EmulatorProcess> EmulatorProcess::Start(std::string* error,
-                                                        const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv = {BinDir() + "/sluice-sink-emulator", "--port", "0", "--schema", SchemaPath(),
-                                   "--table", TablePath()};
-  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  auto child = tools::ChildProcess::Start(argv, {std::string("SLUICE_EMULATOR_USERS=") + kUser + ":" + kPassword});
-  if (!child.ok()) {
-    *error = child.status().ToString();
-    return nullptr;
-  }
-  StatusOr<std::string> line = (*child)->ReadLine(20000);
-  const std::string prefix = "listening on ";
-  if (!line.ok() || line->find(prefix) != 0) {
-    *error = "sluice-sink-emulator did not print its address";
-    return nullptr;
-  }
-  auto p = std::unique_ptr<EmulatorProcess>(new EmulatorProcess());
-  p->child_ = std::move(*child);
-  p->base_ = "http://" + line->substr(prefix.size());
-  return p;
-}
 
 int64_t JsonIntField(const std::string& json, const std::string& name) {
   const std::string key = "\"" + name + "\"";
@@ -131,37 +54,8 @@ int64_t JsonIntField(const std::string& json, const std::string& name) {
   return std::strtoll(json.c_str() + at, nullptr, 10);
 }
 
-SinkStats EmulatorProcess::Stats(const std::string& sink) const {
-  SinkStats s;
-  StatusOr<tools::HttpResponse> r = tools::HttpGet(SinkUrl(sink) + "/stats");
-  if (!r.ok() || r->status != 200) return s;
-  const std::string& b = r->body;
-  s.requests = static_cast<uint64_t>(JsonIntField(b, "requests"));
-  s.records_received = static_cast<uint64_t>(JsonIntField(b, "records_received"));
-  s.records_stored = static_cast<uint64_t>(JsonIntField(b, "records_stored"));
-  s.distinct_ids = static_cast<uint64_t>(JsonIntField(b, "distinct_ids"));
-  s.duplicates = static_cast<uint64_t>(JsonIntField(b, "duplicates"));
-  s.rejected = static_cast<uint64_t>(JsonIntField(b, "rejected"));
-  s.ok = JsonIntField(b, "distinct_ids") >= 0 && JsonIntField(b, "duplicates") >= 0;
-  return s;
-}
-
-std::string EmulatorProcess::Rows(const std::string& sink) const {
-  StatusOr<tools::HttpResponse> r = tools::HttpGet(SinkUrl(sink) + "/rows");
-  if (!r.ok() || r->status != 200) return "";
-  return r->body;
-}
-
-bool EmulatorProcess::SetFaults(const std::string& json) const {
-  StatusOr<tools::HttpResponse> r = tools::HttpPost(base_ + "/admin/faults", json);
-  return r.ok() && r->status == 200;
-}
-
 testing::ProcessOptions SluiceRun::Options() const {
-  testing::ProcessOptions o;
-  o.argv = {BinDir() + "/sluice", "run"};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.env = env;
+  testing::ProcessOptions o = testing::SluiceRunOptions(args, env);
   o.stdin_path = stdin_path;
   return o;
 }
@@ -169,9 +63,8 @@ testing::ProcessOptions SluiceRun::Options() const {
 namespace {
 SluiceRun BaseRun(const EmulatorProcess& emu, const std::string& sink) {
   SluiceRun r;
-  r.args = {"--schema", SchemaPath(), "--table", TablePath(), "--sink-url", emu.SinkUrl(sink), "--auth",
-            "featurebase", "--auth-url", emu.AuthUrl(), "-q"};
-  r.env = {std::string("SLUICE_USERNAME=") + kUser, std::string("SLUICE_PASSWORD=") + kPassword};
+  r.args = testing::SinkArgs(emu, sink);
+  r.env = testing::CredentialEnv(kAccount);
   return r;
 }
 }  // namespace
@@ -179,7 +72,8 @@ SluiceRun BaseRun(const EmulatorProcess& emu, const std::string& sink) {
 SluiceRun KafkaRun(const EmulatorProcess& emu, const std::string& sink, const std::string& brokers,
                    const std::string& topic, const std::string& group) {
   SluiceRun r = BaseRun(emu, sink);
-  r.args.insert(r.args.end(), {"--brokers", brokers, "--topic", topic, "--group", group});
+  const std::vector<std::string> kafka = testing::KafkaArgs(brokers, topic, group);
+  r.args.insert(r.args.end(), kafka.begin(), kafka.end());
   return r;
 }
 
@@ -189,29 +83,14 @@ SluiceRun FileRun(const EmulatorProcess& emu, const std::string& sink, const std
   return r;
 }
 
-testing::ProcessResult ProduceFlights(const std::string& brokers, const std::string& topic, uint64_t count,
-                                      uint64_t seed, uint64_t first_id) {
-  testing::ProcessOptions o;
-  o.argv = {BinDir() + "/sluice-fake-flights", "--brokers", brokers, "--topic", topic, "--count",
-            std::to_string(count), "--seed", std::to_string(seed), "--first-id", std::to_string(first_id)};
-  return testing::RunProcess(o, 90000);
-}
-
 testing::ProcessResult KcatProduceFile(const std::string& brokers, const std::string& topic, const std::string& file,
                                        int partition) {
   testing::ProcessOptions o;
   o.argv = {"/usr/bin/kcat", "-P", "-b", brokers, "-t", topic, "-l", file};
   if (partition >= 0) o.argv.insert(o.argv.end(), {"-p", std::to_string(partition)});
   // kcat may live elsewhere on PATH; posix_spawn does not search it, so resolve here.
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':')) {
-    if (!dir.empty() && access((dir + "/kcat").c_str(), X_OK) == 0) {
-      o.argv[0] = dir + "/kcat";
-      break;
-    }
-  }
+  const std::string found = FindOnPath("kcat");
+  if (!found.empty()) o.argv[0] = found;
   return testing::RunProcess(o, 60000);
 }
 

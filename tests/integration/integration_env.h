@@ -1,7 +1,7 @@
 // File: tests/integration/integration_env.h
-// Helpers for the end-to-end tests that run the real executables over loopback:
-//  - MockKafkaProcess / EmulatorProcess: bin/sluice-mock-kafka and bin/sluice-sink-emulator as
-//    child processes (address read from their first stdout line; SIGTERM on destruction);
+// The end-to-end suite's layer over tests/testing/process_env.h (the real executables as child
+// processes over loopback: MockKafkaProcess, EmulatorProcess, ProduceFlights, paths, ...):
+//  - the suite's test account (kUser/kPassword), temp dirs it removes again, kcat;
 //  - SluiceRun: argv + env for `sluice run` against them, credentials only in the child's env;
 //  - ExpectedRows: what the sink must hold for given source records, computed from the example
 //    schema/table files independently of the schema-map stage (COERCION.md rules);
@@ -16,61 +16,33 @@
 #include <string>
 #include <vector>
 
+#include "tests/testing/process_env.h"
 #include "tests/testing/subprocess.h"
-#include "tools/common/child_process.h"
 
 namespace sluice::it {
 
 /// A password distinctive enough that any leak into output is found by a substring search.
 inline constexpr const char* kPassword = "pw-Zq8!sluice-SECRET-4711";
 inline constexpr const char* kUser = "ituser";
+inline constexpr testing::TestAccount kAccount{kUser, kPassword};
 
-std::string BinDir();       ///< $SLUICE_BIN_DIR (or the test's own dir/../bin)
-std::string ExamplesDir();  ///< $SLUICE_SOURCE_DIR/examples/flights
-std::string SchemaPath();
-std::string TablePath();
+using testing::BinDir;
+using testing::EmulatorProcess;
+using testing::kShortSession;
+using testing::MockKafkaProcess;
+using testing::ProduceFlights;
+using testing::ReadFileText;
+using testing::SchemaPath;
+using testing::SinkStats;
+using testing::TablePath;
+using testing::WriteFileText;
+
 bool HaveKcat();
-/// A fresh empty directory for this test's files; RemoveTree() it in TearDown.
+/// A fresh empty directory $TMPDIR/sluice-it-XXXXXX for this test's files; RemoveTree() it in
+/// TearDown.
 std::string MakeTempDir();
+/// Removes `dir` and what is in it, only when MakeTempDir() made it.
 void RemoveTree(const std::string& dir);
-std::string ReadFileText(const std::string& path);
-void WriteFileText(const std::string& path, const std::string& text);
-
-class MockKafkaProcess {
- public:
-  /// Starts the mock with one topic of `partitions` partitions; empty topic = none.
-  static std::unique_ptr<MockKafkaProcess> Start(const std::string& topic, int partitions, std::string* error);
-  const std::string& brokers() const { return brokers_; }
-  /// "create-topic NAME PARTITIONS" on the mock's stdin; empty on success, else the answer.
-  std::string CreateTopic(const std::string& topic, int partitions);
-
- private:
-  std::unique_ptr<tools::ChildProcess> child_;
-  std::string brokers_;
-};
-
-struct SinkStats {
-  bool ok = false;  ///< false when the stats could not be fetched/parsed
-  uint64_t requests = 0, records_received = 0, records_stored = 0, distinct_ids = 0, duplicates = 0,
-           rejected = 0;
-};
-
-class EmulatorProcess {
- public:
-  /// Starts the emulator with the example schema/table and the test account (via env).
-  static std::unique_ptr<EmulatorProcess> Start(std::string* error, const std::vector<std::string>& extra_args = {});
-  const std::string& base() const { return base_; }  ///< http://127.0.0.1:PORT
-  std::string SinkUrl(const std::string& sink) const { return base_ + "/v2/sinks/" + sink; }
-  std::string AuthUrl() const { return base_ + "/auth"; }
-  SinkStats Stats(const std::string& sink) const;
-  std::string Rows(const std::string& sink) const;  ///< NDJSON; empty on failure
-  /// POST /admin/faults; true on HTTP 200.
-  bool SetFaults(const std::string& json) const;
-
- private:
-  std::unique_ptr<tools::ChildProcess> child_;
-  std::string base_;
-};
 
 /// `sluice run` with the flights example schema/table, featurebase auth against `emu`, and
 /// -q. Extra flags go in `args`. `env` gets SLUICE_USERNAME/SLUICE_PASSWORD.
@@ -134,14 +106,6 @@ std::vector<int64_t> CommittedOffsets(const std::string& brokers, const std::str
 std::vector<int64_t> HighWatermarks(const std::string& brokers, const std::string& topic, int partitions,
                                     std::string* error);
 
-/// -X session.timeout.ms for runs whose group is joined again later: librdkafka 2.0.2's mock
-/// cluster keeps a departed member until its session times out (45 s by default), so the next
-/// member of the same group would wait that long for the rebalance.
-inline constexpr const char* kShortSession = "session.timeout.ms=6000";
-
-/// Produces `count` fake flights with bin/sluice-fake-flights (seed, first id); result of the run.
-testing::ProcessResult ProduceFlights(const std::string& brokers, const std::string& topic, uint64_t count,
-                                      uint64_t seed, uint64_t first_id = 1);
 /// kcat -P -b brokers -t topic -l file (one message per line).
 testing::ProcessResult KcatProduceFile(const std::string& brokers, const std::string& topic, const std::string& file,
                                        int partition = -1);

@@ -17,9 +17,9 @@ class KafkaEndToEnd : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string error;
-    kafka_ = MockKafkaProcess::Start("", 0, &error).release();
+    kafka_ = MockKafkaProcess::Start({}, &error).release();
     ASSERT_NE(kafka_, nullptr) << error;
-    emulator_ = EmulatorProcess::Start(&error).release();
+    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
     ASSERT_NE(emulator_, nullptr) << error;
   }
   static void TearDownTestSuite() {
@@ -40,7 +40,7 @@ class KafkaEndToEnd : public ::testing::Test {
   void RunAndCheck(const std::string& topic, int partitions, const std::string& group, const std::string& sink,
                    const std::string& payload, const ExpectedRows& expected) {
     const std::string report = dir_ + "/report-" + sink + ".json";
-    SluiceRun run = KafkaRun(*emulator_, sink, kafka_->brokers(), topic, group);
+    SluiceRun run = KafkaRun(*emulator_, sink, kafka_->bootstrap(), topic, group);
     run.args.insert(run.args.end(), {"--until-caught-up", "--payload", payload, "--report", report});
     testing::ProcessResult r = testing::RunProcess(run.Options(), kRunTimeoutMs);
     ASSERT_FALSE(r.timed_out) << r.err;
@@ -62,9 +62,9 @@ class KafkaEndToEnd : public ::testing::Test {
 
     // Everything delivered is committed: the group sits at the end of every partition.
     std::string error;
-    std::vector<int64_t> high = HighWatermarks(kafka_->brokers(), topic, partitions, &error);
+    std::vector<int64_t> high = HighWatermarks(kafka_->bootstrap(), topic, partitions, &error);
     ASSERT_EQ(high.size(), static_cast<size_t>(partitions)) << error;
-    std::vector<int64_t> committed = CommittedOffsets(kafka_->brokers(), group, topic, partitions, &error);
+    std::vector<int64_t> committed = CommittedOffsets(kafka_->bootstrap(), group, topic, partitions, &error);
     ASSERT_EQ(committed.size(), static_cast<size_t>(partitions)) << error;
     for (int p = 0; p < partitions; ++p) {
       if (high[static_cast<size_t>(p)] == 0) continue;  // nothing to commit in an empty partition
@@ -84,7 +84,7 @@ TEST_F(KafkaEndToEnd, FiftyThousandFakeFlightsArriveExactlyRawAndMapped) {
   constexpr uint64_t kCount = 50000;
   constexpr uint64_t kSeed = 20240611;
   ASSERT_EQ(kafka_->CreateTopic("flights50k", 8), "");
-  testing::ProcessResult produced = ProduceFlights(kafka_->brokers(), "flights50k", kCount, kSeed);
+  testing::ProcessResult produced = ProduceFlights(kafka_->bootstrap(), "flights50k", kCount, kSeed);
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
 
   ExpectedRows expected;
@@ -114,7 +114,7 @@ TEST_F(KafkaEndToEnd, NdjsonFileProducedWithKcatArrivesExactly) {
   ASSERT_EQ(g.exit_code, 0) << g.err;
 
   ASSERT_EQ(kafka_->CreateTopic("flights-kcat", 4), "");
-  testing::ProcessResult k = KcatProduceFile(kafka_->brokers(), "flights-kcat", file);
+  testing::ProcessResult k = KcatProduceFile(kafka_->bootstrap(), "flights-kcat", file);
   ASSERT_EQ(k.exit_code, 0) << k.err;
 
   // Expected rows from the file itself (not from the generator): what was produced is what counts.

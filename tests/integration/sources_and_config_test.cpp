@@ -18,7 +18,7 @@ class SourcesAndConfig : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     std::string error;
-    emulator_ = EmulatorProcess::Start(&error).release();
+    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
     ASSERT_NE(emulator_, nullptr) << error;
   }
   static void TearDownTestSuite() {
@@ -93,9 +93,9 @@ class ConfigErrors : public SourcesAndConfig {
   static void SetUpTestSuite() {
     SourcesAndConfig::SetUpTestSuite();
     std::string error;
-    kafka_ = MockKafkaProcess::Start("cfg", 2, &error).release();
+    kafka_ = MockKafkaProcess::Start({.brokers = 0, .topic = "cfg", .partitions = 2}, &error).release();
     ASSERT_NE(kafka_, nullptr) << error;
-    testing::ProcessResult p = ProduceFlights(kafka_->brokers(), "cfg", 100, 5);
+    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), "cfg", 100, 5);
     ASSERT_EQ(p.exit_code, 0) << p.err;
   }
   static void TearDownTestSuite() {
@@ -117,7 +117,7 @@ class ConfigErrors : public SourcesAndConfig {
     ASSERT_TRUE(stats.ok);
     EXPECT_EQ(stats.requests, 0u);
     std::string error;
-    std::vector<int64_t> committed = CommittedOffsets(kafka_->brokers(), group, "cfg", 2, &error);
+    std::vector<int64_t> committed = CommittedOffsets(kafka_->bootstrap(), group, "cfg", 2, &error);
     ASSERT_EQ(committed.size(), 2u) << error;
     for (int64_t c : committed) EXPECT_EQ(c, RD_KAFKA_OFFSET_INVALID);
   }
@@ -128,21 +128,21 @@ class ConfigErrors : public SourcesAndConfig {
 MockKafkaProcess* ConfigErrors::kafka_ = nullptr;
 
 TEST_F(ConfigErrors, UnknownKafkaPropertyIsRefusedByName) {
-  SluiceRun run = KafkaRun(*emulator_, "cfg-x", kafka_->brokers(), "cfg", "g-cfg-x");
+  SluiceRun run = KafkaRun(*emulator_, "cfg-x", kafka_->bootstrap(), "cfg", "g-cfg-x");
   run.args.insert(run.args.end(), {"--until-caught-up", "-X", "no.such.property=1"});
   ExpectRefused(run, "cfg-x", "g-cfg-x", {"no.such.property"});
 }
 
 TEST_F(ConfigErrors, SecretKafkaPropertyValueIsNeverEchoed) {
   // A secret property with a bad companion: whatever the complaint, the value stays hidden.
-  SluiceRun run = KafkaRun(*emulator_, "cfg-secret", kafka_->brokers(), "cfg", "g-cfg-secret");
+  SluiceRun run = KafkaRun(*emulator_, "cfg-secret", kafka_->bootstrap(), "cfg", "g-cfg-secret");
   run.args.insert(run.args.end(),
                   {"--until-caught-up", "-X", std::string("sasl.password=") + kPassword, "-X", "no.such.thing=2"});
   ExpectRefused(run, "cfg-secret", "g-cfg-secret", {"no.such.thing"});
 }
 
 TEST_F(ConfigErrors, MissingSchemaIsRefused) {
-  SluiceRun run = KafkaRun(*emulator_, "cfg-noschema", kafka_->brokers(), "cfg", "g-cfg-noschema");
+  SluiceRun run = KafkaRun(*emulator_, "cfg-noschema", kafka_->bootstrap(), "cfg", "g-cfg-noschema");
   // Drop "--schema PATH" from the standard arguments.
   for (size_t i = 0; i + 1 < run.args.size(); ++i) {
     if (run.args[i] == "--schema") {
@@ -157,7 +157,7 @@ TEST_F(ConfigErrors, MissingSchemaIsRefused) {
 TEST_F(ConfigErrors, SchemaWithATypoIsRefusedNamingFileAndEntry) {
   const std::string bad = dir_ + "/bad-schema.json";
   WriteFileText(bad, "[{\"name\":\"_id\",\"path\":[\"flight_id\"]},{\"name\":\"airline\",\"paht\":[\"airline\"]}]\n");
-  SluiceRun run = KafkaRun(*emulator_, "cfg-badschema", kafka_->brokers(), "cfg", "g-cfg-badschema");
+  SluiceRun run = KafkaRun(*emulator_, "cfg-badschema", kafka_->bootstrap(), "cfg", "g-cfg-badschema");
   for (size_t i = 0; i + 1 < run.args.size(); ++i)
     if (run.args[i] == "--schema") run.args[i + 1] = bad;
   // Without the table (whose columns the bad schema lacks), so the error is about the schema.
@@ -174,7 +174,7 @@ TEST_F(ConfigErrors, SchemaWithATypoIsRefusedNamingFileAndEntry) {
 TEST_F(ConfigErrors, SchemaThatIsNotJsonIsRefused) {
   const std::string bad = dir_ + "/not-json.json";
   WriteFileText(bad, "[{\"name\": \"_id\", \"path\": [\"flight_id\"]\n");
-  SluiceRun run = KafkaRun(*emulator_, "cfg-notjson", kafka_->brokers(), "cfg", "g-cfg-notjson");
+  SluiceRun run = KafkaRun(*emulator_, "cfg-notjson", kafka_->bootstrap(), "cfg", "g-cfg-notjson");
   for (size_t i = 0; i + 1 < run.args.size(); ++i)
     if (run.args[i] == "--schema") run.args[i + 1] = bad;
   run.args.insert(run.args.end(), {"--until-caught-up"});
@@ -186,7 +186,7 @@ TEST_F(ConfigErrors, SchemaThatIsNotJsonIsRefused) {
 // code 105 (ValidationError) instead of sluice's configuration-error status 2. The message
 // itself names the file.
 TEST_F(ConfigErrors, SchemaFileThatDoesNotExistIsRefused) {
-  SluiceRun run = KafkaRun(*emulator_, "cfg-nofile", kafka_->brokers(), "cfg", "g-cfg-nofile");
+  SluiceRun run = KafkaRun(*emulator_, "cfg-nofile", kafka_->bootstrap(), "cfg", "g-cfg-nofile");
   for (size_t i = 0; i + 1 < run.args.size(); ++i)
     if (run.args[i] == "--schema") run.args[i + 1] = dir_ + "/no-such-schema.json";
   run.args.insert(run.args.end(), {"--until-caught-up"});
