@@ -158,7 +158,7 @@ class BadInput : public ::testing::Test {
     dir_ = MakeTempDir();
     corpus_ = Corpus();
     std::string error;
-    emulator_ = EmulatorProcess::Start(&error);
+    emulator_ = EmulatorProcess::Start(kAccount, &error);
     ASSERT_NE(emulator_, nullptr) << error;
   }
   void TearDown() override { RemoveTree(dir_); }
@@ -275,18 +275,18 @@ std::string Produce(const std::string& brokers, const std::string& topic, const 
 
 TEST_F(BadInput, KafkaCorpusGoesToTheDeadLetterFileOnceEach) {
   std::string error;
-  auto kafka = MockKafkaProcess::Start("", 0, &error);
+  auto kafka = MockKafkaProcess::Start({}, &error);
   ASSERT_NE(kafka, nullptr) << error;
   ASSERT_EQ(kafka->CreateTopic("bad", 1), "");
   std::vector<const BadKind*> bad;
   const std::vector<std::string> records = Records(/*ndjson_only=*/false, &bad);
   ASSERT_GE(bad.size(), 20u);
-  ASSERT_EQ(Produce(kafka->brokers(), "bad", records), "");
-  std::vector<int64_t> high = HighWatermarks(kafka->brokers(), "bad", 1, &error);
+  ASSERT_EQ(Produce(kafka->bootstrap(), "bad", records), "");
+  std::vector<int64_t> high = HighWatermarks(kafka->bootstrap(), "bad", 1, &error);
   ASSERT_EQ(high.size(), 1u) << error;
   ASSERT_EQ(high[0], static_cast<int64_t>(records.size())) << "the mock did not keep every record";
 
-  SluiceRun run = KafkaRun(*emulator_, "bad_kafka", kafka->brokers(), "bad", "bad-input");
+  SluiceRun run = KafkaRun(*emulator_, "bad_kafka", kafka->bootstrap(), "bad", "bad-input");
   RunAndCheck(run, "bad_kafka", bad);
 }
 

@@ -87,20 +87,20 @@ int64_t VmHwmKiB(int pid) {
 TEST(MemoryBudget, StalledSinkWithLargeBacklogStaysUnderBudget) {
   const std::string dir = MakeTempDir();
   std::string error;
-  auto kafka = MockKafkaProcess::Start("mem", kPartitions, &error);
+  auto kafka = MockKafkaProcess::Start({.brokers = 0, .topic = "mem", .partitions = kPartitions}, &error);
   ASSERT_NE(kafka, nullptr) << error;
-  auto emulator = EmulatorProcess::Start(&error);
+  auto emulator = EmulatorProcess::Start(kAccount, &error);
   ASSERT_NE(emulator, nullptr) << error;
 
   // Larger batches than sluice-fake-flights' defaults compress better, so more fits.
   testing::ProcessOptions produce;
-  produce.argv = {BinDir() + "/sluice-fake-flights", "--brokers", kafka->brokers(), "--topic", "mem", "--count",
+  produce.argv = {BinDir() + "/sluice-fake-flights", "--brokers", kafka->bootstrap(), "--topic", "mem", "--count",
                   std::to_string(kRecords), "--seed", "11", "-X", "linger.ms=100", "-X",
                   "batch.num.messages=100000", "-X", "batch.size=4000000", "-X", "message.max.bytes=8000000"};
   const auto t0 = Clock::now();
   testing::ProcessResult pr = testing::RunProcess(produce, 240000);
   ASSERT_EQ(pr.exit_code, 0) << pr.err;
-  const int64_t retained = RetainedRecords(kafka->brokers(), "mem", &error);
+  const int64_t retained = RetainedRecords(kafka->bootstrap(), "mem", &error);
   std::printf("produced %llu records in %.1f s; the mock holds %lld\n", static_cast<unsigned long long>(kRecords),
               std::chrono::duration<double>(Clock::now() - t0).count(), static_cast<long long>(retained));
   ASSERT_EQ(retained, static_cast<int64_t>(kRecords)) << error << " (the mock dropped old batches)";
@@ -109,7 +109,7 @@ TEST(MemoryBudget, StalledSinkWithLargeBacklogStaysUnderBudget) {
   // held requests a little after the release and their retries go through.
   ASSERT_TRUE(emulator->SetFaults(R"({"latency_ms":600000})"));
   const std::string report = dir + "/report-memory.json";
-  SluiceRun run = KafkaRun(*emulator, "mem", kafka->brokers(), "mem", "memory");
+  SluiceRun run = KafkaRun(*emulator, "mem", kafka->bootstrap(), "mem", "memory");
   run.args.insert(run.args.end(), {"--until-caught-up", "--memory-budget", std::to_string(kBudgetMiB) + "MiB",
                                    "--request-timeout-ms", std::to_string((kStallSeconds + 5) * 1000),
                                    "--backoff-max-ms", "2000", "--report", report});
