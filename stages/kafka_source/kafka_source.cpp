@@ -252,7 +252,7 @@ void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_
 }
 
 bool KafkaSource::Exhausted() const {
-  if (!config_.until_caught_up || !assigned_once_) return false;
+  if (!config_.until_caught_up || !assigned_once_ || awaiting_assignment_) return false;
   for (const StreamState& s : streams_) {
     if (s.assigned && !s.done) return false;
   }
@@ -631,6 +631,7 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
     LogLimited(kLogKeyRebalance, std::string("rebalance error: ") + rd_kafka_err2str(err));
     rd_kafka_assign(rk_, nullptr);
     for (StreamState& s : streams_) s.assigned = false;
+    awaiting_assignment_ = true;  // the group assigns again
   }
 }
 
@@ -673,6 +674,7 @@ void KafkaSource::OnAssign(rd_kafka_topic_partition_list_t* partitions) {
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR) LogLimited(e, std::string("assign failed: ") + rd_kafka_err2str(e));
   }
   assigned_once_ = true;
+  awaiting_assignment_ = false;
   if (deferred_wait_assigns_ > 0) --deferred_wait_assigns_;
 }
 
@@ -686,6 +688,10 @@ void KafkaSource::OnRevoke(rd_kafka_topic_partition_list_t* partitions) {
   // Lost partitions (session timed out) belong to someone else already: committing would fail
   // or, worse, move their offsets; only let the pipeline drop its in-flight work.
   const bool lost = rd_kafka_assignment_lost(rk_) != 0;
+  // A lost assignment (the member was fenced, e.g. its session timed out) and an eager revoke
+  // are both followed by a new assignment: until it comes, "nothing assigned" does not mean
+  // "caught up". A cooperative revoke hands partitions to another member, which reads them.
+  if (lost || !cooperative) awaiting_assignment_ = true;
   if (!closing_ && listener_ != nullptr && !ids.empty()) {
     std::vector<CommitPoint> points = listener_->OnStreamsRevoked(ids);
     if (!lost && !points.empty()) {

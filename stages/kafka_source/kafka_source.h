@@ -166,6 +166,8 @@ class KafkaSource : public sluice::Source {
   bool closing_ = false;
   bool paused_ = false;
   bool assigned_once_ = false;
+  /// Set by a lost or eager revoke, cleared by the next assignment (see Exhausted).
+  bool awaiting_assignment_ = false;
   Status fatal_;
 
   std::vector<StreamState> streams_;  ///< indexed by stream id

@@ -2,6 +2,7 @@
 // in-process mock cluster. Separate binary from kafka_source_test: each group join costs ~3 s.
 #include <cstdio>
 #include <map>
+#include <thread>
 #include <set>
 #include <vector>
 
@@ -258,6 +259,43 @@ TEST(KafkaSource, PausedSourceServesARebalanceAndLosesNothingOnResume) {
   }
   EXPECT_TRUE(b->Close().ok());
   EXPECT_TRUE(a->Close().ok());
+}
+
+// A member whose assignment is lost (here: it stopped polling past max.poll.interval.ms, so
+// librdkafka left the group for it) has no partition until the group assigns them again. An
+// --until-caught-up run must not take that gap for "caught up" and stop with records unread.
+TEST(KafkaSource, UntilCaughtUpIsNotDoneWhileALostAssignmentAwaitsItsReplacement) {
+  auto& mc = sluice::testing::SharedMockCluster();
+  constexpr int kPartitions = 2;
+  constexpr int kPerPartition = 200;
+  mc.CreateTopic("lost", kPartitions);
+  for (int p = 0; p < kPartitions; ++p) ProduceValues("lost", p, 0, kPerPartition);
+
+  KafkaSourceConfig c = TestConfig("lost", "g-lost");
+  c.until_caught_up = true;
+  c.properties.push_back({"session.timeout.ms", "6000"});
+  c.properties.push_back({"max.poll.interval.ms", "6000"});
+  auto source = MustCreate(c);
+  ASSERT_TRUE(source->Start(nullptr).ok());
+  std::vector<Got> got;
+  auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (source->AssignedStreams().size() < kPartitions && Clock::now() < deadline) PollInto(*source, got, 20);
+  ASSERT_EQ(source->AssignedStreams().size(), static_cast<size_t>(kPartitions));
+  // Nothing is stored, so the whole topic is read again after the new assignment.
+  std::this_thread::sleep_for(std::chrono::milliseconds(7000));  // past max.poll.interval.ms
+
+  bool saw_unassigned = false;
+  deadline = Clock::now() + std::chrono::seconds(30);
+  while (!source->Exhausted() && Clock::now() < deadline) {
+    PollInto(*source, got, 20);
+    if (source->AssignedStreams().empty()) saw_unassigned = true;
+  }
+  ASSERT_TRUE(saw_unassigned) << "the assignment was never lost: the test did not test anything";
+  ASSERT_TRUE(source->Exhausted());
+  std::set<std::pair<int32_t, int64_t>> seen;
+  for (const Got& g : got) seen.insert({g.partition, g.position.offset});
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kPartitions * kPerPartition)) << "the run stopped with records unread";
+  EXPECT_TRUE(source->Close().ok());
 }
 
 }  // namespace
