@@ -2,7 +2,7 @@ reset
 set terminal pngcairo size 1000,650 enhanced font 'DejaVu Sans,11'
 set output 'throughput_heatmap.png'
 set datafile missing 'NaN'
-set title "Throughput by batch size and concurrency (records/s)\n{/*0.8 featurebase sink, closed loop, 2.0 s per point after 0.5 s warm-up; payload raw, compress none}"
+set title "Throughput by batch size and concurrency (records/s)\n{/*0.8 featurebase sink, closed loop, 3.0 s per point after 1.0 s warm-up; payload raw, compress none}"
 set xlabel 'concurrency (requests in flight)'
 set ylabel 'batch size (records per request)'
 set cblabel 'throughput (records/s)'
@@ -19,7 +19,7 @@ plot 'heatmap.dat' using 1:2:3 with image, '' using 1:2:(sprintf('%.1fk', $3/100
 reset
 set terminal pngcairo size 1000,650 enhanced font 'DejaVu Sans,11'
 set output 'p99_vs_throughput.png'
-set title "p99 request latency against throughput\n{/*0.8 featurebase sink, closed loop, 2.0 s per point after 0.5 s warm-up; point labels: concurrency}"
+set title "p99 request latency against throughput\n{/*0.8 featurebase sink, closed loop, 3.0 s per point after 1.0 s warm-up; point labels: concurrency}"
 set xlabel 'throughput (records/s)'
 set ylabel 'p99 latency (ms, log scale)'
 set logscale y
@@ -35,6 +35,7 @@ set linetype 7 lc rgb '#a6761d'
 set linetype 8 lc rgb '#666666'
 set key outside right top title 'batch size' box
 set xrange [0:*]
+set yrange [*:1003.517]
 set arrow from graph 0, first 100.000 to graph 1, first 100.000 nohead dt 2 lc rgb '#cc0000'
 set label 'max p99 100 ms' at graph 0.02, first 115.000 tc rgb '#cc0000' font ',9'
 plot 'p99_vs_throughput.dat' index 0 using 2:3 with linespoints lw 2 pt 7 ps 1.2 title '100', '' index 0 using 2:3:(sprintf('%d', $1)) with labels offset char 0.9,0.6 font ',8' notitle, \
@@ -45,7 +46,7 @@ reset
 set terminal svg size 1000,650 dynamic enhanced font 'DejaVu Sans,11' background rgb 'white'
 set output 'throughput_heatmap.svg'
 set datafile missing 'NaN'
-set title "Throughput by batch size and concurrency (records/s)\n{/*0.8 featurebase sink, closed loop, 2.0 s per point after 0.5 s warm-up; payload raw, compress none}"
+set title "Throughput by batch size and concurrency (records/s)\n{/*0.8 featurebase sink, closed loop, 3.0 s per point after 1.0 s warm-up; payload raw, compress none}"
 set xlabel 'concurrency (requests in flight)'
 set ylabel 'batch size (records per request)'
 set cblabel 'throughput (records/s)'
@@ -62,7 +63,7 @@ plot 'heatmap.dat' using 1:2:3 with image, '' using 1:2:(sprintf('%.1fk', $3/100
 reset
 set terminal svg size 1000,650 dynamic enhanced font 'DejaVu Sans,11' background rgb 'white'
 set output 'p99_vs_throughput.svg'
-set title "p99 request latency against throughput\n{/*0.8 featurebase sink, closed loop, 2.0 s per point after 0.5 s warm-up; point labels: concurrency}"
+set title "p99 request latency against throughput\n{/*0.8 featurebase sink, closed loop, 3.0 s per point after 1.0 s warm-up; point labels: concurrency}"
 set xlabel 'throughput (records/s)'
 set ylabel 'p99 latency (ms, log scale)'
 set logscale y
@@ -78,6 +79,7 @@ set linetype 7 lc rgb '#a6761d'
 set linetype 8 lc rgb '#666666'
 set key outside right top title 'batch size' box
 set xrange [0:*]
+set yrange [*:1003.517]
 set arrow from graph 0, first 100.000 to graph 1, first 100.000 nohead dt 2 lc rgb '#cc0000'
 set label 'max p99 100 ms' at graph 0.02, first 115.000 tc rgb '#cc0000' font ',9'
 plot 'p99_vs_throughput.dat' index 0 using 2:3 with linespoints lw 2 pt 7 ps 1.2 title '100', '' index 0 using 2:3:(sprintf('%d', $1)) with labels offset char 0.9,0.6 font ',8' notitle, \
