@@ -59,8 +59,8 @@ TEST_F(ValidatorFixture, PutsIdFirstAndFollowsPaths) {
   ASSERT_TRUE(Run(R"({"records":[{"value":{"meta":{"id":5},"who":{"name":"x"},"n":-3,"ok":true,
                      "ids":[3,1,3],"at":"2024-01-02T03:04:05Z","extra":{"deep":[1,2]}}}]})", &r).ok());
   ASSERT_EQ(r.rows.size(), 1u);
-  EXPECT_EQ(r.rows[0].key, "5");
-  EXPECT_EQ(r.rows[0].line,
+  EXPECT_EQ(r.Key(0), "5");
+  EXPECT_EQ(r.Line(0),
             R"({"_id":5,"name":"x","n":-3,"ok":true,"ids":[1,3],"at":"2024-01-02T03:04:05Z"})");
 }
 
@@ -74,7 +74,7 @@ TEST_F(ValidatorFixture, RejectsWrongTypesPerRecord) {
   EXPECT_EQ(r.errors[0].id_json, "1");
   EXPECT_EQ(r.errors[3].id_json, "null");
   ASSERT_EQ(r.rows.size(), 1u);
-  EXPECT_EQ(r.rows[0].key, "6");
+  EXPECT_EQ(r.Key(0), "6");
 }
 
 TEST_F(ValidatorFixture, RejectIdsComeFromFaultInjection) {

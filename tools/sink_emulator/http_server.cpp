@@ -63,24 +63,30 @@ struct RequestContext {
   Reply pending;
 };
 
-/// Parsers are reused across requests (their buffers grow to the largest body).
+/// What one ingest request needs besides its body: the On-Demand parser and the result with
+/// its row buffer. Reused across requests so their buffers grow once to the largest body.
+struct IngestScratch {
+  ParseScratch parse;
+  IngestResult result;
+};
+
 class ParserPool {
  public:
-  std::unique_ptr<ParseScratch> Acquire() {
+  std::unique_ptr<IngestScratch> Acquire() {
     std::lock_guard<std::mutex> lock(mu_);
-    if (free_.empty()) return std::make_unique<ParseScratch>();
+    if (free_.empty()) return std::make_unique<IngestScratch>();
     auto p = std::move(free_.back());
     free_.pop_back();
     return p;
   }
-  void Release(std::unique_ptr<ParseScratch> p) {
+  void Release(std::unique_ptr<IngestScratch> p) {
     std::lock_guard<std::mutex> lock(mu_);
     free_.push_back(std::move(p));
   }
 
  private:
   std::mutex mu_;
-  std::vector<std::unique_ptr<ParseScratch>> free_;
+  std::vector<std::unique_ptr<IngestScratch>> free_;
 };
 
 std::string_view Header(MHD_Connection* conn, const char* name) {
@@ -322,13 +328,18 @@ struct HttpServer::Impl {
     }
     if (ctx->too_large) return TooLarge(ctx->body_bytes, ctx->max_body_bytes);
 
-    // Parse and normalize outside any store lock.
+    // Parse and normalize outside any store lock. The scratch goes back to the pool on every
+    // path out of here (the guard), after the rows have been copied into the store.
     ctx->body.reserve(ctx->body.size() + kBodyPadding);
-    IngestResult result;
-    auto parser = parsers.Acquire();
-    Status st = validator->Validate(*parser, ctx->body.data(), ctx->body.size(), ctx->body.capacity(),
+    std::unique_ptr<IngestScratch> scratch = parsers.Acquire();
+    struct ReleaseGuard {
+      ParserPool* pool;
+      std::unique_ptr<IngestScratch>* scratch;
+      ~ReleaseGuard() { pool->Release(std::move(*scratch)); }
+    } guard{&parsers, &scratch};
+    IngestResult& result = scratch->result;
+    Status st = validator->Validate(scratch->parse, ctx->body.data(), ctx->body.size(), ctx->body.capacity(),
                                     snap->reject_ids, &result);
-    parsers.Release(std::move(parser));
     if (!st.ok()) return ErrorReply(MHD_HTTP_BAD_REQUEST, "InvalidRequest", st.message());
 
     if (limiters->enabled()) {
@@ -340,11 +351,9 @@ struct HttpServer::Impl {
       }
     }
 
-    const size_t stored = result.rows.size();
-    sinks->GetOrCreate(sink_id)->Apply(&result.rows, result.records_received, result.errors.size(),
-                                       ctx->body.size());
+    sinks->GetOrCreate(sink_id)->Apply(result, ctx->body.size());
     std::string body = "{\"success\":true,\"records_received\":" + std::to_string(result.records_received) +
-                       ",\"records_stored\":" + std::to_string(stored) + ",\"errors\":[";
+                       ",\"records_stored\":" + std::to_string(result.rows.size()) + ",\"errors\":[";
     for (size_t i = 0; i < result.errors.size(); ++i) {
       const RecordError& e = result.errors[i];
       if (i) body += ",";

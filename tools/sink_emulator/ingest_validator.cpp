@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <limits>
 
 #include "tools/sink_emulator/json_text.h"
@@ -17,17 +18,28 @@ enum class ValueKind : uint8_t { kNone, kNull, kString, kNumber, kBool, kObject,
 
 static_assert(kBodyPadding >= simdjson::SIMDJSON_PADDING, "kBodyPadding must cover simdjson's padding");
 
+namespace {
+
+/// One scalar as captured: views into the body (numbers, strings without escapes) or into the
+/// parser's string buffer (unescaped strings); both live until the next iterate().
+struct Scalar {
+  ValueKind kind = ValueKind::kNone;
+  std::string_view text;  ///< string: unescaped; number: raw token; bool: "true"/"false"
+  bool plain = false;     ///< text can be written between quotes as is (no escaping needed)
+};
+
+}  // namespace
+
+struct IngestValidator::Slot : Scalar {
+  std::vector<Scalar> elems;  ///< array elements
+};
+
 struct ParseScratch::Impl {
   od::parser parser;
+  std::vector<IngestValidator::Slot> primary, fallback;  ///< per column, reused across requests
 };
 ParseScratch::ParseScratch() : impl_(std::make_unique<Impl>()) {}
 ParseScratch::~ParseScratch() = default;
-
-struct IngestValidator::Slot {
-  ValueKind kind = ValueKind::kNone;
-  std::string text;  ///< string: unescaped; number: raw token; bool: "true"/"false"
-  std::vector<std::pair<ValueKind, std::string>> elems;  ///< array elements (same encoding)
-};
 
 namespace {
 
@@ -57,43 +69,57 @@ const char* KindName(ValueKind k) {
   return "?";
 }
 
-/// Reads a scalar into (kind, text). Errors are structural (the body is malformed).
-Status ReadScalar(od::value v, od::json_type t, ValueKind* kind, std::string* text) {
+/// Reads a scalar into `out`. Errors are structural (the body is malformed).
+Status ReadScalar(od::value v, od::json_type t, Scalar* out) {
   switch (t) {
     case od::json_type::string: {
+      // A string without a backslash is its own normalized form: stage 1 has already checked
+      // UTF-8 and refused raw control characters, so the raw bytes need neither unescaping nor
+      // escaping. Only strings with escapes are unescaped (and re-escaped when written).
+      std::string_view raw = TrimRight(v.raw_json_token());
+      if (raw.size() >= 2 && raw.back() == '"' &&
+          std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr) {
+        out->kind = ValueKind::kString;
+        out->text = raw.substr(1, raw.size() - 2);
+        out->plain = true;
+        return Status::Ok();
+      }
       std::string_view s;
       if (auto e = v.get_string().get(s)) return Malformed(e);
-      *kind = ValueKind::kString;
-      text->assign(s);
+      out->kind = ValueKind::kString;
+      out->text = s;
+      out->plain = false;
       return Status::Ok();
     }
     case od::json_type::number: {
       std::string_view raw = TrimRight(v.raw_json_token());
       if (!IsJsonNumber(raw)) return InvalidArgument("malformed JSON: bad number");
-      *kind = ValueKind::kNumber;
-      text->assign(raw);
+      out->kind = ValueKind::kNumber;
+      out->text = raw;
+      out->plain = true;
       return Status::Ok();
     }
     case od::json_type::boolean: {
       bool b = false;
       if (auto e = v.get_bool().get(b)) return Malformed(e);
-      *kind = ValueKind::kBool;
-      text->assign(b ? "true" : "false");
+      out->kind = ValueKind::kBool;
+      out->text = b ? "true" : "false";
+      out->plain = true;
       return Status::Ok();
     }
     case od::json_type::null: {
       bool is_null = false;
       if (auto e = v.is_null().get(is_null)) return Malformed(e);
       if (!is_null) return InvalidArgument("malformed JSON: bad literal");
-      *kind = ValueKind::kNull;
-      text->clear();
+      out->kind = ValueKind::kNull;
+      out->text = {};
       return Status::Ok();
     }
     case od::json_type::object:
-      *kind = ValueKind::kObject;
+      out->kind = ValueKind::kObject;
       return Status::Ok();
     case od::json_type::array:
-      *kind = ValueKind::kArray;
+      out->kind = ValueKind::kArray;
       return Status::Ok();
   }
   return InvalidArgument("malformed JSON: unknown value type");
@@ -106,12 +132,28 @@ bool ParseU64(std::string_view s, uint64_t* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
-bool NormalizeId(ValueKind kind, const std::string& text, std::string* out) {
+/// Parses an id (an unsigned integer as a number or a digit string).
+bool ParseId(ValueKind kind, std::string_view text, uint64_t* out) {
   if (kind != ValueKind::kNumber && kind != ValueKind::kString) return false;
-  uint64_t v = 0;
-  if (!ParseU64(text, &v)) return false;
-  *out = std::to_string(v);
-  return true;
+  return ParseU64(text, out);
+}
+
+template <typename Int>
+void AppendInt(std::string* out, Int v) {
+  char buf[24];
+  auto r = std::to_chars(buf, buf + sizeof(buf), v);
+  out->append(buf, static_cast<size_t>(r.ptr - buf));
+}
+
+/// Appends `s` as a JSON string literal.
+void AppendQuoted(std::string* out, const Scalar& s) {
+  if (s.plain) {
+    out->push_back('"');
+    out->append(s.text);
+    out->push_back('"');
+  } else {
+    AppendJsonString(*out, s.text);
+  }
 }
 
 bool LooksLikeTimestamp(std::string_view s) {
@@ -282,7 +324,7 @@ Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value valu
     target = &captured;  // intermediate node only
   }
   target->elems.clear();
-  SLUICE_RETURN_IF_ERROR(ReadScalar(value, type, &target->kind, &target->text));
+  SLUICE_RETURN_IF_ERROR(ReadScalar(value, type, target));
   if (type == od::json_type::array) {
     od::array arr;
     if (auto e = value.get_array().get(arr)) return Malformed(e);
@@ -291,9 +333,9 @@ Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value valu
       if (auto e = std::move(el_result).get(el)) return Malformed(e);
       od::json_type et;
       if (auto e = el.type().get(et)) return Malformed(e);
-      std::pair<ValueKind, std::string> item;
-      SLUICE_RETURN_IF_ERROR(ReadScalar(el, et, &item.first, &item.second));
-      target->elems.push_back(std::move(item));
+      Scalar item;
+      SLUICE_RETURN_IF_ERROR(ReadScalar(el, et, &item));
+      target->elems.push_back(item);
     }
   } else if (type == od::json_type::object && !pn.children.empty()) {
     SLUICE_RETURN_IF_ERROR(Walk(v, value, node, primary, fallback));
@@ -308,6 +350,51 @@ Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value valu
   return Status::Ok();
 }
 
+std::string IngestValidator::AppendDecimal(std::string* out, std::string_view text, uint32_t scale) {
+  // Fast path: "-?int[.frac]" with no exponent and at most 18 significant digits after scaling
+  // (always within int64). Anything else takes the general routine below, so both produce the
+  // same text: int part as written (JSON has no leading zeros), frac without trailing zeros
+  // padded to `scale`, and no sign on zero.
+  size_t i = 0;
+  const bool negative = !text.empty() && text[0] == '-';
+  if (negative) ++i;
+  const size_t int_start = i;
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+  const size_t int_end = i;
+  bool simple = int_end > int_start && (int_end - int_start == 1 || text[int_start] != '0') &&
+                int_end - int_start + scale <= 18;
+  size_t frac_start = i, frac_end = i;
+  if (simple && i < text.size()) {
+    simple = text[i] == '.';
+    frac_start = ++i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    frac_end = i;
+    simple = simple && frac_end > frac_start && i == text.size();
+  }
+  if (!simple) {
+    std::string err;
+    std::string norm = NormalizeDecimal(text, scale, &err);
+    if (!err.empty()) return err;
+    out->append(norm);
+    return {};
+  }
+  std::string_view int_part = text.substr(int_start, int_end - int_start);
+  std::string_view frac = text.substr(frac_start, frac_end - frac_start);
+  while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
+  if (frac.size() > scale) {
+    return "decimal " + std::string(text) + " has more than " + std::to_string(scale) +
+           " fractional digits";
+  }
+  if (negative && !(int_part == "0" && frac.empty())) out->push_back('-');
+  out->append(int_part);
+  if (scale > 0) {
+    out->push_back('.');
+    out->append(frac);
+    out->append(scale - frac.size(), '0');
+  }
+  return {};
+}
+
 namespace {
 
 /// Appends the normalized JSON value of `s` for `col`; returns an error message or "".
@@ -319,24 +406,22 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
   switch (col.type) {
     case ColumnType::kString:
       if (s.kind != ValueKind::kString && s.kind != ValueKind::kNumber) return type_error();
-      AppendJsonString(*out, s.text);
+      AppendQuoted(out, s);
       return {};
     case ColumnType::kInt: {
       if (s.kind != ValueKind::kNumber) return type_error();
       int64_t v = 0;
       auto r = std::from_chars(s.text.data(), s.text.data() + s.text.size(), v);
       if (r.ec != std::errc() || r.ptr != s.text.data() + s.text.size()) {
-        return "column " + col.name + ": " + s.text + " is not a 64-bit integer";
+        return "column " + col.name + ": " + std::string(s.text) + " is not a 64-bit integer";
       }
-      out->append(std::to_string(v));
+      AppendInt(out, v);
       return {};
     }
     case ColumnType::kDecimal: {
       if (s.kind != ValueKind::kNumber && s.kind != ValueKind::kString) return type_error();
-      std::string err;
-      std::string norm = IngestValidator::NormalizeDecimal(s.text, col.scale, &err);
+      std::string err = IngestValidator::AppendDecimal(out, s.text, col.scale);
       if (!err.empty()) return "column " + col.name + ": " + err;
-      out->append(norm);
       return {};
     }
     case ColumnType::kBool:
@@ -346,7 +431,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
     case ColumnType::kTimestamp:
       if (s.kind == ValueKind::kString) {
         if (!LooksLikeTimestamp(s.text)) return "column " + col.name + ": not an RFC 3339 timestamp";
-        AppendJsonString(*out, s.text);
+        AppendQuoted(out, s);
         return {};
       }
       if (s.kind == ValueKind::kNumber) {
@@ -355,55 +440,55 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
         if (r.ec != std::errc() || r.ptr != s.text.data() + s.text.size()) {
           return "column " + col.name + ": timestamp must be an integer epoch or a string";
         }
-        out->append(std::to_string(v));
+        AppendInt(out, v);
         return {};
       }
       return type_error();
     case ColumnType::kId: {
-      std::string id;
-      if (!NormalizeId(s.kind, s.text, &id)) {
+      uint64_t id = 0;
+      if (!ParseId(s.kind, s.text, &id)) {
         return "column " + col.name + ": expected an unsigned integer id";
       }
-      out->append(id);
+      AppendInt(out, id);
       return {};
     }
     case ColumnType::kStringSet: {
-      std::vector<std::string> items;
+      std::vector<Scalar> items;
       if (s.kind == ValueKind::kString) {
-        items.push_back(s.text);
+        items.push_back(s);
       } else if (s.kind == ValueKind::kArray) {
-        for (const auto& [k, t] : s.elems) {
-          if (k != ValueKind::kString) return "column " + col.name + ": stringset elements must be strings";
-          items.push_back(t);
+        for (const Scalar& e : s.elems) {
+          if (e.kind != ValueKind::kString) return "column " + col.name + ": stringset elements must be strings";
+          items.push_back(e);
         }
       } else {
         return type_error();
       }
-      std::sort(items.begin(), items.end());
-      items.erase(std::unique(items.begin(), items.end()), items.end());
+      auto less = [](const Scalar& a, const Scalar& b) { return a.text < b.text; };
+      auto same = [](const Scalar& a, const Scalar& b) { return a.text == b.text; };
+      std::sort(items.begin(), items.end(), less);
+      items.erase(std::unique(items.begin(), items.end(), same), items.end());
       out->push_back('[');
       for (size_t i = 0; i < items.size(); ++i) {
         if (i) out->push_back(',');
-        AppendJsonString(*out, items[i]);
+        AppendQuoted(out, items[i]);
       }
       out->push_back(']');
       return {};
     }
     case ColumnType::kIdSet: {
       std::vector<uint64_t> items;
-      auto add = [&](ValueKind k, const std::string& t) {
-        std::string id;
-        if (!NormalizeId(k, t, &id)) return false;
+      auto add = [&](const Scalar& e) {
         uint64_t v = 0;
-        ParseU64(id, &v);
+        if (!ParseId(e.kind, e.text, &v)) return false;
         items.push_back(v);
         return true;
       };
       if (s.kind == ValueKind::kArray) {
-        for (const auto& [k, t] : s.elems) {
-          if (!add(k, t)) return "column " + col.name + ": idset elements must be unsigned integers";
+        for (const Scalar& e : s.elems) {
+          if (!add(e)) return "column " + col.name + ": idset elements must be unsigned integers";
         }
-      } else if (!add(s.kind, s.text)) {
+      } else if (!add(s)) {
         return type_error();
       }
       std::sort(items.begin(), items.end());
@@ -411,7 +496,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
       out->push_back('[');
       for (size_t i = 0; i < items.size(); ++i) {
         if (i) out->push_back(',');
-        out->append(std::to_string(items[i]));
+        AppendInt(out, items[i]);
       }
       out->push_back(']');
       return {};
@@ -422,14 +507,17 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
 
 }  // namespace
 
-void IngestValidator::BuildRow(size_t index, std::vector<Slot>& primary, std::vector<Slot>& fallback,
+void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
+                               const std::vector<Slot>& fallback,
                                const std::vector<std::string>& reject_ids, IngestResult* out) const {
-  std::string line;
-  line.reserve(256);
+  // The row is written straight into out->text and cut back on error, so a valid row costs no
+  // allocation of its own.
+  std::string& line = out->text;
+  const size_t row_start = line.size();
   line.push_back('{');
   std::string message;
-  std::string key;
-  std::string id_json = "null";
+  size_t key_offset = 0, key_bytes = 0;
+  bool have_key = false;
   for (size_t c = 0; c < table_.size(); ++c) {
     const Slot* s = nullptr;
     if (primary[c].kind != ValueKind::kNone && primary[c].kind != ValueKind::kNull) {
@@ -457,9 +545,11 @@ void IngestValidator::BuildRow(size_t index, std::vector<Slot>& primary, std::ve
       continue;
     }
     if (c == 0) {
-      id_json = line.substr(before);
-      key = id_json;
-      std::string plain = (!numeric_id_ && s->kind == ValueKind::kString) ? s->text : id_json;
+      key_offset = before - row_start;
+      key_bytes = line.size() - before;
+      have_key = true;
+      std::string_view id_json(line.data() + before, key_bytes);
+      std::string_view plain = (!numeric_id_ && s->kind == ValueKind::kString) ? s->text : id_json;
       if (std::find(reject_ids.begin(), reject_ids.end(), plain) != reject_ids.end()) {
         message = "rejected by fault injection";
         break;
@@ -467,16 +557,19 @@ void IngestValidator::BuildRow(size_t index, std::vector<Slot>& primary, std::ve
     }
   }
   if (!message.empty()) {
+    std::string id_json = have_key ? line.substr(row_start + key_offset, key_bytes) : "null";
+    line.resize(row_start);
     out->errors.push_back(RecordError{index, std::move(id_json), std::move(message)});
     return;
   }
   line.push_back('}');
-  out->rows.push_back(ValidRow{std::move(key), std::move(line)});
+  out->rows.push_back(RowRef{row_start, line.size() - row_start, key_offset, key_bytes});
 }
 
 Status IngestValidator::Validate(ParseScratch& scratch, const char* data, size_t size, size_t capacity,
                                  const std::vector<std::string>& reject_ids, IngestResult* out) const {
   out->records_received = 0;
+  out->text.clear();
   out->rows.clear();
   out->errors.clear();
   od::document doc;
@@ -485,7 +578,10 @@ Status IngestValidator::Validate(ParseScratch& scratch, const char* data, size_t
   if (doc.get_object().get(root)) {
     return InvalidArgument("body must be a JSON object with a \"records\" array");
   }
-  std::vector<Slot> primary(table_.size()), fallback(table_.size());
+  std::vector<Slot>& primary = scratch.impl()->primary;
+  std::vector<Slot>& fallback = scratch.impl()->fallback;
+  primary.resize(table_.size());
+  fallback.resize(table_.size());
   bool saw_records = false;
   for (auto field_result : root) {
     od::field field;

@@ -21,10 +21,12 @@
 
 namespace sluice::emulator {
 
-/// A record that passed validation, ready for the row store.
-struct ValidRow {
-  std::string key;   ///< normalized _id text: digits for id columns, JSON string otherwise
-  std::string line;  ///< the NDJSON row (no trailing newline), columns in table order
+/// A record that passed validation: where its line lies in IngestResult::text.
+struct RowRef {
+  size_t line_offset = 0;  ///< start of the NDJSON row (no trailing newline) in text
+  size_t line_bytes = 0;   ///< its length
+  size_t key_offset = 0;   ///< start of the normalized _id within the line
+  size_t key_bytes = 0;    ///< its length: digits for id columns, a JSON string otherwise
 };
 
 /// A record that failed validation.
@@ -34,10 +36,22 @@ struct RecordError {
   std::string message;   ///< human-readable reason
 };
 
+/// The outcome of one body. Reusable: Validate() clears it but keeps the buffers' capacity, so
+/// a caller that keeps one per thread allocates nothing per row.
 struct IngestResult {
   size_t records_received = 0;
-  std::vector<ValidRow> rows;        ///< in request order
+  std::string text;                  ///< the valid rows' lines, back to back
+  std::vector<RowRef> rows;          ///< in request order
   std::vector<RecordError> errors;   ///< in request order
+
+  /// The NDJSON line of valid row `i` (a view into text).
+  std::string_view Line(size_t i) const {
+    return std::string_view(text).substr(rows[i].line_offset, rows[i].line_bytes);
+  }
+  /// The normalized _id of valid row `i` (a view into its line).
+  std::string_view Key(size_t i) const {
+    return std::string_view(text).substr(rows[i].line_offset + rows[i].key_offset, rows[i].key_bytes);
+  }
 };
 
 /// Bytes that must be readable after a body passed to Validate() (simdjson padding).
@@ -76,6 +90,10 @@ class IngestValidator {
   /// True if _id is an id column (keys are digit strings and sort numerically).
   bool numeric_id() const { return numeric_id_; }
 
+  /// Appends the normalized decimal to `out`; returns an error message or "" (success). Plain
+  /// "-?digits[.digits]" texts are written directly; others go through NormalizeDecimal.
+  static std::string AppendDecimal(std::string* out, std::string_view text, uint32_t scale);
+
   /// Normalizes a decimal number text with at most `scale` significant fractional digits to
   /// exactly `scale` digits ("641" -> "641.00"). Exposed for tests. Empty `error` = success.
   static std::string NormalizeDecimal(std::string_view text, uint32_t scale, std::string* error);
@@ -93,7 +111,7 @@ class IngestValidator {
   int ChildOf(int node, std::string_view key) const;
   int AddChild(int node, const std::string& key);
   struct Walker;  // On-Demand traversal, defined in the .cpp
-  void BuildRow(size_t index, std::vector<Slot>& primary, std::vector<Slot>& fallback,
+  void BuildRow(size_t index, const std::vector<Slot>& primary, const std::vector<Slot>& fallback,
                 const std::vector<std::string>& reject_ids, IngestResult* out) const;
 
   std::vector<TableColumn> table_;       ///< _id moved to position 0

@@ -1,32 +1,161 @@
 #include "tools/sink_emulator/row_store.h"
 
 #include <algorithm>
-#include <functional>
+#include <cstring>
 #include <utility>
 
 namespace sluice::emulator {
 
-void SinkStore::Apply(std::vector<ValidRow>* rows, uint64_t records_received, uint64_t rejected,
-                      uint64_t body_bytes) {
-  // Group by shard first so each shard lock is taken once per request.
-  std::array<std::vector<ValidRow*>, kShards> by_shard;
-  std::hash<std::string> hasher;
-  for (ValidRow& r : *rows) by_shard[hasher(r.key) % kShards].push_back(&r);
+namespace {
+
+constexpr size_t kHeaderBytes = 16;  // sizeof(RowHeader), kept as a constant for the padding math
+
+size_t RoundUp8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+}  // namespace
+
+uint64_t RowArena::KeyHash(std::string_view key) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (char c : key) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ull;
+  }
+  // FNV's low bits mix poorly for short keys that differ only in their last digits: finish
+  // with the murmur3 avalanche so both the index (low bits) and the shard (high bits) spread.
+  h ^= key.size();
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h;
+}
+
+RowArena::Loc RowArena::Append(std::string_view line, size_t key_offset, size_t key_bytes) {
+  static_assert(sizeof(RowHeader) == kHeaderBytes, "RowHeader layout");
+  const size_t need = kHeaderBytes + RoundUp8(line.size());
+  if (chunks_.empty() || chunks_.back().size - chunks_.back().used < need) {
+    Chunk c;
+    c.size = std::max(kChunkBytes, need);
+    c.data.reset(new char[c.size]);
+    reserved_bytes_ += c.size;
+    chunks_.push_back(std::move(c));
+  }
+  Chunk& c = chunks_.back();
+  const Loc loc = (static_cast<Loc>(chunks_.size() - 1) << 32) | c.used;
+  RowHeader h{static_cast<uint32_t>(RoundUp8(line.size())), static_cast<uint32_t>(line.size()),
+              static_cast<uint32_t>(key_offset), static_cast<uint32_t>(key_bytes)};
+  std::memcpy(c.data.get() + c.used, &h, sizeof(h));
+  std::memcpy(c.data.get() + c.used + kHeaderBytes, line.data(), line.size());
+  c.used += need;
+  return loc;
+}
+
+size_t RowArena::FindSlot(uint64_t hash, std::string_view key) const {
+  const size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& s = slots_[i];
+    if (s.loc == kEmpty) return i;
+    if (s.hash == hash && KeyOf(s.loc) == key) return i;
+  }
+}
+
+void RowArena::GrowIndex() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
+  const size_t mask = slots_.size() - 1;
+  for (const Slot& s : old) {
+    if (s.loc == kEmpty) continue;
+    size_t i = s.hash & mask;
+    while (slots_[i].loc != kEmpty) i = (i + 1) & mask;
+    slots_[i] = s;
+  }
+}
+
+bool RowArena::Upsert(uint64_t hash, std::string_view key, size_t key_offset,
+                      std::string_view line) {
+  if ((live_rows_ + 1) * 2 > slots_.size()) GrowIndex();
+  const size_t i = FindSlot(hash, key);
+  Slot& s = slots_[i];
+  if (s.loc == kEmpty) {
+    s.hash = hash;
+    s.loc = Append(line, key_offset, key.size());
+    ++live_rows_;
+    live_bytes_ += line.size();
+    return false;
+  }
+  RowHeader* h = HeaderAt(s.loc);
+  live_bytes_ += line.size();
+  live_bytes_ -= h->line_bytes;
+  if (line.size() <= h->capacity) {
+    // Same row re-sent (redelivery) or a shorter one: overwrite in place, no dead space.
+    std::memcpy(reinterpret_cast<char*>(h + 1), line.data(), line.size());
+    h->line_bytes = static_cast<uint32_t>(line.size());
+    h->key_offset = static_cast<uint32_t>(key_offset);
+    h->key_bytes = static_cast<uint32_t>(key.size());
+    return true;
+  }
+  dead_bytes_ += kHeaderBytes + h->capacity;
+  s.loc = Append(line, key_offset, key.size());
+  if (dead_bytes_ > kChunkBytes && dead_bytes_ > live_bytes_) Compact();
+  return true;
+}
+
+void RowArena::Compact() {
+  std::vector<Chunk> old = std::move(chunks_);
+  chunks_.clear();
+  reserved_bytes_ = 0;
+  dead_bytes_ = 0;
+  for (Slot& s : slots_) {
+    if (s.loc == kEmpty) continue;
+    const Chunk& c = old[s.loc >> 32];
+    const auto* h = reinterpret_cast<const RowHeader*>(c.data.get() + (s.loc & 0xffffffffu));
+    s.loc = Append({reinterpret_cast<const char*>(h + 1), h->line_bytes}, h->key_offset, h->key_bytes);
+  }
+}
+
+void RowArena::Clear() {
+  std::vector<Chunk>().swap(chunks_);
+  std::vector<Slot>().swap(slots_);
+  live_rows_ = 0;
+  live_bytes_ = 0;
+  dead_bytes_ = 0;
+  reserved_bytes_ = 0;
+}
+
+void SinkStore::Apply(const IngestResult& result, uint64_t body_bytes) {
+  // Order the rows by shard (a counting sort over the hash's top bits), so each shard lock is
+  // taken once per request and hashes are computed outside the locks. Request order is kept
+  // within a shard, so a later row with the same _id still wins.
+  const size_t n = result.rows.size();
+  std::vector<uint64_t> hashes(n);
+  std::array<uint32_t, kShards + 1> start{};
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = RowArena::KeyHash(result.Key(i));
+    ++start[(hashes[i] >> 60) + 1];
+  }
+  for (size_t s = 0; s < kShards; ++s) start[s + 1] += start[s];
+  std::vector<uint32_t> order(n);
+  std::array<uint32_t, kShards> fill{};
+  for (size_t i = 0; i < n; ++i) {
+    const size_t s = hashes[i] >> 60;
+    order[start[s] + fill[s]++] = static_cast<uint32_t>(i);
+  }
   uint64_t dup = 0;
   for (size_t s = 0; s < kShards; ++s) {
-    if (by_shard[s].empty()) continue;
+    if (start[s] == start[s + 1]) continue;
     std::lock_guard<std::mutex> lock(shards_[s].mu);
-    for (ValidRow* r : by_shard[s]) {
-      auto [it, inserted] = shards_[s].rows.try_emplace(std::move(r->key));
-      if (!inserted) ++dup;
-      it->second = std::move(r->line);
+    for (size_t k = start[s]; k < start[s + 1]; ++k) {
+      const size_t i = order[k];
+      const RowRef& r = result.rows[i];
+      if (shards_[s].rows.Upsert(hashes[i], result.Key(i), r.key_offset, result.Line(i))) ++dup;
     }
   }
   requests_.fetch_add(1, std::memory_order_relaxed);
-  records_received_.fetch_add(records_received, std::memory_order_relaxed);
-  records_stored_.fetch_add(rows->size(), std::memory_order_relaxed);
+  records_received_.fetch_add(result.records_received, std::memory_order_relaxed);
+  records_stored_.fetch_add(n, std::memory_order_relaxed);
   duplicates_.fetch_add(dup, std::memory_order_relaxed);
-  rejected_.fetch_add(rejected, std::memory_order_relaxed);
+  rejected_.fetch_add(result.errors.size(), std::memory_order_relaxed);
   bytes_received_.fetch_add(body_bytes, std::memory_order_relaxed);
 }
 
@@ -46,10 +175,16 @@ SinkStats SinkStore::Stats() const {
 }
 
 std::string SinkStore::RowsNdjson() const {
-  std::vector<std::pair<std::string, std::string>> all;
+  // Lock every shard for the whole dump: the views point into the arenas.
+  std::array<std::unique_lock<std::mutex>, kShards> locks;
+  for (size_t s = 0; s < kShards; ++s) locks[s] = std::unique_lock<std::mutex>(shards_[s].mu);
+  std::vector<std::pair<std::string_view, std::string_view>> all;
+  size_t total = 0;
   for (const Shard& sh : shards_) {
-    std::lock_guard<std::mutex> lock(sh.mu);
-    for (const auto& kv : sh.rows) all.push_back(kv);
+    sh.rows.ForEach([&](std::string_view key, std::string_view line) {
+      all.emplace_back(key, line);
+      total += line.size() + 1;
+    });
   }
   const bool numeric = numeric_keys_;
   std::sort(all.begin(), all.end(), [numeric](const auto& a, const auto& b) {
@@ -58,8 +193,6 @@ std::string SinkStore::RowsNdjson() const {
     return a.first < b.first;
   });
   std::string out;
-  size_t total = 0;
-  for (const auto& kv : all) total += kv.second.size() + 1;
   out.reserve(total);
   for (const auto& kv : all) {
     out += kv.second;
@@ -71,7 +204,7 @@ std::string SinkStore::RowsNdjson() const {
 void SinkStore::Clear() {
   for (Shard& sh : shards_) {
     std::lock_guard<std::mutex> lock(sh.mu);
-    sh.rows.clear();
+    sh.rows.Clear();
   }
   requests_ = 0;
   records_received_ = 0;

@@ -1,9 +1,16 @@
 // File: tools/sink_emulator/row_store.h
-// SinkStore: the rows and counters of one sink id (upsert by _id, later wins), sharded by key
-// hash with one mutex per shard so parallel requests to one sink rarely contend; the caller
-// has already parsed and normalized the rows outside any lock. SinkRegistry maps sink ids to
-// stores, creating them on first use. Thread-safety: all methods are safe to call from any
-// thread.
+// RowArena: the rows of one shard, upsert by _id (later wins). Each row is one NDJSON line
+// that begins with {"_id":<key>, so the key is a slice of the line and is not stored apart.
+// Lines are appended into large chunks (no allocation per row) and found through an
+// open-addressing index of (hash, location) pairs. A replacing line that fits the old one's
+// space is written in place; otherwise it is appended and the old space counted as dead, and
+// the arena compacts itself once dead bytes pass live bytes, so memory stays under about twice
+// the live rows. Thread-safety: RowArena is not synchronized; SinkStore guards each with a mutex.
+//
+// SinkStore: the rows and counters of one sink id, sharded by key hash with one mutex per shard
+// so parallel requests to one sink rarely contend; the caller has already parsed and normalized
+// the rows outside any lock. SinkRegistry maps sink ids to stores, creating them on first use.
+// Thread-safety: all SinkStore and SinkRegistry methods are safe to call from any thread.
 #pragma once
 
 #include <array>
@@ -13,12 +20,95 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "tools/sink_emulator/ingest_validator.h"
 
 namespace sluice::emulator {
+
+/// Upsert-by-key store of NDJSON lines in chunked memory (see the file comment).
+class RowArena {
+ public:
+  /// Bytes of one ordinary chunk; a line longer than this gets a chunk of its own.
+  static constexpr size_t kChunkBytes = size_t{1} << 20;
+
+  RowArena() = default;
+  RowArena(const RowArena&) = delete;
+  RowArena& operator=(const RowArena&) = delete;
+
+  /// Stores `line` under `key` (a slice of `line`: offset key_offset, length key.size()),
+  /// replacing any earlier line with the same key. `hash` must be KeyHash(key).
+  /// Returns true if the key was already present.
+  bool Upsert(uint64_t hash, std::string_view key, size_t key_offset, std::string_view line);
+  /// Rows currently stored (distinct keys).
+  size_t size() const { return live_rows_; }
+  /// Calls fn(key, line) for every stored row, in no particular order. Views are valid until
+  /// the next Upsert or Clear.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const Slot& s : slots_) {
+      if (s.loc != kEmpty) fn(KeyOf(s.loc), LineOf(s.loc));
+    }
+  }
+  /// Drops every row and frees the chunks.
+  void Clear();
+  /// Bytes held by chunks (live, dead and not yet used). For tests and stats.
+  size_t reserved_bytes() const { return reserved_bytes_; }
+  /// Bytes of the lines stored now.
+  size_t live_bytes() const { return live_bytes_; }
+
+  /// The hash the index uses (FNV-1a folded with the length; keys are short).
+  static uint64_t KeyHash(std::string_view key);
+
+ private:
+  /// Each row in a chunk: this header, then the line bytes, padded to 8 bytes.
+  struct RowHeader {
+    uint32_t capacity;    ///< bytes reserved for the line (>= line_bytes)
+    uint32_t line_bytes;  ///< length of the line
+    uint32_t key_offset;  ///< where the key starts in the line
+    uint32_t key_bytes;   ///< length of the key
+  };
+  /// A chunk-relative location: (chunk index << 32) | byte offset of the RowHeader.
+  using Loc = uint64_t;
+  static constexpr Loc kEmpty = ~Loc{0};
+  struct Slot {
+    uint64_t hash = 0;
+    Loc loc = kEmpty;
+  };
+  struct Chunk {
+    std::unique_ptr<char[]> data;
+    size_t size = 0;  ///< bytes allocated
+    size_t used = 0;  ///< bytes handed out
+  };
+
+  RowHeader* HeaderAt(Loc loc) const {
+    return reinterpret_cast<RowHeader*>(chunks_[loc >> 32].data.get() + (loc & 0xffffffffu));
+  }
+  std::string_view LineOf(Loc loc) const {
+    const RowHeader* h = HeaderAt(loc);
+    return {reinterpret_cast<const char*>(h + 1), h->line_bytes};
+  }
+  std::string_view KeyOf(Loc loc) const {
+    const RowHeader* h = HeaderAt(loc);
+    return {reinterpret_cast<const char*>(h + 1) + h->key_offset, h->key_bytes};
+  }
+  /// Copies a row into fresh arena space and returns its location.
+  Loc Append(std::string_view line, size_t key_offset, size_t key_bytes);
+  /// Index slot holding `key`, or the empty slot where it would go.
+  size_t FindSlot(uint64_t hash, std::string_view key) const;
+  void GrowIndex();
+  /// Rewrites the live rows into new chunks, dropping the dead space.
+  void Compact();
+
+  std::vector<Chunk> chunks_;
+  std::vector<Slot> slots_;  ///< power-of-two size, linear probing, at most half full
+  size_t live_rows_ = 0;
+  size_t live_bytes_ = 0;     ///< line bytes of stored rows
+  size_t dead_bytes_ = 0;     ///< arena bytes of replaced rows not reused
+  size_t reserved_bytes_ = 0;
+};
 
 /// Snapshot of a sink's counters (GET /v2/sinks/{id}/stats).
 struct SinkStats {
@@ -35,9 +125,9 @@ class SinkStore {
  public:
   explicit SinkStore(bool numeric_keys) : numeric_keys_(numeric_keys) {}
 
-  /// Stores `rows` (moved from) and updates counters for one accepted request.
-  void Apply(std::vector<ValidRow>* rows, uint64_t records_received, uint64_t rejected,
-             uint64_t body_bytes);
+  /// Stores the valid rows of `result` (copied into the arenas) and updates counters for one
+  /// accepted request.
+  void Apply(const IngestResult& result, uint64_t body_bytes);
   SinkStats Stats() const;
   /// All rows as NDJSON sorted by _id ascending (numeric order for id keys).
   std::string RowsNdjson() const;
@@ -48,7 +138,7 @@ class SinkStore {
   static constexpr size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<std::string, std::string> rows;  ///< key -> NDJSON line
+    RowArena rows;
   };
 
   const bool numeric_keys_;
