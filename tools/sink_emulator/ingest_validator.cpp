@@ -270,6 +270,19 @@ StatusOr<std::unique_ptr<IngestValidator>> IngestValidator::Create(std::vector<T
   return v;
 }
 
+int IngestValidator::ChildOf(int node, std::string_view key, size_t* hint) const {
+  const auto& children = nodes_[node].children;
+  const size_t n = children.size();
+  for (size_t k = 0, j = *hint; k < n; ++k, ++j) {
+    if (j >= n) j = 0;
+    if (children[j].first == key) {
+      *hint = j + 1;
+      return children[j].second;
+    }
+  }
+  return -1;
+}
+
 int IngestValidator::ChildOf(int node, std::string_view key) const {
   for (const auto& [k, idx] : nodes_[node].children) {
     if (k == key) return idx;
@@ -287,29 +300,31 @@ int IngestValidator::AddChild(int node, const std::string& key) {
 }
 
 struct IngestValidator::Walker {
-  static Status Walk(const IngestValidator& v, od::value value, int node, std::vector<Slot>* primary,
+  static Status Walk(const IngestValidator& v, od::value& value, int node, std::vector<Slot>* primary,
                      std::vector<Slot>* fallback);
-  static Status Capture(const IngestValidator& v, od::value value, int node, std::vector<Slot>* primary,
+  static Status Capture(const IngestValidator& v, od::value& value, int node, std::vector<Slot>* primary,
                         std::vector<Slot>* fallback);
 };
 
-Status IngestValidator::Walker::Walk(const IngestValidator& v, od::value value, int node,
+Status IngestValidator::Walker::Walk(const IngestValidator& v, od::value& value, int node,
                                      std::vector<Slot>* primary, std::vector<Slot>* fallback) {
   od::object obj;
   if (auto e = value.get_object().get(obj)) return Malformed(e);
+  size_t hint = 0;  // records of one feed share a key order: try the next child first
   for (auto field_result : obj) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return Malformed(e);
     std::string_view key;
     if (auto e = field.unescaped_key().get(key)) return Malformed(e);
-    int child = v.ChildOf(node, key);
+    int child = v.ChildOf(node, key, &hint);
     if (child < 0) continue;  // not mapped: On-Demand skips it
-    SLUICE_RETURN_IF_ERROR(Capture(v, field.value(), child, primary, fallback));
+    od::value& child_value = field.value();
+    SLUICE_RETURN_IF_ERROR(Capture(v, child_value, child, primary, fallback));
   }
   return Status::Ok();
 }
 
-Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value value, int node,
+Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value& value, int node,
                                         std::vector<Slot>* primary, std::vector<Slot>* fallback) {
   const PathNode& pn = v.nodes_[node];
   od::json_type type;
@@ -621,7 +636,8 @@ Status IngestValidator::Validate(ParseScratch& scratch, const char* data, size_t
             record_error = "record \"value\" must be an object";
             continue;
           }
-          SLUICE_RETURN_IF_ERROR(Walker::Walk(*this, rf.value(), 0, &primary, &fallback));
+          od::value& record_value = rf.value();
+          SLUICE_RETURN_IF_ERROR(Walker::Walk(*this, record_value, 0, &primary, &fallback));
         }
         if (!saw_value && record_error.empty()) record_error = "record has no \"value\"";
       }

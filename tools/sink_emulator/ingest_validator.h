@@ -109,6 +109,8 @@ class IngestValidator {
 
   IngestValidator() = default;
   int ChildOf(int node, std::string_view key) const;
+  /// As above, starting the search at *hint and leaving it after the match.
+  int ChildOf(int node, std::string_view key, size_t* hint) const;
   int AddChild(int node, const std::string& key);
   struct Walker;  // On-Demand traversal, defined in the .cpp
   void BuildRow(size_t index, const std::vector<Slot>& primary, const std::vector<Slot>& fallback,
