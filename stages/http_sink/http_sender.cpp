@@ -20,6 +20,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <deque>
 #include <limits>
 #include <map>
@@ -37,6 +38,7 @@
 #include <cerrno>
 
 #include "stages/http_sink/concurrency_controller.h"
+#include "stages/http_sink/plain_http_client.h"
 
 namespace sluice::stages {
 namespace {
@@ -147,8 +149,11 @@ struct Endpoint {
 
 // A request header list shared by the easy handles that have it set (curl does not copy it):
 // freed when the last handle switched to a newer list (a token refresh) or was cleaned up.
+// `fields` is the same list as "Name: value\r\n" lines for PlainHttpClient ("Name:" lines,
+// which only tell curl to leave a header out, are not in it).
 struct HeaderList {
   curl_slist* list = nullptr;
+  std::string fields;
   HeaderList() = default;
   HeaderList(const HeaderList&) = delete;
   HeaderList& operator=(const HeaderList&) = delete;
@@ -161,8 +166,9 @@ struct HeaderList {
 // what the handle already has, are set. curl_easy_reset plus ~20 setopt calls per request, and
 // the upload buffer curl frees whenever CURLOPT_UPLOAD_BUFFERSIZE is set, are avoided.
 struct Transfer {
-  CURL* easy = nullptr;
-  bool active = false;       // added to the multi handle
+  CURL* easy = nullptr;      // null for a PlainHttpClient request
+  bool plain = false;        // carried by PlainHttpClient
+  bool active = false;       // added to the multi handle, or started on the plain client
   std::unique_ptr<Job> job;  // null for the token request
   size_t endpoint = 0;
   size_t url_endpoint = std::numeric_limits<size_t>::max();  // endpoint whose URL `easy` has
@@ -185,9 +191,36 @@ struct Transfer {
 
 std::shared_ptr<HeaderList> MakeHeaderList(const std::vector<std::string>& lines, const std::string& extra = {}) {
   auto h = std::make_shared<HeaderList>();
-  for (const std::string& line : lines) h->list = curl_slist_append(h->list, line.c_str());
-  if (!extra.empty()) h->list = curl_slist_append(h->list, extra.c_str());
+  auto add = [&h](const std::string& line) {
+    h->list = curl_slist_append(h->list, line.c_str());
+    const size_t colon = line.find(':');
+    if (colon != std::string::npos && line.find_first_not_of(" \t", colon + 1) != std::string::npos) {
+      h->fields += line;
+      h->fields += "\r\n";
+    }
+  };
+  for (const std::string& line : lines) add(line);
+  if (!extra.empty()) add(extra);
   return h;
+}
+
+// How a data request ended, from either client.
+struct RequestOutcome {
+  bool answered = false;   // an HTTP status arrived
+  long status = 0;
+  bool permanent = false;  // a failure no retry can fix (bad URL, TLS trust)
+  bool timed_out = false;
+  std::string error;       // what failed when !answered
+};
+
+// Plain http:// endpoints can skip libcurl unless the environment names a proxy (libcurl
+// honours those variables; PlainHttpClient does not).
+bool ProxyConfigured() {
+  for (const char* name : {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) {
+    const char* v = std::getenv(name);
+    if (v != nullptr && *v != 0) return true;
+  }
+  return false;
 }
 
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
@@ -238,7 +271,7 @@ struct HttpSender::Impl {
   std::shared_ptr<const SinkFormat> format;
   DeliveryListener* listener = nullptr;
   CURLM* multi = nullptr;
-  int epoll_fd = -1;  // curl's sockets plus wake_fd
+  int epoll_fd = -1;  // curl's sockets, the plain client's sockets, and wake_fd
   int wake_fd = -1;   // eventfd: Submit/Stop from other threads wake the loop through it
   // When curl wants CURL_SOCKET_TIMEOUT next (max() = no timer); set by OnCurlTimer.
   Clock::time_point curl_timer = Clock::time_point::max();
@@ -267,6 +300,11 @@ struct HttpSender::Impl {
   std::vector<std::unique_ptr<Transfer>> pool;  // every data transfer, configured once
   std::vector<Transfer*> idle;                  // pooled transfers not in the multi handle
   std::unique_ptr<Transfer> token_slot;         // the token request's handle (reconfigured per fetch)
+  std::unique_ptr<PlainHttpClient> plain;       // null unless some endpoint is plain http://
+  std::vector<bool> plain_endpoint;             // per endpoint: data requests go through `plain`
+  std::vector<std::unique_ptr<Transfer>> plain_pool;  // transfers of plain requests (no easy handle)
+  std::vector<Transfer*> plain_idle;
+  std::vector<PlainHttpFinished> plain_finished;      // reused between loop turns
   int data_in_flight = 0;
   bool fatal = false;
   std::mt19937_64 rng{std::random_device{}()};
@@ -290,6 +328,7 @@ struct HttpSender::Impl {
   Transfer* token_transfer = nullptr;
 
   ~Impl() {
+    plain.reset();  // closes its sockets before the bodies they point at go
     pool.clear();  // Run() removed them from the multi handle
     token_slot.reset();
     if (multi != nullptr) curl_multi_cleanup(multi);
@@ -441,12 +480,33 @@ struct HttpSender::Impl {
   }
 
   void FinishTransfer(Transfer* t) {
-    curl_multi_remove_handle(multi, t->easy);
+    if (!t->plain) curl_multi_remove_handle(multi, t->easy);
     t->active = false;
     t->job.reset();
     // An unusually long answer (an error list) need not stay allocated per handle.
     if (t->response.capacity() > (64u << 10)) std::string().swap(t->response);
-    if (t != token_slot.get()) idle.push_back(t);
+    if (t->plain) {
+      plain_idle.push_back(t);
+    } else if (t != token_slot.get()) {
+      idle.push_back(t);
+    }
+  }
+
+  Transfer* TakePlainTransfer() {
+    Transfer* t;
+    if (!plain_idle.empty()) {
+      t = plain_idle.back();
+      plain_idle.pop_back();
+    } else {
+      auto owned = std::make_unique<Transfer>();
+      owned->plain = true;
+      t = owned.get();
+      plain_pool.push_back(std::move(owned));
+    }
+    t->response.clear();
+    t->retry_after_s = -1;
+    t->error[0] = 0;
+    return t;
   }
 
   // --- token ---------------------------------------------------------------------------------
@@ -601,6 +661,10 @@ struct HttpSender::Impl {
   }
 
   void StartRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
+    if (plain_endpoint[endpoint]) {
+      StartPlainRequest(std::move(job), endpoint, now);
+      return;
+    }
     Transfer* t = TakeDataTransfer();
     t->endpoint = endpoint;
     t->started = now;
@@ -634,6 +698,40 @@ struct HttpSender::Impl {
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
     t->active = true;
     curl_multi_add_handle(multi, t->easy);
+  }
+
+  void StartPlainRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
+    Transfer* t = TakePlainTransfer();
+    t->endpoint = endpoint;
+    t->started = now;
+    t->token_generation = token_generation;
+    t->headers = data_headers;  // kept alive while the request is out (a token refresh replaces it)
+    job->batch->attempts++;
+    t->job = std::move(job);
+    ++data_in_flight;
+    in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
+    t->active = true;
+    PlainHttpRequest r;
+    r.tag = t;
+    r.endpoint = endpoint;
+    r.header_fields = t->headers->fields;
+    r.body = config.gzip ? t->job->gzipped : t->job->batch->payload;
+    r.response = &t->response;
+    r.retry_after_s = &t->retry_after_s;
+    plain->Start(r, now);
+  }
+
+  void ProcessPlainFinished() {
+    if (!plain || !plain->HasFinished()) return;
+    plain->TakeFinished(plain_finished);
+    for (PlainHttpFinished& f : plain_finished) {
+      RequestOutcome o;
+      o.answered = f.failure == PlainHttpFailure::kNone;
+      o.status = f.status;
+      o.timed_out = f.failure == PlainHttpFailure::kTimeout;
+      o.error = std::move(f.error);
+      OnDataDone(static_cast<Transfer*>(f.tag), o);
+    }
   }
 
   enum class RetryKind { kThrottled, kServer, kNetwork };
@@ -733,7 +831,7 @@ struct HttpSender::Impl {
     listener->OnDelivery(std::move(report));
   }
 
-  void OnDataDone(Transfer* t, CURLcode rc) {
+  void OnDataDone(Transfer* t, const RequestOutcome& outcome) {
     const int in_flight_before = data_in_flight;
     --data_in_flight;
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
@@ -747,21 +845,20 @@ struct HttpSender::Impl {
       FinishTransfer(t);
       return;  // nothing past a fatal error is acknowledged
     }
-    if (rc != CURLE_OK) {
-      const std::string err = t->error[0] != 0 ? std::string(t->error) : std::string(curl_easy_strerror(rc));
-      if (IsPermanentCurlError(rc)) {
+    if (!outcome.answered) {
+      const std::string& err = outcome.error;
+      if (outcome.permanent) {
         Fatal(FailedPrecondition("POST " + url + " failed: " + err));
       } else {
         // A timeout is the sink falling behind; a refused/reset connection says nothing
         // about load (and its RTT is not a service time).
-        if (rc == CURLE_OPERATION_TIMEDOUT) ObserveResponse(now - t->started, true, in_flight_before);
+        if (outcome.timed_out) ObserveResponse(now - t->started, true, in_flight_before);
         ScheduleRetry(std::move(job), RetryKind::kNetwork, *t, err);
       }
       FinishTransfer(t);
       return;
     }
-    long status = 0;
-    curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+    const long status = outcome.status;
     const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
     ResponseVerdict v = format->Judge(status, t->response, job->batch->records.size());
     const size_t n = job->batch->records.size();
@@ -839,9 +936,18 @@ struct HttpSender::Impl {
       const CURLcode rc = msg->data.result;
       if (t == token_transfer) {
         OnTokenDone(t, rc);
-      } else {
-        OnDataDone(t, rc);
+        continue;
       }
+      RequestOutcome o;
+      o.answered = rc == CURLE_OK;
+      if (o.answered) {
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &o.status);
+      } else {
+        o.permanent = IsPermanentCurlError(rc);
+        o.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
+        o.error = t->error[0] != 0 ? std::string(t->error) : std::string(curl_easy_strerror(rc));
+      }
+      OnDataDone(t, o);
     }
   }
 
@@ -871,6 +977,10 @@ struct HttpSender::Impl {
           continue;
         }
         const uint32_t e = events[i].events;
+        if (plain && plain->Owns(fd)) {
+          plain->OnSocketEvent(fd, e, Clock::now());
+          continue;
+        }
         int flags = 0;
         if ((e & EPOLLIN) != 0) flags |= CURL_CSELECT_IN;
         if ((e & EPOLLOUT) != 0) flags |= CURL_CSELECT_OUT;
@@ -886,6 +996,10 @@ struct HttpSender::Impl {
         if (!curl_timer_updated) curl_timer = now + Ms(1);
       }
       ProcessCompletions();
+      if (plain) {
+        plain->OnTimeouts(now);
+        ProcessPlainFinished();
+      }
       DrainSubmissions();
       now = Clock::now();
       while (!timers.empty() && timers.begin()->first <= now) {
@@ -895,6 +1009,7 @@ struct HttpSender::Impl {
       MaybeStartTokenFetch(now);
       MaybeLogLimit(now);
       Clock::time_point wake = Dispatch(now);
+      ProcessPlainFinished();  // a request can fail inside Start (connection refused)
       waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
       if (stop_requested.load(std::memory_order_acquire) && data_in_flight == 0 &&
           (fatal || (ready.empty() && timers.empty() && submissions.size_approx() == 0))) {
@@ -905,6 +1020,7 @@ struct HttpSender::Impl {
         wake = std::min(wake, token_valid ? token_refresh_at : token_retry_at);
       }
       wake = std::min(wake, curl_timer);  // new transfers set it to min(): no sleep then
+      if (plain) wake = plain->HasFinished() ? now : std::min(wake, plain->NextDeadline());
       if (wake <= now) {
         timeout_ms = 0;
       } else if (wake - now >= std::chrono::seconds(1)) {
@@ -916,6 +1032,10 @@ struct HttpSender::Impl {
       }
     }
     // Leaving: drop what is left unreported (abandon, or fatal).
+    plain.reset();  // closes its sockets; its requests are dropped unreported
+    for (const auto& t : plain_pool) {
+      if (t->active) FinishTransfer(t.get());
+    }
     for (const auto& t : pool) {
       if (t->active) FinishTransfer(t.get());
     }
@@ -969,6 +1089,27 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   const int connections = config.adaptive_concurrency ? config.max_concurrency : config.concurrency;
   curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
   curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
+  impl->plain_endpoint.assign(config.urls.size(), false);
+  if (config.transport == HttpTransport::kAuto && config.auth != AuthMode::kBasic && !ProxyConfigured()) {
+    std::vector<std::string> plain_urls;  // every URL, so endpoint indexes match; only plain ones are used
+    bool any = false;
+    for (size_t i = 0; i < config.urls.size(); ++i) {
+      const bool is_plain = ParsePlainHttpUrl(config.urls[i]).ok();
+      impl->plain_endpoint[i] = is_plain;
+      any = any || is_plain;
+      plain_urls.push_back(is_plain ? config.urls[i] : "http://unused.invalid/");
+    }
+    if (any) {
+      PlainHttpClientOptions po;
+      po.epoll_fd = impl->epoll_fd;
+      po.connect_timeout_ms = config.connect_timeout_ms;
+      po.request_timeout_ms = config.request_timeout_ms;
+      po.max_response_bytes = kMaxResponseBytes;
+      auto client = PlainHttpClient::Create(po, plain_urls);
+      if (!client.ok()) return client.status();
+      impl->plain = std::move(*client);
+    }
+  }
   for (const std::string& u : config.urls) {
     Endpoint e;
     e.url = u;

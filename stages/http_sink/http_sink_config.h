@@ -22,6 +22,13 @@ enum class AuthMode {
   kClickHouseHeaders,  ///< "X-ClickHouse-User: <username>" + "X-ClickHouse-Key: <password>"
 };
 
+/// Which HTTP client carries data requests.
+enum class HttpTransport {
+  kAuto,  ///< http:// endpoints: PlainHttpClient (one writev per request, no body copy), unless
+          ///< a proxy variable is set or auth is basic; everything else: libcurl
+  kCurl,  ///< libcurl for every request
+};
+
 struct HttpSinkConfig {
   /// Ingest URLs (complete, incl. any query the format needs). Batches are spread round-robin;
   /// each endpoint has its own pause (Retry-After) and rate-limit state. Required.
@@ -42,6 +49,9 @@ struct HttpSinkConfig {
   bool log_concurrency_changes = false;
   /// Offer HTTP/2 over TLS (ALPN); plain http:// stays HTTP/1.1 (no h2c). Default true.
   bool http2 = true;
+
+  /// Data request client. Default kAuto. The token request always uses libcurl.
+  HttpTransport transport = HttpTransport::kAuto;
 
   /// How requests authenticate. Default none.
   AuthMode auth = AuthMode::kNone;

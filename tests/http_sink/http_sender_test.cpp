@@ -1,6 +1,8 @@
 // HttpSender against an in-process HTTP server over real loopback sockets: exact bytes,
 // auth, retries, Retry-After, splitting, isolation, fatal stops, reconnects, concurrency.
 #include <gtest/gtest.h>
+
+#include <cstdlib>
 #include <zlib.h>
 
 #include <atomic>
@@ -112,8 +114,16 @@ std::unique_ptr<TestHttpServer> StartServer(uint16_t port = 0) {
   return s.ok() ? std::move(s).value() : nullptr;
 }
 
+// ctest runs this suite twice: as is (http:// data requests go through PlainHttpClient) and
+// with SLUICE_TEST_HTTP_CLIENT=curl (libcurl for every request).
+HttpTransport TransportUnderTest() {
+  const char* v = std::getenv("SLUICE_TEST_HTTP_CLIENT");
+  return v != nullptr && std::string(v) == "curl" ? HttpTransport::kCurl : HttpTransport::kAuto;
+}
+
 HttpSinkConfig BaseConfig(const TestHttpServer& server) {
   HttpSinkConfig c;
+  c.transport = TransportUnderTest();
   c.urls = {server.Url("/ingest")};
   c.backoff_initial_ms = 5;
   c.backoff_max_ms = 50;
@@ -431,6 +441,7 @@ TEST(HttpSender, DeliversOnceServerComesUpAfterConnectionRefused) {
   auto format = Format("ndjson");
   HttpSinkConfig config;
   config.urls = {"http://127.0.0.1:" + std::to_string(port) + "/ingest"};
+  config.transport = TransportUnderTest();
   config.backoff_initial_ms = 5;
   config.backoff_max_ms = 50;
   RecordingListener listener;

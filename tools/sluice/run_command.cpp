@@ -200,6 +200,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   http.backoff_initial_ms = o.backoff_initial_ms;
   http.backoff_max_ms = o.backoff_max_ms;
   http.gzip = o.compress == "gzip";
+  http.transport = o.http_client == "curl" ? stages::HttpTransport::kCurl : stages::HttpTransport::kAuto;
   if (!o.rate_limit.empty())
     SLUICE_RETURN_IF_ERROR(ParseRateLimit(o.rate_limit, http.rate_limit_records_per_s, http.rate_limit_bytes_per_s));
   StatusOr<stages::AuthMode> auth = ChooseAuth(o, http);

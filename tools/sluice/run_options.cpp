@@ -62,6 +62,11 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--compress", o.compress, "Request compression: none | gzip")
       ->check(CLI::IsMember({"none", "gzip"}))
       ->capture_default_str();
+  app.add_option("--http-client", o.http_client,
+                 "Data request client: auto (plain http:// sinks: sluice's writev HTTP/1.1 client; "
+                 "https, proxies, basic auth: libcurl) | curl (libcurl always)")
+      ->check(CLI::IsMember({"auto", "curl"}))
+      ->capture_default_str();
   app.add_option("--report", o.report_file, "Write the run summary as JSON to this file");
   app.add_flag("-q,--quiet", o.quiet, "No progress line");
   app.add_flag("--debug", o.debug, "Diagnostics on stderr (adaptive concurrency limit changes, at most 1/s)");

@@ -51,6 +51,7 @@ struct RunOptions {
   std::vector<int> no_retry_on;
   std::string rate_limit;                  ///< e.g. 1000/s,1MB/s
   std::string compress = "none";
+  std::string http_client = "auto";       ///< auto | curl (see HttpTransport)
   // Engine
   std::string dlq;                         ///< kafka:TOPIC | file:PATH
   bool skip_rejected = false;
