@@ -3,6 +3,7 @@
 # (utime+stime of its process from /proc/PID/stat around the wrk run, over records_received
 # from GET /v2/sinks/bench/stats).
 # Usage: tools/sink_emulator/measure_wrk.sh EMULATOR_BINARY [seconds=5] [wrk args...]
+# With WRK_DISTINCT=1 in the environment every request carries new _ids (see wrk_post.lua).
 # Prints one line: "<binary> rows/s=<n> cpu_us_per_row=<x> cpu_s=<s> rows=<n>".
 set -euo pipefail
 bin=${1:?emulator binary}

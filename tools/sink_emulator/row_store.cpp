@@ -1,6 +1,8 @@
 #include "tools/sink_emulator/row_store.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <utility>
 
@@ -31,13 +33,24 @@ uint64_t RowArena::KeyHash(std::string_view key) {
   return h;
 }
 
+void RowArena::FreeDeleter::operator()(void* p) const { std::free(p); }
+
+void* RowArena::AllocBlock(size_t bytes) {
+  void* p = std::malloc(bytes);
+  if (p == nullptr) {  // out of memory ends the process (STYLE), as a failed new would
+    std::fputs("sink emulator: out of memory\n", stderr);
+    std::abort();
+  }
+  return p;
+}
+
 RowArena::Loc RowArena::Append(std::string_view line, size_t key_offset, size_t key_bytes) {
   static_assert(sizeof(RowHeader) == kHeaderBytes, "RowHeader layout");
   const size_t need = kHeaderBytes + RoundUp8(line.size());
   if (chunks_.empty() || chunks_.back().size - chunks_.back().used < need) {
     Chunk c;
-    c.size = std::max(kChunkBytes, need);
-    c.data.reset(new char[c.size]);
+    c.size = std::max(chunks_.empty() ? kFirstChunkBytes : kChunkBytes, need);
+    c.data.reset(static_cast<char*>(AllocBlock(c.size)));
     reserved_bytes_ += c.size;
     chunks_.push_back(std::move(c));
   }
@@ -52,31 +65,37 @@ RowArena::Loc RowArena::Append(std::string_view line, size_t key_offset, size_t 
 }
 
 size_t RowArena::FindSlot(uint64_t hash, std::string_view key) const {
-  const size_t mask = slots_.size() - 1;
+  const size_t mask = slot_count_ - 1;
+  const Slot* slots = slots_.get();
   for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots_[i];
+    const Slot& s = slots[i];
     if (s.loc == kEmpty) return i;
     if (s.hash == hash && KeyOf(s.loc) == key) return i;
   }
 }
 
 void RowArena::GrowIndex() {
-  std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? 1024 : old.size() * 2, Slot{});
-  const size_t mask = slots_.size() - 1;
-  for (const Slot& s : old) {
+  std::unique_ptr<Slot, FreeDeleter> old = std::move(slots_);
+  const size_t old_count = slot_count_;
+  slot_count_ = old_count == 0 ? 1024 : old_count * 2;
+  slots_.reset(static_cast<Slot*>(AllocBlock(slot_count_ * sizeof(Slot))));
+  Slot* slots = slots_.get();
+  std::uninitialized_fill_n(slots, slot_count_, Slot{});
+  const size_t mask = slot_count_ - 1;
+  for (size_t k = 0; k < old_count; ++k) {
+    const Slot& s = old.get()[k];
     if (s.loc == kEmpty) continue;
     size_t i = s.hash & mask;
-    while (slots_[i].loc != kEmpty) i = (i + 1) & mask;
-    slots_[i] = s;
+    while (slots[i].loc != kEmpty) i = (i + 1) & mask;
+    slots[i] = s;
   }
 }
 
 bool RowArena::Upsert(uint64_t hash, std::string_view key, size_t key_offset,
                       std::string_view line) {
-  if ((live_rows_ + 1) * 2 > slots_.size()) GrowIndex();
+  if ((live_rows_ + 1) * 2 > slot_count_) GrowIndex();
   const size_t i = FindSlot(hash, key);
-  Slot& s = slots_[i];
+  Slot& s = slots_.get()[i];
   if (s.loc == kEmpty) {
     s.hash = hash;
     s.loc = Append(line, key_offset, key.size());
@@ -106,7 +125,8 @@ void RowArena::Compact() {
   chunks_.clear();
   reserved_bytes_ = 0;
   dead_bytes_ = 0;
-  for (Slot& s : slots_) {
+  for (size_t k = 0; k < slot_count_; ++k) {
+    Slot& s = slots_.get()[k];
     if (s.loc == kEmpty) continue;
     const Chunk& c = old[s.loc >> 32];
     const auto* h = reinterpret_cast<const RowHeader*>(c.data.get() + (s.loc & 0xffffffffu));
@@ -116,7 +136,8 @@ void RowArena::Compact() {
 
 void RowArena::Clear() {
   std::vector<Chunk>().swap(chunks_);
-  std::vector<Slot>().swap(slots_);
+  slots_.reset();
+  slot_count_ = 0;
   live_rows_ = 0;
   live_bytes_ = 0;
   dead_bytes_ = 0;
@@ -145,10 +166,16 @@ void SinkStore::Apply(const IngestResult& result, uint64_t body_bytes) {
   for (size_t s = 0; s < kShards; ++s) {
     if (start[s] == start[s + 1]) continue;
     std::lock_guard<std::mutex> lock(shards_[s].mu);
+    RowArena& arena = shards_[s].rows;
+    constexpr size_t kPrefetchAhead = 8;
+    for (size_t k = start[s]; k < std::min<size_t>(start[s] + kPrefetchAhead, start[s + 1]); ++k) {
+      arena.Prefetch(hashes[order[k]]);
+    }
     for (size_t k = start[s]; k < start[s + 1]; ++k) {
+      if (k + kPrefetchAhead < start[s + 1]) arena.Prefetch(hashes[order[k + kPrefetchAhead]]);
       const size_t i = order[k];
       const RowRef& r = result.rows[i];
-      if (shards_[s].rows.Upsert(hashes[i], result.Key(i), r.key_offset, result.Line(i))) ++dup;
+      if (arena.Upsert(hashes[i], result.Key(i), r.key_offset, result.Line(i))) ++dup;
     }
   }
   requests_.fetch_add(1, std::memory_order_relaxed);

@@ -31,8 +31,9 @@ namespace sluice::emulator {
 /// Upsert-by-key store of NDJSON lines in chunked memory (see the file comment).
 class RowArena {
  public:
-  /// Bytes of one ordinary chunk; a line longer than this gets a chunk of its own.
-  static constexpr size_t kChunkBytes = size_t{1} << 20;
+  /// Bytes of one ordinary chunk; a line longer than this gets a chunk of its own. The first chunk of an arena is smaller, so small sinks stay small.
+  static constexpr size_t kChunkBytes = size_t{2} << 20;
+  static constexpr size_t kFirstChunkBytes = size_t{256} << 10;
 
   RowArena() = default;
   RowArena(const RowArena&) = delete;
@@ -44,11 +45,17 @@ class RowArena {
   bool Upsert(uint64_t hash, std::string_view key, size_t key_offset, std::string_view line);
   /// Rows currently stored (distinct keys).
   size_t size() const { return live_rows_; }
+  /// Starts loading the index slot `hash` will probe first (Apply hashes a whole request,
+  /// then prefetches a few rows ahead: on a large store each probe is a cache and TLB miss).
+  void Prefetch(uint64_t hash) const {
+    if (slot_count_ != 0) __builtin_prefetch(slots_.get() + (hash & (slot_count_ - 1)));
+  }
   /// Calls fn(key, line) for every stored row, in no particular order. Views are valid until
   /// the next Upsert or Clear.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
-    for (const Slot& s : slots_) {
+    for (size_t i = 0; i < slot_count_; ++i) {
+      const Slot& s = slots_.get()[i];
       if (s.loc != kEmpty) fn(KeyOf(s.loc), LineOf(s.loc));
     }
   }
@@ -77,8 +84,14 @@ class RowArena {
     uint64_t hash = 0;
     Loc loc = kEmpty;
   };
+  struct FreeDeleter {
+    void operator()(void* p) const;
+  };
+  /// Uninitialized memory from the C allocator; aborts when there is none. (MADV_HUGEPAGE on
+  /// chunks and index was tried: with this kernel's defrag=madvise it made rows 50% dearer.)
+  static void* AllocBlock(size_t bytes);
   struct Chunk {
-    std::unique_ptr<char[]> data;
+    std::unique_ptr<char, FreeDeleter> data;
     size_t size = 0;  ///< bytes allocated
     size_t used = 0;  ///< bytes handed out
   };
@@ -103,7 +116,8 @@ class RowArena {
   void Compact();
 
   std::vector<Chunk> chunks_;
-  std::vector<Slot> slots_;  ///< power-of-two size, linear probing, at most half full
+  std::unique_ptr<Slot, FreeDeleter> slots_;  ///< linear probing, at most half full
+  size_t slot_count_ = 0;                      ///< 0 or a power of two
   size_t live_rows_ = 0;
   size_t live_bytes_ = 0;     ///< line bytes of stored rows
   size_t dead_bytes_ = 0;     ///< arena bytes of replaced rows not reused

@@ -1,18 +1,44 @@
 -- wrk script: POST a body of 500 tutorial-shaped flight records to /v2/sinks/bench.
 -- Usage: wrk -t2 -c16 -d5s -s tools/sink_emulator/wrk_post.lua http://127.0.0.1:PORT
--- (the same body is sent each time, so after the first request every record is an upsert)
+-- By default the same body is sent each time, so after the first request every record is an
+-- upsert. With env WRK_DISTINCT=1 every request carries 500 new flight_ids (as in an end-to-end run,
+-- where the store keeps growing); building those bodies costs wrk some CPU of its own.
+local suffixes = {}
 local records = {}
 for i = 1, 500 do
-  records[i] = string.format(
-    '{"value":{"flight_id":%d,"airline":"Airline %d","stops":"%d","price":%d.%02d,' ..
+  suffixes[i] = string.format(
+    ',"airline":"Airline %d","stops":"%d","price":%d.%02d,' ..
     '"origin":{"airport":"Origin Airport %d","iata":"O%02d","icao":"KO%02d","city":"City %d","state":"ST","country":"US"},' ..
     '"destination":{"airport":"Destination Airport %d","iata":"D%02d","icao":"KD%02d","city":"Town %d","state":"TS","country":"US"}}}',
-    i, i % 17, i % 3, 100 + i, i % 100, i % 50, i % 100, i % 100, i % 40, i % 60, i % 100, i % 100, i % 30)
+    i % 17, i % 3, 100 + i, i % 100, i % 50, i % 100, i % 100, i % 40, i % 60, i % 100, i % 100, i % 30)
+  records[i] = '{"value":{"flight_id":' .. i .. suffixes[i]
 end
 wrk.method = "POST"
 wrk.path = "/v2/sinks/bench"
 wrk.body = '{"records":[' .. table.concat(records, ",") .. ']}'
 wrk.headers["Content-Type"] = "application/json"
+
+-- Decided at load time so the default run keeps wrk's static (pre-built) request.
+local distinct = os.getenv("WRK_DISTINCT") == "1"
+local thread_count = 0
+function setup(thread)
+  thread:set("thread_index", thread_count)
+  thread_count = thread_count + 1
+end
+
+if distinct then
+  local next_base = nil
+  request = function()
+    -- Threads use disjoint id ranges: thread k starts at 1e9 * k.
+    next_base = next_base or (thread_index or 0) * 1000000000
+    local parts = {}
+    for i = 1, 500 do
+      parts[i] = '{"value":{"flight_id":' .. (next_base + i) .. suffixes[i]
+    end
+    next_base = next_base + 500
+    return wrk.format(nil, nil, nil, '{"records":[' .. table.concat(parts, ",") .. ']}')
+  end
+end
 
 local non200 = 0
 response = function(status, headers, body)
