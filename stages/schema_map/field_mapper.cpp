@@ -7,6 +7,10 @@
 #include <cstring>
 #include <type_traits>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "engine/json_string.h"
 #include "stages/json_parse/json_number.h"
 #include "stages/schema_map/rfc3339.h"
@@ -230,6 +234,13 @@ inline int32_t FieldMapper::FindChildInPlace(uint32_t node, std::string_view key
 bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
                             size_t capacity, PayloadMode mode, std::string* out,
                             std::string* reason) const {
+  if (MapRecordFast(scratch, data, length, capacity, mode, out)) return true;
+  return MapRecordFullWalk(reader, scratch, data, length, capacity, mode, out, reason);
+}
+
+bool FieldMapper::MapRecordFullWalk(JsonReader& reader, Scratch& scratch, const char* data,
+                                    size_t length, size_t capacity, PayloadMode mode,
+                                    std::string* out, std::string* reason) const {
   Context ctx;
   ctx.base = data;
   ctx.scratch = &scratch;
@@ -285,6 +296,11 @@ bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* da
     }
     return true;
   }
+  AppendMapped(scratch, data, out);
+  return true;
+}
+
+void FieldMapper::AppendMapped(const Scratch& scratch, const char* data, std::string* out) const {
   // Size first, then one resize and inlined copies (no per-piece append calls).
   size_t total = 1;  // '{'
   for (uint32_t c : output_order_) {
@@ -313,7 +329,6 @@ bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* da
   } else {
     p[-1] = '}';
   }
-  return true;
 }
 
 bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Context& ctx) const {
@@ -643,6 +658,372 @@ bool FieldMapper::AppendSetElement(const Column& column, od::value& value, Conte
       return ctx.TypeError(column, type);
   }
   return ctx.TypeError(column, type);
+}
+
+// --- Fast path ------------------------------------------------------------------------------
+// A byte-level walk for the common record: compact (no whitespace outside strings), no
+// backslash, nesting at most kFastMaxDepth, every mapped value coercible. It accepts a subset
+// of what the On-Demand walk accepts and gives up (returns false) on everything else, so
+// rejections and their messages always come from MapRecordFullWalk:
+//  * grammar: RFC 8259 without whitespace; scalars must be followed by ',', '}' or ']';
+//  * bytes: no backslash and no byte below 0x20 anywhere (one SIMD pass, ScanRecord, which
+//    also finds every quote, so strings end at the next quote); any byte >= 0x80 makes the
+//    record go through simdjson::validate_utf8 (the check stage 1 makes);
+//  * numbers: the bytes [0-9+-.eE] up to the delimiter must pass ParseJsonNumber, as the
+//    On-Demand walk checks its number tokens;
+//  * the padding simdjson requires must be there (else the full walk reports it);
+//  * coercions: the same functions as Coerce, success paths only; sets, duplicates, objects or
+//    arrays where a column or an object is expected, a missing _id: give up.
+
+namespace {
+
+constexpr int kFastMaxDepth = 32;
+static_assert(simdjson::SIMDJSON_PADDING >= 63, "ScanRecord reads whole 64-byte blocks");
+
+// One pass over the record before the walk: false when it has a backslash or a byte below 0x20
+// anywhere (escapes, raw control characters and whitespace other than ' ' all go to the full
+// walk); sets `*high` when it has a byte >= 0x80; writes the positions of its '"' bytes to
+// `quotes` (with no backslash, every quote opens or closes a string). Reads whole 64-byte
+// blocks, up to 63 bytes past the record (inside the padding the caller checked); bits past
+// the end are cleared.
+bool ScanRecord(const char* data, size_t length, uint64_t* quotes, bool* high) {
+  bool any_high = false;
+  for (size_t block = 0; block < length; block += 64) {
+    uint64_t quote_bits = 0;
+    uint64_t bad_bits = 0;
+    uint64_t high_bits = 0;
+    for (size_t i = 0; i < 64; i += 16) {
+      const char* bytes = data + block + i;
+#if defined(__SSE2__)
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
+      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+      const __m128i bad = _mm_or_si128(control, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+      quote_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(quote))} << i;
+      bad_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(bad))} << i;
+      high_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(v))} << i;
+#else
+      for (size_t j = 0; j < 16; ++j) {
+        const unsigned char b = static_cast<unsigned char>(bytes[j]);
+        quote_bits |= uint64_t{b == '"'} << (i + j);
+        bad_bits |= uint64_t{b < 0x20 || b == '\\'} << (i + j);
+        high_bits |= uint64_t{b >= 0x80} << (i + j);
+      }
+#endif
+    }
+    const uint64_t valid =
+        length - block >= 64 ? ~uint64_t{0} : (uint64_t{1} << (length - block)) - 1;
+    if ((bad_bits & valid) != 0) return false;
+    any_high |= (high_bits & valid) != 0;
+    quotes[block / 64] = quote_bits & valid;
+  }
+  *high = any_high;
+  return true;
+}
+
+inline bool IsNumberByte(char c) {
+  return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
+}
+
+}  // namespace
+
+struct FieldMapper::FastCursor {
+  const char* p = nullptr;    // next byte to read
+  const char* end = nullptr;  // end of the record (at least SIMDJSON_PADDING readable after)
+  const char* base = nullptr;
+  Scratch* scratch = nullptr;
+  const uint64_t* quotes = nullptr;  // ScanRecord's quote bits
+  size_t words = 0;                  // number of them
+
+  // At an opening quote: moves past the closing quote (the next quote: ScanRecord made sure
+  // there is no backslash) and returns the content; false when the string is not closed.
+  bool String(std::string_view* content) {
+    const size_t from = static_cast<size_t>(p - base) + 1;
+    size_t word = from >> 6;
+    size_t at = from;
+    uint64_t bits = word < words ? quotes[word] >> (from & 63) : 0;
+    while (bits == 0) {
+      if (++word >= words) return false;
+      bits = quotes[word];
+      at = word * 64;
+    }
+    at += static_cast<size_t>(__builtin_ctzll(bits));
+    *content = std::string_view(p + 1, at - from);
+    p = base + at + 1;
+    return true;
+  }
+  // At a '-' or digit: the number token, checked with ParseJsonNumber.
+  bool Number(std::string_view* token, JsonNumberText* n) {
+    const char* begin = p;
+    while (p < end && IsNumberByte(*p)) ++p;
+    *token = std::string_view(begin, static_cast<size_t>(p - begin));
+    return ParseJsonNumber(*token, n);
+  }
+  // At 't', 'f' or 'n': true when the literal is there (the caller checks what follows).
+  bool Literal(std::string_view literal) {
+    if (static_cast<size_t>(end - p) < literal.size() ||
+        std::memcmp(p, literal.data(), literal.size()) != 0) {
+      return false;
+    }
+    p += literal.size();
+    return true;
+  }
+  void SetInput(Scratch::Slot& slot, const char* begin, const char* stop) {
+    slot.source = Scratch::Source::kInput;
+    slot.begin = static_cast<uint32_t>(begin - base);
+    slot.length = static_cast<uint32_t>(stop - begin);
+  }
+};
+
+bool FieldMapper::MapRecordFast(Scratch& scratch, const char* data, size_t length,
+                                size_t capacity, PayloadMode mode, std::string* out) const {
+  if (capacity < length || capacity - length < simdjson::SIMDJSON_PADDING) return false;
+  if (length < 2 || data[0] != '{') return false;
+  const size_t words = (length + 63) / 64;
+  if (scratch.quotes.size() < words) scratch.quotes.resize(words);  // grows once
+  bool high = false;
+  if (!ScanRecord(data, length, scratch.quotes.data(), &high)) return false;
+  scratch.buffer.clear();
+  std::memset(static_cast<void*>(scratch.slots.data()), 0,
+              scratch.slots.size() * sizeof(Scratch::Slot));
+  FastCursor cursor;
+  cursor.p = data;
+  cursor.end = data + length;
+  cursor.base = data;
+  cursor.scratch = &scratch;
+  cursor.quotes = scratch.quotes.data();
+  cursor.words = words;
+  if (!FastObject(cursor, 0, 1) || cursor.p != cursor.end) return false;
+  // Bytes >= 0x80 can only be inside strings here (anywhere else the walk gave up); stage 1
+  // would check the whole record's UTF-8 with the same validator.
+  if (high && !simdjson::validate_utf8(data, length)) return false;
+  if (scratch.slots[schema_.id_index()].source == Scratch::Source::kAbsent) return false;
+  if (mode == PayloadMode::kRaw) {
+    out->append(data, length);  // no whitespace outside strings: already minified
+  } else {
+    AppendMapped(scratch, data, out);
+  }
+  return true;
+}
+
+// At '{'. `node` is the trie node of this object.
+bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
+  if (depth > kFastMaxDepth) return false;
+  ++c.p;
+  if (c.p < c.end && *c.p == '}') {
+    ++c.p;
+    return true;
+  }
+  while (true) {
+    if (c.p >= c.end || *c.p != '"') return false;
+    std::string_view key;
+    if (!c.String(&key)) return false;
+    if (c.p >= c.end || *c.p != ':') return false;
+    ++c.p;
+    if (c.p >= c.end) return false;
+    const int32_t child = FindChildInPlace(node, key);
+    if (child < 0) {
+      if (!FastSkipValue(c, depth + 1)) return false;
+    } else {
+      const Node& n = nodes_[static_cast<size_t>(child)];
+      if (n.column >= 0) {
+        if (!FastColumn(c, static_cast<uint32_t>(n.column))) return false;
+      } else if (*c.p == '{') {
+        if (!FastObject(c, static_cast<uint32_t>(child), depth + 1)) return false;
+      } else if (*c.p != 'n' || !c.Literal("null")) {  // null object: its columns left out
+        return false;
+      }
+    }
+    if (c.p >= c.end) return false;
+    if (*c.p == ',') {
+      ++c.p;
+      continue;
+    }
+    if (*c.p != '}') return false;
+    ++c.p;
+    return true;
+  }
+}
+
+// Any value not mapped: checked, not stored.
+bool FieldMapper::FastSkipValue(FastCursor& c, int depth) const {
+  switch (*c.p) {
+    case '"': {
+      std::string_view content;
+      return c.String(&content);
+    }
+    case '{': {
+      if (depth > kFastMaxDepth) return false;
+      ++c.p;
+      if (c.p < c.end && *c.p == '}') {
+        ++c.p;
+        return true;
+      }
+      while (true) {
+        if (c.p >= c.end || *c.p != '"') return false;
+        std::string_view key;
+        if (!c.String(&key)) return false;
+        if (c.p + 1 >= c.end || *c.p != ':') return false;
+        ++c.p;
+        if (!FastSkipValue(c, depth + 1)) return false;
+        if (c.p >= c.end) return false;
+        if (*c.p == ',') {
+          ++c.p;
+          continue;
+        }
+        if (*c.p != '}') return false;
+        ++c.p;
+        return true;
+      }
+    }
+    case '[': {
+      if (depth > kFastMaxDepth) return false;
+      ++c.p;
+      if (c.p < c.end && *c.p == ']') {
+        ++c.p;
+        return true;
+      }
+      while (true) {
+        if (c.p >= c.end || !FastSkipValue(c, depth + 1)) return false;
+        if (c.p >= c.end) return false;
+        if (*c.p == ',') {
+          ++c.p;
+          continue;
+        }
+        if (*c.p != ']') return false;
+        ++c.p;
+        return true;
+      }
+    }
+    case 't': return c.Literal("true");
+    case 'f': return c.Literal("false");
+    case 'n': return c.Literal("null");
+    default: {
+      if (*c.p != '-' && (*c.p < '0' || *c.p > '9')) return false;
+      std::string_view token;
+      JsonNumberText n;
+      return c.Number(&token, &n);
+    }
+  }
+}
+
+// A column's value: the success paths of Coerce (and of WalkObject's inlined string case),
+// same functions, same slot contents.
+bool FieldMapper::FastColumn(FastCursor& c, uint32_t index) const {
+  const Column& column = schema_.columns()[index];
+  Scratch::Slot& slot = c.scratch->slots[index];
+  if (slot.seen) return false;  // duplicate key: the full walk words the rejection
+  slot.seen = true;
+  const char* begin = c.p;
+  const char first = *c.p;
+  if (first == 'n') return c.Literal("null");  // null leaves the column out
+  std::string& buf = c.scratch->buffer;
+  const size_t buffer_begin = buf.size();
+  auto finish_buffer = [&]() {
+    slot.source = Scratch::Source::kBuffer;
+    slot.begin = static_cast<uint32_t>(buffer_begin);
+    slot.length = static_cast<uint32_t>(buf.size() - buffer_begin);
+    return true;
+  };
+  enum class Kind : uint8_t { kString, kNumber, kTrue, kFalse };
+  Kind kind;
+  std::string_view content;  // string: between the quotes; number: the token
+  JsonNumberText number;
+  bool number_ok = false;
+  if (first == '"') {
+    if (!c.String(&content)) return false;
+    kind = Kind::kString;
+  } else if (first == 't') {
+    if (!c.Literal("true")) return false;
+    kind = Kind::kTrue;
+  } else if (first == 'f') {
+    if (!c.Literal("false")) return false;
+    kind = Kind::kFalse;
+  } else if (first == '-' || (first >= '0' && first <= '9')) {
+    number_ok = c.Number(&content, &number);
+    if (!number_ok) return false;  // NUMBER_ERROR in the full walk
+    kind = Kind::kNumber;
+  } else {
+    return false;  // object or array (sets, type errors): the full walk decides
+  }
+  const std::string_view token(begin, static_cast<size_t>(c.p - begin));
+  switch (column.type) {
+    case ColumnType::kString:
+      if (kind == Kind::kString) {
+        c.SetInput(slot, begin, c.p);
+        return true;
+      }
+      if (kind == Kind::kNumber) {
+        buf.push_back('"');
+        buf.append(token);
+        buf.push_back('"');
+      } else {
+        buf.append(kind == Kind::kTrue ? "\"true\"" : "\"false\"");
+      }
+      return finish_buffer();
+    case ColumnType::kInt:
+    case ColumnType::kId:
+    case ColumnType::kDecimal: {
+      if (kind == Kind::kString) {
+        if (!ParseJsonNumber(content, &number)) return false;
+      } else if (kind != Kind::kNumber) {
+        return false;
+      }
+      const JsonNumberText& n = number;
+      if (kind == Kind::kNumber && n.frac_digits.empty() && !n.has_exponent) {
+        if ((column.type == ColumnType::kId && !n.negative && n.int_digits.size() <= 19) ||
+            (column.type == ColumnType::kInt && n.int_digits.size() <= 18 &&
+             !(n.negative && n.int_digits == "0"))) {
+          c.SetInput(slot, begin, c.p);
+          return true;
+        }
+      }
+      if (column.type == ColumnType::kInt) {
+        int64_t v = 0;
+        if (ToInt64(n, &v) != NumberConversion::kOk) return false;
+        AppendInt(&buf, v);
+      } else if (column.type == ColumnType::kId) {
+        uint64_t v = 0;
+        if (ToUint64(n, &v) != NumberConversion::kOk) return false;
+        AppendUint(&buf, v);
+      } else {
+        int64_t fraction_digits = 0;
+        if (AppendScaledDecimal(n, column.scale, &buf, &fraction_digits) != NumberConversion::kOk) {
+          buf.resize(buffer_begin);
+          return false;
+        }
+      }
+      return finish_buffer();
+    }
+    case ColumnType::kBool: {
+      bool v = false;
+      if (kind == Kind::kTrue || kind == Kind::kFalse) {
+        v = kind == Kind::kTrue;
+      } else if (kind == Kind::kString) {
+        if (content == "true") {
+          v = true;
+        } else if (content != "false") {
+          return false;
+        }
+      } else {
+        if (token == "1") {
+          v = true;
+        } else if (token != "0") {
+          return false;
+        }
+      }
+      buf.append(v ? "true" : "false");
+      return finish_buffer();
+    }
+    case ColumnType::kTimestamp:
+      if (kind != Kind::kString || !IsRfc3339Timestamp(content)) return false;
+      c.SetInput(slot, begin, c.p);
+      return true;
+    case ColumnType::kStringSet:
+    case ColumnType::kIdSet:
+      return false;  // sets go through the full walk
+  }
+  return false;
 }
 
 }  // namespace sluice::stages

@@ -38,6 +38,7 @@ class FieldMapper {
     };
     std::string buffer;       ///< coerced values that differ from their input text
     std::vector<Slot> slots;  ///< one per column
+    std::vector<uint64_t> quotes;  ///< fast path: bit i set when byte i of the record is '"'
   };
   Scratch MakeScratch() const;
 
@@ -46,6 +47,18 @@ class FieldMapper {
   /// `*reason` and returns false.
   bool MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
                  size_t capacity, PayloadMode mode, std::string* out, std::string* reason) const;
+
+  /// MapRecord without the fast path (the simdjson On-Demand walk only); same results. Public
+  /// so that tests can compare the two paths.
+  bool MapRecordFullWalk(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
+                         size_t capacity, PayloadMode mode, std::string* out,
+                         std::string* reason) const;
+
+  /// The fast path alone. True when it accepted the record (output appended to `*out`, as
+  /// MapRecord would); false when it gave up: nothing appended and nothing decided (the record
+  /// may still be valid). Public for tests.
+  bool MapRecordFast(Scratch& scratch, const char* data, size_t length, size_t capacity,
+                     PayloadMode mode, std::string* out) const;
 
   const IngestSchema& schema() const { return schema_; }
 
@@ -76,6 +89,7 @@ class FieldMapper {
   }
   void BuildTable(Node& node);
   struct Context;
+  struct FastCursor;
 
   int32_t FindChild(uint32_t node, std::string_view key) const;
   /// FindChild for a key inside the record, which may read up to 8 bytes past the key's end
@@ -85,6 +99,12 @@ class FieldMapper {
                   Context& ctx) const;
   bool Coerce(uint32_t column, simdjson::ondemand::value& value, int depth, Context& ctx) const;
   bool AppendSetElement(const Column& column, simdjson::ondemand::value& value, Context& ctx) const;
+  /// Writes the mapped output (schema order) from the scratch slots.
+  void AppendMapped(const Scratch& scratch, const char* data, std::string* out) const;
+  // Fast path pieces: false means "give up" (never "reject").
+  bool FastObject(FastCursor& cursor, uint32_t node, int depth) const;
+  bool FastSkipValue(FastCursor& cursor, int depth) const;
+  bool FastColumn(FastCursor& cursor, uint32_t index) const;
 
   IngestSchema schema_;
   std::vector<Node> nodes_;                ///< nodes_[0] is the record's root object
