@@ -97,7 +97,7 @@ IngestResult Result(const std::vector<std::pair<std::string, std::string>>& rows
   for (const auto& [key, payload] : rows) {
     const std::string line = Line(key, payload);
     r.rows.push_back(RowRef{r.text.size(), line.size(), kKeyOffset, key.size()});
-    r.text += line;
+    r.text.Append(line);
   }
   for (size_t i = 0; i < rejected; ++i) r.errors.push_back(RecordError{i, "null", "bad"});
   r.records_received = rows.size() + rejected;

@@ -138,23 +138,34 @@ bool ParseId(ValueKind kind, std::string_view text, uint64_t* out) {
   return ParseU64(text, out);
 }
 
-template <typename Int>
-void AppendInt(std::string* out, Int v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
+/// The writers below put text at *p and advance it; the caller has reserved room (RowBound).
+void Write(char** p, std::string_view s) {
+  std::memcpy(*p, s.data(), s.size());
+  *p += s.size();
 }
 
-/// Appends `s` as a JSON string literal.
-void AppendQuoted(std::string* out, const Scalar& s) {
+template <typename Int>
+void WriteInt(char** p, Int v) {
+  *p = std::to_chars(*p, *p + 24, v).ptr;
+}
+
+/// Writes `s` as a JSON string literal (at most 6 * size + 2 bytes: \u00XX per byte).
+void WriteQuoted(char** p, const Scalar& s) {
   if (s.plain) {
-    out->push_back('"');
-    out->append(s.text);
-    out->push_back('"');
+    *(*p)++ = '"';
+    Write(p, s.text);
+    *(*p)++ = '"';
   } else {
-    AppendJsonString(*out, s.text);
+    std::string escaped;
+    AppendJsonString(escaped, s.text);
+    Write(p, escaped);
   }
 }
+
+/// Upper bound of the bytes NormalizeValue writes for `s` in a column of `scale`: a string
+/// escapes to at most 6 bytes per byte plus quotes; a number normalizes to at most 21 + scale
+/// bytes (the scaled value fits an int64); sets add brackets and commas.
+size_t ValueBound(const Scalar& s, uint32_t scale) { return 6 * s.text.size() + 24 + scale; }
 
 bool LooksLikeTimestamp(std::string_view s) {
   // RFC 3339 date prefix "YYYY-MM-DD", optionally followed by 'T'/' ' and a time.
@@ -252,8 +263,13 @@ StatusOr<std::unique_ptr<IngestValidator>> IngestValidator::Create(std::vector<T
   v->numeric_id_ = table[0].type == ColumnType::kId;
   v->table_ = std::move(table);
   v->nodes_.emplace_back();
+  v->row_fixed_bytes_ = 1;  // the closing brace
   for (size_t c = 0; c < v->table_.size(); ++c) {
-    v->key_prefix_.push_back(JsonString(v->table_[c].name) + ":");
+    std::string prefix(c == 0 ? "{" : ",");
+    AppendJsonString(prefix, v->table_[c].name);
+    prefix.push_back(':');
+    v->key_prefix_.push_back(std::move(prefix));
+    v->row_fixed_bytes_ += v->key_prefix_.back().size() + 4;
     int node = v->AddChild(0, v->table_[c].name);
     v->nodes_[node].fallback_columns.push_back(static_cast<int>(c));
   }
@@ -365,7 +381,7 @@ Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value& val
   return Status::Ok();
 }
 
-std::string IngestValidator::AppendDecimal(std::string* out, std::string_view text, uint32_t scale) {
+std::string IngestValidator::WriteDecimal(char** p, std::string_view text, uint32_t scale) {
   // Fast path: "-?int[.frac]" with no exponent and at most 18 significant digits after scaling
   // (always within int64). Anything else takes the general routine below, so both produce the
   // same text: int part as written (JSON has no leading zeros), frac without trailing zeros
@@ -390,7 +406,7 @@ std::string IngestValidator::AppendDecimal(std::string* out, std::string_view te
     std::string err;
     std::string norm = NormalizeDecimal(text, scale, &err);
     if (!err.empty()) return err;
-    out->append(norm);
+    Write(p, norm);
     return {};
   }
   std::string_view int_part = text.substr(int_start, int_end - int_start);
@@ -400,20 +416,22 @@ std::string IngestValidator::AppendDecimal(std::string* out, std::string_view te
     return "decimal " + std::string(text) + " has more than " + std::to_string(scale) +
            " fractional digits";
   }
-  if (negative && !(int_part == "0" && frac.empty())) out->push_back('-');
-  out->append(int_part);
+  if (negative && !(int_part == "0" && frac.empty())) *(*p)++ = '-';
+  Write(p, int_part);
   if (scale > 0) {
-    out->push_back('.');
-    out->append(frac);
-    out->append(scale - frac.size(), '0');
+    *(*p)++ = '.';
+    Write(p, frac);
+    std::memset(*p, '0', scale - frac.size());
+    *p += scale - frac.size();
   }
   return {};
 }
 
 namespace {
 
-/// Appends the normalized JSON value of `s` for `col`; returns an error message or "".
-std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* out) {
+/// Writes the normalized JSON value of `s` for `col` at *p (room: RowBound); returns an error
+/// message or "".
+std::string NormalizeValue(const TableColumn& col, const Slot& s, char** p) {
   auto type_error = [&]() {
     return "column " + col.name + ": expected " + std::string(ColumnTypeName(col.type)) + ", got " +
            KindName(s.kind);
@@ -421,7 +439,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
   switch (col.type) {
     case ColumnType::kString:
       if (s.kind != ValueKind::kString && s.kind != ValueKind::kNumber) return type_error();
-      AppendQuoted(out, s);
+      WriteQuoted(p, s);
       return {};
     case ColumnType::kInt: {
       if (s.kind != ValueKind::kNumber) return type_error();
@@ -430,23 +448,23 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
       if (r.ec != std::errc() || r.ptr != s.text.data() + s.text.size()) {
         return "column " + col.name + ": " + std::string(s.text) + " is not a 64-bit integer";
       }
-      AppendInt(out, v);
+      WriteInt(p, v);
       return {};
     }
     case ColumnType::kDecimal: {
       if (s.kind != ValueKind::kNumber && s.kind != ValueKind::kString) return type_error();
-      std::string err = IngestValidator::AppendDecimal(out, s.text, col.scale);
+      std::string err = IngestValidator::WriteDecimal(p, s.text, col.scale);
       if (!err.empty()) return "column " + col.name + ": " + err;
       return {};
     }
     case ColumnType::kBool:
       if (s.kind != ValueKind::kBool) return type_error();
-      out->append(s.text);
+      Write(p, s.text);
       return {};
     case ColumnType::kTimestamp:
       if (s.kind == ValueKind::kString) {
         if (!LooksLikeTimestamp(s.text)) return "column " + col.name + ": not an RFC 3339 timestamp";
-        AppendQuoted(out, s);
+        WriteQuoted(p, s);
         return {};
       }
       if (s.kind == ValueKind::kNumber) {
@@ -455,7 +473,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
         if (r.ec != std::errc() || r.ptr != s.text.data() + s.text.size()) {
           return "column " + col.name + ": timestamp must be an integer epoch or a string";
         }
-        AppendInt(out, v);
+        WriteInt(p, v);
         return {};
       }
       return type_error();
@@ -464,7 +482,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
       if (!ParseId(s.kind, s.text, &id)) {
         return "column " + col.name + ": expected an unsigned integer id";
       }
-      AppendInt(out, id);
+      WriteInt(p, id);
       return {};
     }
     case ColumnType::kStringSet: {
@@ -483,12 +501,12 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
       auto same = [](const Scalar& a, const Scalar& b) { return a.text == b.text; };
       std::sort(items.begin(), items.end(), less);
       items.erase(std::unique(items.begin(), items.end(), same), items.end());
-      out->push_back('[');
+      *(*p)++ = '[';
       for (size_t i = 0; i < items.size(); ++i) {
-        if (i) out->push_back(',');
-        AppendQuoted(out, items[i]);
+        if (i) *(*p)++ = ',';
+        WriteQuoted(p, items[i]);
       }
-      out->push_back(']');
+      *(*p)++ = ']';
       return {};
     }
     case ColumnType::kIdSet: {
@@ -508,12 +526,12 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
       }
       std::sort(items.begin(), items.end());
       items.erase(std::unique(items.begin(), items.end()), items.end());
-      out->push_back('[');
+      *(*p)++ = '[';
       for (size_t i = 0; i < items.size(); ++i) {
-        if (i) out->push_back(',');
-        AppendInt(out, items[i]);
+        if (i) *(*p)++ = ',';
+        WriteInt(p, items[i]);
       }
-      out->push_back(']');
+      *(*p)++ = ']';
       return {};
     }
   }
@@ -525,14 +543,17 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, std::string* o
 void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
                                const std::vector<Slot>& fallback,
                                const std::vector<std::string>& reject_ids, IngestResult* out) const {
-  // The row is written straight into out->text and cut back on error, so a valid row costs no
-  // allocation of its own.
-  std::string& line = out->text;
-  const size_t row_start = line.size();
-  line.push_back('{');
-  std::string message;
-  size_t key_offset = 0, key_bytes = 0;
-  bool have_key = false;
+  // The row is written through a pointer into room reserved once (an upper bound of its
+  // size), and committed only when it is valid, so a row costs neither an allocation nor a
+  // capacity check per byte.
+  const Slot* chosen[64];
+  std::vector<const Slot*> chosen_heap;
+  const Slot** slots = chosen;
+  if (table_.size() > 64) {
+    chosen_heap.resize(table_.size());
+    slots = chosen_heap.data();
+  }
+  size_t bound = row_fixed_bytes_;
   for (size_t c = 0; c < table_.size(); ++c) {
     const Slot* s = nullptr;
     if (primary[c].kind != ValueKind::kNone && primary[c].kind != ValueKind::kNull) {
@@ -540,30 +561,41 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
     } else if (fallback[c].kind != ValueKind::kNone && fallback[c].kind != ValueKind::kNull) {
       s = &fallback[c];
     }
-    if (c) line.push_back(',');
-    line.append(key_prefix_[c]);
+    slots[c] = s;
+    if (s == nullptr) continue;
+    bound += ValueBound(*s, table_[c].scale);
+    for (const Scalar& e : s->elems) bound += ValueBound(e, 0) + 1;
+  }
+  char* const row = out->text.Reserve(bound);
+  char* p = row;
+  std::string message;
+  size_t key_offset = 0, key_bytes = 0;
+  bool have_key = false;
+  for (size_t c = 0; c < table_.size(); ++c) {
+    const Slot* s = slots[c];
+    Write(&p, key_prefix_[c]);
     if (s == nullptr) {
       if (c == 0) {
         message = "missing _id";
         break;
       }
-      line.append("null");
+      Write(&p, "null");
       continue;
     }
-    size_t before = line.size();
-    std::string err = NormalizeValue(table_[c], *s, &line);
+    char* before = p;
+    std::string err = NormalizeValue(table_[c], *s, &p);
     if (!err.empty()) {
-      line.resize(before);
+      p = before;
       if (!message.empty()) message += "; ";
       message += err;
       if (c == 0) break;  // without a valid _id the other errors add little
       continue;
     }
     if (c == 0) {
-      key_offset = before - row_start;
-      key_bytes = line.size() - before;
+      key_offset = static_cast<size_t>(before - row);
+      key_bytes = static_cast<size_t>(p - before);
       have_key = true;
-      std::string_view id_json(line.data() + before, key_bytes);
+      std::string_view id_json(before, key_bytes);
       std::string_view plain = (!numeric_id_ && s->kind == ValueKind::kString) ? s->text : id_json;
       if (std::find(reject_ids.begin(), reject_ids.end(), plain) != reject_ids.end()) {
         message = "rejected by fault injection";
@@ -572,13 +604,15 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
     }
   }
   if (!message.empty()) {
-    std::string id_json = have_key ? line.substr(row_start + key_offset, key_bytes) : "null";
-    line.resize(row_start);
+    std::string id_json = have_key ? std::string(row + key_offset, key_bytes) : "null";
     out->errors.push_back(RecordError{index, std::move(id_json), std::move(message)});
     return;
   }
-  line.push_back('}');
-  out->rows.push_back(RowRef{row_start, line.size() - row_start, key_offset, key_bytes});
+  *p++ = '}';
+  const size_t row_start = out->text.size();
+  const size_t row_bytes = static_cast<size_t>(p - row);
+  out->text.set_size(row_start + row_bytes);
+  out->rows.push_back(RowRef{row_start, row_bytes, key_offset, key_bytes});
 }
 
 Status IngestValidator::Validate(ParseScratch& scratch, const char* data, size_t size, size_t capacity,

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,6 +21,42 @@
 #include "tools/sink_emulator/table_schema.h"
 
 namespace sluice::emulator {
+
+/// A growable byte buffer that, unlike std::string, neither zeroes what it reserves nor checks
+/// capacity per byte: the writer reserves an upper bound once per row and writes through a
+/// pointer. Not thread-safe (one per request / thread).
+class RowBuffer {
+ public:
+  const char* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  std::string_view view() const { return {data_.get(), size_}; }
+  void clear() { size_ = 0; }
+  /// Makes room for `n` bytes after size() and returns where they start. Nothing is committed
+  /// until set_size(); the pointer is valid until the next Reserve.
+  char* Reserve(size_t n) {
+    if (capacity_ - size_ < n) Grow(n);
+    return data_.get() + size_;
+  }
+  /// Sets the size (at most the reserved end).
+  void set_size(size_t n) { size_ = n; }
+  void Append(std::string_view s) {
+    std::memcpy(Reserve(s.size()), s.data(), s.size());
+    size_ += s.size();
+  }
+
+ private:
+  void Grow(size_t n) {
+    size_t cap = capacity_ ? capacity_ : 4096;
+    while (cap - size_ < n) cap *= 2;
+    std::unique_ptr<char[]> bigger(new char[cap]);
+    if (size_) std::memcpy(bigger.get(), data_.get(), size_);
+    data_ = std::move(bigger);
+    capacity_ = cap;
+  }
+  std::unique_ptr<char[]> data_;
+  size_t size_ = 0;
+  size_t capacity_ = 0;
+};
 
 /// A record that passed validation: where its line lies in IngestResult::text.
 struct RowRef {
@@ -40,17 +77,17 @@ struct RecordError {
 /// a caller that keeps one per thread allocates nothing per row.
 struct IngestResult {
   size_t records_received = 0;
-  std::string text;                  ///< the valid rows' lines, back to back
+  RowBuffer text;                    ///< the valid rows' lines, back to back
   std::vector<RowRef> rows;          ///< in request order
   std::vector<RecordError> errors;   ///< in request order
 
   /// The NDJSON line of valid row `i` (a view into text).
   std::string_view Line(size_t i) const {
-    return std::string_view(text).substr(rows[i].line_offset, rows[i].line_bytes);
+    return text.view().substr(rows[i].line_offset, rows[i].line_bytes);
   }
   /// The normalized _id of valid row `i` (a view into its line).
   std::string_view Key(size_t i) const {
-    return std::string_view(text).substr(rows[i].line_offset + rows[i].key_offset, rows[i].key_bytes);
+    return text.view().substr(rows[i].line_offset + rows[i].key_offset, rows[i].key_bytes);
   }
 };
 
@@ -90,9 +127,10 @@ class IngestValidator {
   /// True if _id is an id column (keys are digit strings and sort numerically).
   bool numeric_id() const { return numeric_id_; }
 
-  /// Appends the normalized decimal to `out`; returns an error message or "" (success). Plain
-  /// "-?digits[.digits]" texts are written directly; others go through NormalizeDecimal.
-  static std::string AppendDecimal(std::string* out, std::string_view text, uint32_t scale);
+  /// Writes the normalized decimal at *p (which must have room for 24 + scale bytes) and
+  /// advances it; returns an error message or "" (success). Plain "-?digits[.digits]" texts
+  /// are written directly; others go through NormalizeDecimal.
+  static std::string WriteDecimal(char** p, std::string_view text, uint32_t scale);
 
   /// Normalizes a decimal number text with at most `scale` significant fractional digits to
   /// exactly `scale` digits ("641" -> "641.00"). Exposed for tests. Empty `error` = success.
@@ -117,7 +155,9 @@ class IngestValidator {
                 const std::vector<std::string>& reject_ids, IngestResult* out) const;
 
   std::vector<TableColumn> table_;       ///< _id moved to position 0
-  std::vector<std::string> key_prefix_;  ///< per column: "\"name\":" pre-rendered
+  /// Per column, pre-rendered: "{\"_id\":" for column 0, ",\"name\":" for the others.
+  std::vector<std::string> key_prefix_;
+  size_t row_fixed_bytes_ = 0;  ///< bytes of every prefix + "null" per column + "}"
   std::vector<PathNode> nodes_;          ///< trie of paths; node 0 is the record value
   bool numeric_id_ = true;
 };
