@@ -307,6 +307,10 @@ int IngestValidator::ChildOf(int node, std::string_view key) const {
 }
 
 int IngestValidator::AddChild(int node, const std::string& key) {
+  for (char c : key) {
+    // Raw key matching (Walker::RawChildOf) needs names a JSON key spells byte for byte.
+    if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) raw_keys_ = false;
+  }
   int existing = ChildOf(node, key);
   if (existing >= 0) return existing;
   nodes_.emplace_back();
@@ -316,6 +320,31 @@ int IngestValidator::AddChild(int node, const std::string& key) {
 }
 
 struct IngestValidator::Walker {
+  /// The child of `node` whose name equals the raw key at `raw` (just after its opening
+  /// quote), or -1. Sets *escaped when no child matched and the key holds a backslash.
+  static int RawChildOf(const IngestValidator& v, int node, const char* raw, size_t* hint, bool* escaped) {
+    const auto& children = v.nodes_[node].children;
+    const size_t n = children.size();
+    for (size_t k = 0, j = *hint; k < n; ++k, ++j) {
+      if (j >= n) j = 0;
+      const std::string& name = children[j].first;
+      // Byte by byte: a name holds no quote, so the loop stops at the key's closing quote
+      // and never reads past it.
+      size_t i = 0;
+      while (i < name.size() && raw[i] == name[i]) ++i;
+      if (i == name.size() && raw[i] == '"') {
+        *hint = j + 1;
+        return children[j].second;
+      }
+    }
+    for (size_t i = 0; raw[i] != '"'; ++i) {
+      if (raw[i] == '\\') {
+        *escaped = true;
+        break;
+      }
+    }
+    return -1;
+  }
   static Status Walk(const IngestValidator& v, od::value& value, int node, std::vector<Slot>* primary,
                      std::vector<Slot>* fallback);
   static Status Capture(const IngestValidator& v, od::value& value, int node, std::vector<Slot>* primary,
@@ -330,9 +359,16 @@ Status IngestValidator::Walker::Walk(const IngestValidator& v, od::value& value,
   for (auto field_result : obj) {
     od::field field;
     if (auto e = std::move(field_result).get(field)) return Malformed(e);
-    std::string_view key;
-    if (auto e = field.unescaped_key().get(key)) return Malformed(e);
-    int child = v.ChildOf(node, key, &hint);
+    // Match the key as it is in the body first: unescaping copies it through a call into the
+    // library per field. Only a key with a backslash can unescape to a different text, so
+    // only such a key that matched nothing is unescaped and looked up again.
+    bool escaped = false;
+    int child = v.raw_keys_ ? RawChildOf(v, node, field.key().raw(), &hint, &escaped) : -1;
+    if (child < 0 && (escaped || !v.raw_keys_)) {
+      std::string_view key;
+      if (auto e = field.unescaped_key().get(key)) return Malformed(e);
+      child = v.ChildOf(node, key, &hint);
+    }
     if (child < 0) continue;  // not mapped: On-Demand skips it
     od::value& child_value = field.value();
     SLUICE_RETURN_IF_ERROR(Capture(v, child_value, child, primary, fallback));

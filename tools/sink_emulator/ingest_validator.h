@@ -160,6 +160,7 @@ class IngestValidator {
   size_t row_fixed_bytes_ = 0;  ///< bytes of every prefix + "null" per column + "}"
   std::vector<PathNode> nodes_;          ///< trie of paths; node 0 is the record value
   bool numeric_id_ = true;
+  bool raw_keys_ = true;  ///< no path name holds '"', '\\' or a control byte (see Walker)
 };
 
 }  // namespace sluice::emulator
