@@ -78,8 +78,8 @@ StatusOr<PlainHttpUrl> ParsePlainHttpUrl(std::string_view url) {
     out.port = static_cast<uint16_t>(port);
   }
   out.host_header = std::string(authority);
-  out.target = target.empty() ? std::string("/") : (target.front() == '?' ? "/" + std::string(target)
-                                                                           : std::string(target));
+  if (target.empty() || target.front() == '?') out.target.push_back('/');
+  out.target.append(target);
   return out;
 }
 
