@@ -25,8 +25,36 @@ namespace {
 struct Scalar {
   ValueKind kind = ValueKind::kNone;
   std::string_view text;  ///< string: unescaped; number: raw token; bool: "true"/"false"
-  bool plain = false;     ///< text can be written between quotes as is (no escaping needed)
+  /// text is a view into the padded body and can be written between quotes as is (no
+  /// escaping needed, and it may be copied with CopyPadded)
+  bool plain = false;
 };
+
+/// True if the first `len` bytes of a and b are equal; reads up to 7 bytes past `len` of both.
+inline bool WordsEqual(const char* a, const char* b, size_t len) {
+  size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if (x != y) return false;
+  }
+  if (i == len) return true;
+  uint64_t x, y;
+  std::memcpy(&x, a + i, 8);
+  std::memcpy(&y, b + i, 8);
+  const uint64_t mask = (uint64_t{1} << (8 * (len - i))) - 1;  // little-endian: low bytes first
+  return ((x ^ y) & mask) == 0;
+}
+
+/// Copies n bytes 16 at a time: may read up to 15 bytes past src + n and write up to 15 past
+/// dst + n, so both sides need that much spare room (padded body / prefix buffer; rows
+/// reserve kCopySlack extra).
+inline void CopyPadded(char* dst, const char* src, size_t n) {
+  for (size_t i = 0; i < n; i += 16) std::memcpy(dst + i, src + i, 16);
+}
+constexpr size_t kCopySlack = 16;
+
 
 }  // namespace
 
@@ -104,7 +132,7 @@ Status ReadScalar(od::value v, od::json_type t, Scalar* out) {
       if (auto e = v.get_bool().get(b)) return Malformed(e);
       out->kind = ValueKind::kBool;
       out->text = b ? "true" : "false";
-      out->plain = true;
+      out->plain = false;  // a literal, not a view into the body
       return Status::Ok();
     }
     case od::json_type::null: {
@@ -152,8 +180,11 @@ void WriteInt(char** p, Int v) {
 /// Writes `s` as a JSON string literal (at most 6 * size + 2 bytes: \u00XX per byte).
 void WriteQuoted(char** p, const Scalar& s) {
   if (s.plain) {
+    // Plain texts are views into the padded body (raw strings and numbers), so they may be
+    // copied 16 bytes at a time.
     *(*p)++ = '"';
-    Write(p, s.text);
+    CopyPadded(*p, s.text.data(), s.text.size());
+    *p += s.text.size();
     *(*p)++ = '"';
   } else {
     std::string escaped;
@@ -270,9 +301,12 @@ StatusOr<std::unique_ptr<IngestValidator>> IngestValidator::Create(std::vector<T
     prefix.push_back(':');
     v->key_prefix_.push_back(std::move(prefix));
     v->row_fixed_bytes_ += v->key_prefix_.back().size() + 4;
+    v->prefix_at_.push_back(v->prefix_bytes_.size());
+    v->prefix_bytes_ += v->key_prefix_.back();
     int node = v->AddChild(0, v->table_[c].name);
     v->nodes_[node].fallback_columns.push_back(static_cast<int>(c));
   }
+  v->prefix_bytes_.append(16, '\0');
   for (const SchemaField& f : schema) {
     auto it = std::find_if(v->table_.begin(), v->table_.end(),
                            [&](const TableColumn& c) { return c.name == f.name; });
@@ -316,6 +350,7 @@ int IngestValidator::AddChild(int node, const std::string& key) {
   nodes_.emplace_back();
   int idx = static_cast<int>(nodes_.size() - 1);
   nodes_[node].children.emplace_back(key, idx);
+  nodes_[node].padded_names.push_back(key + std::string(8, '\0'));
   return idx;
 }
 
@@ -328,11 +363,21 @@ struct IngestValidator::Walker {
     for (size_t k = 0, j = *hint; k < n; ++k, ++j) {
       if (j >= n) j = 0;
       const std::string& name = children[j].first;
-      // Byte by byte: a name holds no quote, so the loop stops at the key's closing quote
-      // and never reads past it.
-      size_t i = 0;
-      while (i < name.size() && raw[i] == name[i]) ++i;
-      if (i == name.size() && raw[i] == '"') {
+      const size_t len = name.size();
+      bool match;
+      if (len + 8 <= kBodyPadding) {
+        // The key starts inside the body, so up to len + 8 bytes from it are still within the
+        // body's padding, and padded_names holds 8 bytes after each name: compare a word at a
+        // time. A name has no quote or backslash, so equal bytes followed by '"' are exactly
+        // the whole key.
+        match = raw[len] == '"' && WordsEqual(raw, v.nodes_[node].padded_names[j].data(), len);
+      } else {
+        // Byte by byte: the loop stops at the key's closing quote and never reads past it.
+        size_t i = 0;
+        while (i < len && raw[i] == name[i]) ++i;
+        match = i == len && raw[i] == '"';
+      }
+      if (match) {
         *hint = j + 1;
         return children[j].second;
       }
@@ -357,8 +402,9 @@ Status IngestValidator::Walker::Walk(const IngestValidator& v, od::value& value,
   if (auto e = value.get_object().get(obj)) return Malformed(e);
   size_t hint = 0;  // records of one feed share a key order: try the next child first
   for (auto field_result : obj) {
-    od::field field;
-    if (auto e = std::move(field_result).get(field)) return Malformed(e);
+    // Used in place: copying the field out (get()) cost a store-forwarding stall per field.
+    if (auto e = field_result.error()) return Malformed(e);
+    od::field&& field = std::move(field_result).value_unsafe();
     // Match the key as it is in the body first: unescaping copies it through a call into the
     // library per field. Only a key with a backslash can unescape to a different text, so
     // only such a key that matched nothing is unescaped and looked up again.
@@ -602,14 +648,15 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
     bound += ValueBound(*s, table_[c].scale);
     for (const Scalar& e : s->elems) bound += ValueBound(e, 0) + 1;
   }
-  char* const row = out->text.Reserve(bound);
+  char* const row = out->text.Reserve(bound + kCopySlack);
   char* p = row;
   std::string message;
   size_t key_offset = 0, key_bytes = 0;
   bool have_key = false;
   for (size_t c = 0; c < table_.size(); ++c) {
     const Slot* s = slots[c];
-    Write(&p, key_prefix_[c]);
+    CopyPadded(p, prefix_bytes_.data() + prefix_at_[c], key_prefix_[c].size());
+    p += key_prefix_[c].size();
     if (s == nullptr) {
       if (c == 0) {
         message = "missing _id";

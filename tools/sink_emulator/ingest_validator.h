@@ -141,6 +141,8 @@ class IngestValidator {
  private:
   struct PathNode {
     std::vector<std::pair<std::string, int>> children;  ///< key -> node index
+    /// children[j].first followed by 8 NUL bytes, so keys compare a word at a time.
+    std::vector<std::string> padded_names;
     std::vector<int> primary_columns;   ///< columns whose schema path ends here
     std::vector<int> fallback_columns;  ///< columns whose name is this top-level key
   };
@@ -157,6 +159,10 @@ class IngestValidator {
   std::vector<TableColumn> table_;       ///< _id moved to position 0
   /// Per column, pre-rendered: "{\"_id\":" for column 0, ",\"name\":" for the others.
   std::vector<std::string> key_prefix_;
+  /// The same prefixes back to back in one buffer with 16 spare bytes at the end, so a row
+  /// copies them 16 bytes at a time; prefix_at_[c] is where column c's prefix starts.
+  std::string prefix_bytes_;
+  std::vector<size_t> prefix_at_;
   size_t row_fixed_bytes_ = 0;  ///< bytes of every prefix + "null" per column + "}"
   std::vector<PathNode> nodes_;          ///< trie of paths; node 0 is the record value
   bool numeric_id_ = true;
