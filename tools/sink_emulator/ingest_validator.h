@@ -6,8 +6,12 @@
 // flattened "mapped" records are accepted). Parsing uses simdjson On-Demand and never takes
 // a lock. simdjson stays out of this header on purpose: On-Demand types live in a namespace
 // chosen by the compile flags of each translation unit, and only ingest_validator.cpp is built
-// with the SIMD flags. Thread-safety: the validator is immutable and shared; each caller
-// passes its own ParseScratch (one per thread / request).
+// with the SIMD flags. Cost per row is kept low on purpose (the emulator shares the cores with
+// the engine it measures): keys are matched as they stand in the body, strings without a
+// backslash and numbers are kept as views into the body (never copied or re-escaped), and each
+// valid row is written once into IngestResult::text, which the caller reuses across requests.
+// Thread-safety: the validator is immutable and shared; each caller passes its own
+// ParseScratch and IngestResult (one per thread / request).
 #pragma once
 
 #include <cstddef>
@@ -115,8 +119,10 @@ class IngestValidator {
   [[nodiscard]] static StatusOr<std::unique_ptr<IngestValidator>> Create(
       std::vector<TableColumn> table, std::vector<SchemaField> schema);
 
-  /// Validates a whole body. `data` must stay readable for `capacity` bytes, and capacity
-  /// must be >= size + kBodyPadding. `reject_ids` lists _id texts (digits or raw
+  /// Validates a whole body into `out` (cleared first; its buffers keep their capacity). The
+  /// rows in `out` stay valid until the next Validate with the same `out`. `data` must stay readable for `capacity` bytes, and capacity
+  /// must be >= size + kBodyPadding (the padding is read: by simdjson, and by word-wise key
+  /// compares and 16-byte copies). `reject_ids` lists _id texts (digits or raw
   /// string) that are rejected per record (fault injection). Returns InvalidArgument when the
   /// body itself is malformed (the caller answers 400 and stores nothing).
   [[nodiscard]] Status Validate(ParseScratch& scratch, const char* data, size_t size,

@@ -40,7 +40,8 @@ class RowArena {
   RowArena& operator=(const RowArena&) = delete;
 
   /// Stores `line` under `key` (a slice of `line`: offset key_offset, length key.size()),
-  /// replacing any earlier line with the same key. `hash` must be KeyHash(key).
+  /// replacing any earlier line with the same key. `hash` must be KeyHash(key). A line must be
+  /// shorter than 4 GiB (lengths are kept in 32 bits; bodies are capped far below that).
   /// Returns true if the key was already present.
   bool Upsert(uint64_t hash, std::string_view key, size_t key_offset, std::string_view line);
   /// Rows currently stored (distinct keys).
@@ -143,7 +144,9 @@ class SinkStore {
   /// accepted request.
   void Apply(const IngestResult& result, uint64_t body_bytes);
   SinkStats Stats() const;
-  /// All rows as NDJSON sorted by _id ascending (numeric order for id keys).
+  /// All rows as NDJSON sorted by _id ascending (numeric order for id keys). Holds every shard
+  /// lock while it sorts and copies (the rows are views into the arenas), so ingest into this
+  /// sink waits for a dump; dumps are for tests and demos.
   std::string RowsNdjson() const;
   /// Drops all rows and resets the counters.
   void Clear();
