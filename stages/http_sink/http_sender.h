@@ -1,7 +1,9 @@
 // File: stages/http_sink/http_sender.h
-// HttpSender: the engine's BatchSender over HTTP. One dedicated thread runs libcurl's multi
-// interface event-driven (curl_multi_socket_action over epoll; Submit() enqueues into a
-// lock-free queue and wakes the loop through an eventfd). Per response it asks the SinkFormat
+// HttpSender: the engine's BatchSender over HTTP. One dedicated thread runs an epoll loop
+// (Submit() enqueues into a lock-free queue and wakes it through an eventfd) that drives two
+// clients: PlainHttpClient for plain http:// endpoints (one sendmsg per request from the
+// batch's buffer) and libcurl's multi interface (curl_multi_socket_action) for https, HTTP/2,
+// proxies, basic auth and the token request; HttpSinkConfig::transport picks. Per response it asks the SinkFormat
 // for a verdict and acts on it: report delivered/rejected records, retry with capped
 // full-jitter backoff (timers live in the loop, never a sleep), honour Retry-After per
 // endpoint, refresh a FeatureBase token once for all waiting requests, split on 413 /
