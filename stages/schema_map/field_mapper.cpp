@@ -7,7 +7,9 @@
 #include <cstring>
 #include <type_traits>
 
-#if defined(__SSE2__)
+#if defined(__AVX2__)
+#include <immintrin.h>
+#elif defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -123,7 +125,14 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
     prefix.push_back(':');
     key_prefixes_.push_back(std::move(prefix));
   }
-  for (Node& n : nodes_) BuildTable(n);
+  for (Node& n : nodes_) {
+    BuildTable(n);
+    for (Child& child : n.children) {
+      child.column = nodes_[child.node].column;
+      child.string_column =
+          child.column >= 0 && columns[static_cast<size_t>(child.column)].type == ColumnType::kString;
+    }
+  }
   output_order_.push_back(static_cast<uint32_t>(schema_.id_index()));
   for (uint32_t c = 0; c < columns.size(); ++c) {
     if (c != schema_.id_index()) output_order_.push_back(c);
@@ -134,6 +143,7 @@ FieldMapper::Scratch FieldMapper::MakeScratch() const {
   Scratch s;
   s.buffer.reserve(4096);
   s.slots.resize(schema_.columns().size());
+  s.quotes.resize(64);  // records up to 4 KiB; grows once for larger ones
   return s;
 }
 
@@ -229,6 +239,28 @@ inline int32_t FieldMapper::FindChildInPlace(uint32_t node, std::string_view key
     if (len <= 16) return static_cast<int32_t>(child.node);
   }
   return FindChild(node, key);
+}
+
+inline const FieldMapper::Child* FieldMapper::FindChildEntry(uint32_t node,
+                                                            std::string_view key) const {
+  const size_t len = key.size();
+  uint64_t head = Load8(key.data());
+  if (len < 8) head &= (uint64_t{1} << (8 * len)) - 1;
+  const uint64_t tail = len > 8 ? Load8(key.data() + len - 8) : 0;
+  const Node& n = nodes_[node];
+  if (!n.table.empty()) {
+    const int16_t i = n.table[KeyHash(head, tail, len, n.multiplier, n.shift)];
+    if (i < 0) return nullptr;
+    const Child& child = n.children[static_cast<size_t>(i)];
+    if (child.length != len || child.head != head || child.tail != tail) return nullptr;
+    if (len <= 16) return &child;
+  }
+  for (const Child& child : n.children) {
+    if (child.key.size() == len && std::memcmp(child.key.data(), key.data(), len) == 0) {
+      return &child;
+    }
+  }
+  return nullptr;
 }
 
 bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
@@ -692,6 +724,18 @@ bool ScanRecord(const char* data, size_t length, uint64_t* quotes, bool* high) {
     uint64_t quote_bits = 0;
     uint64_t bad_bits = 0;
     uint64_t high_bits = 0;
+#if defined(__AVX2__)
+    for (size_t i = 0; i < 64; i += 32) {
+      const char* bytes = data + block + i;
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bytes));
+      const __m256i quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
+      const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+      const __m256i bad = _mm256_or_si256(control, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
+      quote_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(quote))} << i;
+      bad_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(bad))} << i;
+      high_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(v))} << i;
+    }
+#else
     for (size_t i = 0; i < 64; i += 16) {
       const char* bytes = data + block + i;
 #if defined(__SSE2__)
@@ -711,6 +755,7 @@ bool ScanRecord(const char* data, size_t length, uint64_t* quotes, bool* high) {
       }
 #endif
     }
+#endif
     const uint64_t valid =
         length - block >= 64 ? ~uint64_t{0} : (uint64_t{1} << (length - block)) - 1;
     if ((bad_bits & valid) != 0) return false;
@@ -821,15 +866,26 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
     if (c.p >= c.end || *c.p != ':') return false;
     ++c.p;
     if (c.p >= c.end) return false;
-    const int32_t child = FindChildInPlace(node, key);
-    if (child < 0) {
+    const Child* child = FindChildEntry(node, key);
+    if (child == nullptr) {
       if (!FastSkipValue(c, depth + 1)) return false;
     } else {
-      const Node& n = nodes_[static_cast<size_t>(child)];
-      if (n.column >= 0) {
-        if (!FastColumn(c, static_cast<uint32_t>(n.column))) return false;
+      if (child->column >= 0) {
+        const uint32_t index = static_cast<uint32_t>(child->column);
+        Scratch::Slot& slot = c.scratch->slots[index];
+        if (child->string_column && *c.p == '"' && !slot.seen) {
+          // The most common case without a call: a string for a string column is kept as its
+          // token (what FastColumn, and Coerce, do).
+          const char* begin = c.p;
+          std::string_view content;
+          if (!c.String(&content)) return false;
+          slot.seen = true;
+          c.SetInput(slot, begin, c.p);
+        } else if (!FastColumn(c, index)) {
+          return false;
+        }
       } else if (*c.p == '{') {
-        if (!FastObject(c, static_cast<uint32_t>(child), depth + 1)) return false;
+        if (!FastObject(c, child->node, depth + 1)) return false;
       } else if (*c.p != 'n' || !c.Literal("null")) {  // null object: its columns left out
         return false;
       }

@@ -71,6 +71,8 @@ class FieldMapper {
     uint32_t length = 0;
     uint64_t head = 0;  ///< bytes 0..7 of the key, zero-filled past its end
     uint64_t tail = 0;  ///< the last 8 bytes when the key is longer than 8, else 0
+    int32_t column = -1;         ///< copy of nodes_[node].column (one load less per key)
+    bool string_column = false;  ///< column >= 0 and its type is string
   };
   struct Node {
     int32_t column = -1;          ///< leaf: the column index
@@ -95,6 +97,8 @@ class FieldMapper {
   /// FindChild for a key inside the record, which may read up to 8 bytes past the key's end
   /// (the record chunk's padding makes that safe).
   int32_t FindChildInPlace(uint32_t node, std::string_view key) const;
+  /// Same lookup for the fast path, returning the child entry (nullptr when none).
+  const Child* FindChildEntry(uint32_t node, std::string_view key) const;
   bool WalkObject(simdjson::ondemand::object& object, uint32_t node, int depth,
                   Context& ctx) const;
   bool Coerce(uint32_t column, simdjson::ondemand::value& value, int depth, Context& ctx) const;

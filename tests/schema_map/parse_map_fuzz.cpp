@@ -1,15 +1,20 @@
 // libFuzzer target for the fused parse+map transform: any byte string must give exactly one
 // verdict, never crash, and an accepted record's output must itself be valid JSON that maps
-// again (mapped mode) or minifies to itself (raw mode). Seeds: tests/schema_map/fuzz_corpus/.
+// again (mapped mode) or minifies to itself (raw mode). The mapper's fast path must accept only
+// what the full On-Demand walk accepts, with the same output (differential check, both modes).
+// Seeds: tests/schema_map/fuzz_corpus/.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 
+#include "stages/schema_map/field_mapper.h"
 #include "stages/schema_map/schema_map_transform.h"
 
 namespace {
 
+using sluice::stages::FieldMapper;
 using sluice::stages::IngestSchema;
 using sluice::stages::PayloadMode;
 using sluice::stages::SchemaMapConfig;
@@ -32,6 +37,36 @@ std::unique_ptr<SchemaMapTransform> Make(PayloadMode mode) {
   return std::move(t).value();
 }
 
+// Fast path vs full walk on the same padded input: a fast accept must be a full-walk accept
+// with identical output.
+void CheckFastPath(std::string_view input) {
+  static const FieldMapper mapper = [] {
+    auto schema = IngestSchema::FromJson(kSchema, "", "fuzz");
+    if (!schema.ok()) std::abort();
+    return FieldMapper(std::move(schema).value());
+  }();
+  static FieldMapper::Scratch scratch = mapper.MakeScratch();
+  static sluice::stages::JsonReader reader;
+  sluice::RecordChunk chunk;
+  chunk.AddInput(input, {});
+  chunk.FinishInput();
+  for (PayloadMode mode : {PayloadMode::kMapped, PayloadMode::kRaw}) {
+    std::string fast;
+    if (!mapper.MapRecordFast(scratch, chunk.input.data(), input.size(), chunk.CapacityFrom(0),
+                              mode, &fast)) {
+      if (!fast.empty()) std::abort();  // gave up but wrote output
+      continue;
+    }
+    std::string full;
+    std::string reason;
+    if (!mapper.MapRecordFullWalk(reader, scratch, chunk.input.data(), input.size(),
+                                  chunk.CapacityFrom(0), mode, &full, &reason) ||
+        full != fast) {
+      std::abort();
+    }
+  }
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -40,6 +75,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static auto mapped_state = mapped->MakeState();
   static auto raw_state = raw->MakeState();
   const std::string_view input(reinterpret_cast<const char*>(data), size);
+  CheckFastPath(input);
 
   sluice::RecordChunk a;
   a.AddInput(input, {});
