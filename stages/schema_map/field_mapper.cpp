@@ -59,6 +59,11 @@ std::string Preview(std::string_view token) {
   return std::string(token.substr(0, n)) + "...";
 }
 
+// After this many failed fast path attempts in a row, the next kFastSkipRecords records go
+// straight to the full walk (then one attempt again).
+constexpr uint32_t kFastMissesBeforeSkipping = 8;
+constexpr uint32_t kFastSkipRecords = 15;
+
 }  // namespace
 
 struct FieldMapper::Context {
@@ -266,7 +271,15 @@ inline const FieldMapper::Child* FieldMapper::FindChildEntry(uint32_t node,
 bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
                             size_t capacity, PayloadMode mode, std::string* out,
                             std::string* reason) const {
-  if (MapRecordFast(scratch, data, length, capacity, mode, out)) return true;
+  if (scratch.fast_skip == 0) {
+    if (MapRecordFast(scratch, data, length, capacity, mode, out)) {
+      scratch.fast_misses = 0;
+      return true;
+    }
+    if (++scratch.fast_misses >= kFastMissesBeforeSkipping) scratch.fast_skip = kFastSkipRecords;
+  } else {
+    --scratch.fast_skip;
+  }
   return MapRecordFullWalk(reader, scratch, data, length, capacity, mode, out, reason);
 }
 

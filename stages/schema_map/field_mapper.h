@@ -38,6 +38,11 @@ class FieldMapper {
     };
     std::string buffer;       ///< coerced values that differ from their input text
     std::vector<Slot> slots;  ///< one per column
+    /// Fast path attempts that failed in a row, and records left to send straight to the full
+    /// walk: a stream that is not compact (a producer that pretty-prints) pays for a failed
+    /// attempt only on every 16th record. Affects speed only, never results.
+    uint32_t fast_misses = 0;
+    uint32_t fast_skip = 0;
     std::vector<uint64_t> quotes;  ///< fast path: bit i set when byte i of the record is '"'
   };
   Scratch MakeScratch() const;

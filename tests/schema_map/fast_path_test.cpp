@@ -229,6 +229,19 @@ TEST(FieldMapperFastPath, NeedsTheSimdjsonPadding) {
   EXPECT_TRUE(h.Check(r, PayloadMode::kRaw, kInputPaddingBytes));
 }
 
+TEST(FieldMapperFastPath, StreamsThatAreNotCompactStillMapCorrectly) {
+  // After many records that need the full walk, MapRecord skips fast path attempts for a while
+  // (speed only): compact, spaced and bad records interleaved must still match the full walk.
+  Harness h;
+  for (int i = 0; i < 100; ++i) {
+    const std::string id = std::to_string(i + 1);
+    h.CheckBoth(R"({"id": )" + id + R"(, "s": "spaced"})");
+    if (i % 7 == 0) h.CheckBoth(R"({"id":)" + id + R"(,"s":"compact"})");
+    if (i % 11 == 0) h.CheckBoth(R"({"id":)" + id + R"(,"s":"bad)");
+  }
+  for (int i = 0; i < 40; ++i) h.CheckBoth(R"({"id":)" + std::to_string(i) + R"(,"i":"7"})");
+}
+
 // Deterministic generator of records around the schema's keys, then byte mutations.
 class Generator {
  public:
