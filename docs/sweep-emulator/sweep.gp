@@ -35,7 +35,7 @@ set linetype 7 lc rgb '#a6761d'
 set linetype 8 lc rgb '#666666'
 set key outside right top title 'batch size' box
 set xrange [0:*]
-set yrange [*:1003.517]
+set yrange [*:573.438]
 set arrow from graph 0, first 100.000 to graph 1, first 100.000 nohead dt 2 lc rgb '#cc0000'
 set label 'max p99 100 ms' at graph 0.02, first 115.000 tc rgb '#cc0000' font ',9'
 plot 'p99_vs_throughput.dat' index 0 using 2:3 with linespoints lw 2 pt 7 ps 1.2 title '100', '' index 0 using 2:3:(sprintf('%d', $1)) with labels offset char 0.9,0.6 font ',8' notitle, \
@@ -79,7 +79,7 @@ set linetype 7 lc rgb '#a6761d'
 set linetype 8 lc rgb '#666666'
 set key outside right top title 'batch size' box
 set xrange [0:*]
-set yrange [*:1003.517]
+set yrange [*:573.438]
 set arrow from graph 0, first 100.000 to graph 1, first 100.000 nohead dt 2 lc rgb '#cc0000'
 set label 'max p99 100 ms' at graph 0.02, first 115.000 tc rgb '#cc0000' font ',9'
 plot 'p99_vs_throughput.dat' index 0 using 2:3 with linespoints lw 2 pt 7 ps 1.2 title '100', '' index 0 using 2:3:(sprintf('%d', $1)) with labels offset char 0.9,0.6 font ',8' notitle, \
