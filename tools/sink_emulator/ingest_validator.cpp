@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <optional>
 
 #include "tools/sink_emulator/json_text.h"
 
@@ -698,8 +699,249 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
   out->rows.push_back(RowRef{row_start, row_bytes, key_offset, key_bytes});
 }
 
+/// The fast path. It accepts a strict subset of JSON: exactly {"records":[...]} with records
+/// exactly {"value":{...}}, no whitespace outside strings, no backslash or control byte
+/// anywhere, every key a child of its trie node, and leaves that are scalars or arrays of
+/// scalars (objects only where the trie goes deeper). Within that subset it fills the same
+/// Slots as Walker (same target choice, same copies to columns sharing a path, same Scalar
+/// fields) and calls the same BuildRow, so rows and per-record errors are the full walk's.
+/// Everything outside the subset, including anything simdjson would refuse (bad UTF-8, bad
+/// numbers, control bytes, trailing bytes), makes it give up for the whole request.
+struct IngestValidator::FastScan {
+  const IngestValidator& v;
+  const char* p;    ///< next byte to read
+  const char* end;  ///< end of the body (the padding after it is readable)
+  std::vector<Slot>* primary;
+  std::vector<Slot>* fallback;
+
+  /// True (and advances) if the body continues with `lit`.
+  template <size_t N>
+  bool Expect(const char (&lit)[N]) {
+    constexpr size_t n = N - 1;
+    if (static_cast<size_t>(end - p) < n || std::memcmp(p, lit, n) != 0) return false;
+    p += n;
+    return true;
+  }
+  /// A string at p (its opening quote): the text between the quotes; p moves past the closing
+  /// quote. The pre-scan has ruled out backslashes, so the next quote closes it.
+  bool ReadString(std::string_view* text) {
+    const char* q = static_cast<const char*>(std::memchr(p + 1, '"', static_cast<size_t>(end - p - 1)));
+    if (q == nullptr) return false;
+    *text = std::string_view(p + 1, static_cast<size_t>(q - p - 1));
+    p = q + 1;
+    return true;
+  }
+  /// True if p is at a byte that may end a scalar value.
+  bool AtValueEnd() const { return p < end && (*p == ',' || *p == '}' || *p == ']'); }
+  /// A scalar at p, read into `out` the way ReadScalar does (only the fields it sets).
+  bool ReadScalarFast(Scalar* out) {
+    const char c = *p;
+    if (c == '"') {
+      std::string_view text;
+      if (!ReadString(&text) || !AtValueEnd()) return false;
+      out->kind = ValueKind::kString;
+      out->text = text;
+      out->plain = true;
+      return true;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      const char* start = p;
+      while (p < end && *p != ',' && *p != '}' && *p != ']') ++p;
+      std::string_view raw(start, static_cast<size_t>(p - start));
+      if (p == end || !IsJsonNumber(raw)) return false;
+      out->kind = ValueKind::kNumber;
+      out->text = raw;
+      out->plain = true;
+      return true;
+    }
+    if (c == 't' || c == 'f') {
+      const bool b = c == 't';
+      if (b ? !Expect("true") : !Expect("false")) return false;
+      if (!AtValueEnd()) return false;
+      out->kind = ValueKind::kBool;
+      out->text = b ? "true" : "false";
+      out->plain = false;
+      return true;
+    }
+    if (c == 'n') {
+      if (!Expect("null") || !AtValueEnd()) return false;
+      out->kind = ValueKind::kNull;
+      out->text = {};
+      return true;
+    }
+    return false;
+  }
+  /// The value of a key that matched trie node `node` (Walker::Capture).
+  bool Capture(int node) {
+    const PathNode& pn = v.nodes_[node];
+    std::optional<Slot> captured;  // only for an intermediate node (no column of its own)
+    Slot* target = nullptr;
+    if (!pn.primary_columns.empty()) {
+      target = &(*primary)[pn.primary_columns[0]];
+    } else if (!pn.fallback_columns.empty()) {
+      target = &(*fallback)[pn.fallback_columns[0]];
+    } else {
+      target = &captured.emplace();
+    }
+    target->elems.clear();
+    if (p >= end) return false;
+    if (*p == '[') {
+      target->kind = ValueKind::kArray;
+      ++p;
+      if (p < end && *p == ']') {
+        ++p;
+      } else {
+        for (;;) {
+          if (p >= end) return false;
+          Scalar item;
+          if (!ReadScalarFast(&item)) return false;
+          target->elems.push_back(item);
+          if (*p == ']') {
+            ++p;
+            break;
+          }
+          if (*p != ',') return false;
+          ++p;
+        }
+      }
+      if (!AtValueEnd()) return false;
+    } else if (*p == '{') {
+      // Objects are taken only where the trie goes deeper (an unmapped object would have to
+      // be validated while skipped, which the full walk leaves to simdjson).
+      if (pn.children.empty()) return false;
+      target->kind = ValueKind::kObject;
+      if (!WalkObject(node) || !AtValueEnd()) return false;
+    } else if (!ReadScalarFast(target)) {
+      return false;
+    }
+    for (int c : pn.primary_columns) {
+      if (&(*primary)[c] != target) (*primary)[c] = *target;
+    }
+    for (int c : pn.fallback_columns) {
+      if (&(*fallback)[c] != target) (*fallback)[c] = *target;
+    }
+    return true;
+  }
+  /// An object at p whose keys are children of `node` (Walker::Walk); p moves past its '}'.
+  bool WalkObject(int node) {
+    ++p;  // '{'
+    if (p < end && *p == '}') {
+      ++p;
+      return true;
+    }
+    const PathNode& pn = v.nodes_[node];
+    const size_t n = pn.children.size();
+    size_t hint = 0;
+    for (;;) {
+      if (p >= end || *p != '"') return false;
+      const char* key = p + 1;
+      std::string_view key_text;
+      if (!ReadString(&key_text) || p >= end || *p != ':') return false;
+      ++p;
+      int child = -1;
+      for (size_t k = 0, j = hint; k < n; ++k, ++j) {
+        if (j >= n) j = 0;
+        const size_t len = pn.children[j].first.size();
+        // The key lies inside the body, so the 7 bytes WordsEqual may read past it are
+        // within the body or its padding.
+        if (len == key_text.size() && WordsEqual(key, pn.padded_names[j].data(), len)) {
+          hint = j + 1;
+          child = pn.children[j].second;
+          break;
+        }
+      }
+      if (child < 0) return false;  // unmapped key: the full walk skips it
+      if (!Capture(child)) return false;
+      if (*p == '}') {
+        ++p;
+        return true;
+      }
+      if (*p != ',') return false;  // Capture left p at ',', '}' or ']'
+      ++p;
+    }
+  }
+
+  /// True if no byte of the body is a control byte or a backslash; sets *high when some byte
+  /// is >= 0x80 (then the caller validates UTF-8 as simdjson's stage 1 would).
+  static bool PreScan(const char* data, size_t size, bool* high) {
+    size_t i = 0;
+    uint64_t flagged = 0;
+    // 8 bytes at a time: a byte < 0x20, >= 0x80 or == '\\' sets its high bit in `bad`.
+    for (; i + 8 <= size; i += 8) {
+      uint64_t w;
+      std::memcpy(&w, data + i, 8);
+      constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+      const uint64_t lt20 = (w - kOnes * 0x20) & ~w;
+      const uint64_t bs = w ^ (kOnes * '\\');
+      const uint64_t is_bs = (bs - kOnes) & ~bs;
+      flagged |= (lt20 | is_bs | w) & kHigh;
+    }
+    if (flagged != 0 || i < size) {
+      // Exact pass (rare: non-ASCII or trouble, or the last few bytes).
+      for (size_t k = flagged != 0 ? 0 : i; k < size; ++k) {
+        const unsigned char c = static_cast<unsigned char>(data[k]);
+        if (c < 0x20 || c == '\\') return false;
+        if (c >= 0x80) *high = true;
+      }
+    }
+    return true;
+  }
+};
+
+bool IngestValidator::TryValidateFast(ParseScratch& scratch, const char* data, size_t size,
+                                      const std::vector<std::string>& reject_ids,
+                                      IngestResult* out) const {
+  if (!raw_keys_) return false;
+  bool high = false;
+  if (!FastScan::PreScan(data, size, &high)) return false;
+  if (high && !simdjson::validate_utf8(data, size)) return false;
+  out->records_received = 0;
+  out->text.clear();
+  out->rows.clear();
+  out->errors.clear();
+  std::vector<Slot>& primary = scratch.impl()->primary;
+  std::vector<Slot>& fallback = scratch.impl()->fallback;
+  primary.resize(table_.size());
+  fallback.resize(table_.size());
+  FastScan scan{*this, data, data + size, &primary, &fallback};
+  if (!scan.Expect("{\"records\":[")) return false;
+  size_t index = 0;
+  if (scan.p < scan.end && *scan.p == ']') {
+    ++scan.p;
+  } else {
+    for (;;) {
+      if (!scan.Expect("{\"value\":") || scan.p >= scan.end || *scan.p != '{') return false;
+      for (auto& s : primary) s.kind = ValueKind::kNone;
+      for (auto& s : fallback) s.kind = ValueKind::kNone;
+      if (!scan.WalkObject(0) || !scan.Expect("}")) return false;
+      if (scan.p >= scan.end) return false;
+      const char sep = *scan.p++;
+      // The row is built before the rest of the body is checked: if the body turns out to be
+      // outside the subset, the caller throws `out` away and runs the full walk.
+      BuildRow(index, primary, fallback, reject_ids, out);
+      ++index;
+      if (sep == ']') break;
+      if (sep != ',') return false;
+    }
+  }
+  if (!scan.Expect("}") || scan.p != scan.end) return false;
+  out->records_received = index;
+  return true;
+}
+
 Status IngestValidator::Validate(ParseScratch& scratch, const char* data, size_t size, size_t capacity,
                                  const std::vector<std::string>& reject_ids, IngestResult* out) const {
+  // Without simdjson's padding the full walk refuses the body, so the fast path must not take it.
+  if (capacity >= size + simdjson::SIMDJSON_PADDING &&
+      TryValidateFast(scratch, data, size, reject_ids, out)) {
+    return Status::Ok();
+  }
+  return ValidateFullWalk(scratch, data, size, capacity, reject_ids, out);
+}
+
+Status IngestValidator::ValidateFullWalk(ParseScratch& scratch, const char* data, size_t size,
+                                         size_t capacity, const std::vector<std::string>& reject_ids,
+                                         IngestResult* out) const {
   out->records_received = 0;
   out->text.clear();
   out->rows.clear();

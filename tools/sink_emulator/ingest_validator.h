@@ -3,8 +3,11 @@
 // normalized rows plus per-record errors, the way FeatureBase validates each record on its
 // own. Values are found by the ingest schema path; when that path is absent but the column
 // name is a top-level key of the value, that key is used (so both raw nested records and
-// flattened "mapped" records are accepted). Parsing uses simdjson On-Demand and never takes
-// a lock. simdjson stays out of this header on purpose: On-Demand types live in a namespace
+// flattened "mapped" records are accepted). Compact bodies of known keys (what sluice sends)
+// take a byte-level fast path; anything else, and every body the fast path doubts, is parsed
+// with simdjson On-Demand. Both fill the same per-column slots and build rows with the same
+// code, so the answer never depends on the path (tests/sink_emulator compares them). Neither
+// takes a lock. simdjson stays out of this header on purpose: On-Demand types live in a namespace
 // chosen by the compile flags of each translation unit, and only ingest_validator.cpp is built
 // with the SIMD flags. Cost per row is kept low on purpose (the emulator shares the cores with
 // the engine it measures): keys are matched as they stand in the body, strings without a
@@ -119,7 +122,9 @@ class IngestValidator {
   [[nodiscard]] static StatusOr<std::unique_ptr<IngestValidator>> Create(
       std::vector<TableColumn> table, std::vector<SchemaField> schema);
 
-  /// Validates a whole body into `out` (cleared first; its buffers keep their capacity). The
+  /// Validates a whole body into `out` (cleared first; its buffers keep their capacity):
+  /// TryValidateFast first, and ValidateFullWalk when that gives up, so answers and rows never
+  /// depend on which of the two ran. The
   /// rows in `out` stay valid until the next Validate with the same `out`. `data` must stay readable for `capacity` bytes, and capacity
   /// must be >= size + kBodyPadding (the padding is read: by simdjson, and by word-wise key
   /// compares and 16-byte copies). `reject_ids` lists _id texts (digits or raw
@@ -128,6 +133,21 @@ class IngestValidator {
   [[nodiscard]] Status Validate(ParseScratch& scratch, const char* data, size_t size,
                                 size_t capacity, const std::vector<std::string>& reject_ids,
                                 IngestResult* out) const;
+
+  /// Only the simdjson On-Demand walk (what Validate falls back to). Same contract as
+  /// Validate; exposed so tests can compare it with the fast path.
+  [[nodiscard]] Status ValidateFullWalk(ParseScratch& scratch, const char* data, size_t size,
+                                        size_t capacity, const std::vector<std::string>& reject_ids,
+                                        IngestResult* out) const;
+
+  /// Only the byte-level fast path: a compact body (no whitespace outside strings, no
+  /// backslash, no control byte, every key a path of the schema, scalars or arrays of scalars
+  /// as leaves) is walked without simdjson and its rows built by the same code as the full
+  /// walk. Returns true if it took the body: `out` then holds exactly what ValidateFullWalk
+  /// would produce and that would return Ok. Returns false when it gave up (anything else);
+  /// `out` is then unspecified. Same buffer contract as Validate.
+  bool TryValidateFast(ParseScratch& scratch, const char* data, size_t size,
+                       const std::vector<std::string>& reject_ids, IngestResult* out) const;
 
   const std::vector<TableColumn>& columns() const { return table_; }
   /// True if _id is an id column (keys are digit strings and sort numerically).
@@ -158,7 +178,8 @@ class IngestValidator {
   /// As above, starting the search at *hint and leaving it after the match.
   int ChildOf(int node, std::string_view key, size_t* hint) const;
   int AddChild(int node, const std::string& key);
-  struct Walker;  // On-Demand traversal, defined in the .cpp
+  struct Walker;    // On-Demand traversal, defined in the .cpp
+  struct FastScan;  // byte-level walk of compact bodies, defined in the .cpp
   void BuildRow(size_t index, const std::vector<Slot>& primary, const std::vector<Slot>& fallback,
                 const std::vector<std::string>& reject_ids, IngestResult* out) const;
 

@@ -1,10 +1,13 @@
 #include "tools/sink_emulator/row_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <utility>
+
+#include <sys/mman.h>
 
 namespace sluice::emulator {
 
@@ -13,6 +16,9 @@ namespace {
 constexpr size_t kHeaderBytes = 16;  // sizeof(RowHeader), kept as a constant for the padding math
 
 size_t RoundUp8(size_t n) { return (n + 7) & ~size_t{7}; }
+
+/// Blocks at least this large are prefaulted when allocated (chunks and large indexes).
+constexpr size_t kPopulateMinBytes = size_t{256} << 10;
 
 }  // namespace
 
@@ -40,6 +46,20 @@ void* RowArena::AllocBlock(size_t bytes) {
   if (p == nullptr) {  // out of memory ends the process (STYLE), as a failed new would
     std::fputs("sink emulator: out of memory\n", stderr);
     std::abort();
+  }
+  if (bytes >= kPopulateMinBytes) {
+    // A fresh chunk or index is new memory: fault its pages in with one call instead of one
+    // trap per 4 KiB page as rows are written (a store that keeps growing paid ~5% of its CPU
+    // in page faults). Advice only: on a kernel without MADV_POPULATE_WRITE the pages fault in
+    // on first write as before.
+    const uintptr_t page = 4096;
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(page - 1);
+#ifdef MADV_POPULATE_WRITE
+    if (end > begin) {
+      (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
+    }
+#endif
   }
   return p;
 }
