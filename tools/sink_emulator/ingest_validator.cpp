@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <algorithm>
 #include <charconv>
 #include <cstdint>
@@ -66,6 +70,9 @@ struct IngestValidator::Slot : Scalar {
 struct ParseScratch::Impl {
   od::parser parser;
   std::vector<IngestValidator::Slot> primary, fallback;  ///< per column, reused across requests
+  /// The fast path's one slot per column for records of column-name keys, and slots that stay
+  /// empty (BuildRow's fallback argument for such records).
+  std::vector<IngestValidator::Slot> direct, none;
 };
 ParseScratch::ParseScratch() : impl_(std::make_unique<Impl>()) {}
 ParseScratch::~ParseScratch() = default;
@@ -318,6 +325,15 @@ StatusOr<std::unique_ptr<IngestValidator>> IngestValidator::Create(std::vector<T
     for (const std::string& seg : f.path) node = v->AddChild(node, seg);
     v->nodes_[node].primary_columns.push_back(static_cast<int>(it - v->table_.begin()));
   }
+  for (size_t c = 0; c < v->table_.size(); ++c) {
+    v->padded_column_names_.push_back(v->table_[c].name + std::string(8, '\0'));
+    const PathNode& pn = v->nodes_[v->ChildOf(0, v->table_[c].name)];
+    bool only_c = pn.fallback_columns.size() == 1 && pn.fallback_columns[0] == static_cast<int>(c);
+    for (int pc : pn.primary_columns) only_c = only_c && pc == static_cast<int>(c);
+    v->direct_ok_.push_back(only_c ? 1 : 0);
+    if (only_c) v->direct_columns_ = true;
+  }
+  v->direct_columns_ = v->direct_columns_ && v->raw_keys_ && v->table_.size() <= 64;
   return v;
 }
 
@@ -722,10 +738,27 @@ struct IngestValidator::FastScan {
     p += n;
     return true;
   }
+  /// The first '"' in [s, end), or nullptr. Reads up to 15 bytes past end (padding).
+  static const char* FindQuote(const char* s, const char* end) {
+#if defined(__SSE2__)
+    const __m128i quote = _mm_set1_epi8('"');
+    for (; s < end; s += 16) {
+      const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s));
+      const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(block, quote)));
+      if (mask != 0) {
+        const char* q = s + __builtin_ctz(mask);
+        return q < end ? q : nullptr;
+      }
+    }
+    return nullptr;
+#else
+    return static_cast<const char*>(std::memchr(s, '"', static_cast<size_t>(end - s)));
+#endif
+  }
   /// A string at p (its opening quote): the text between the quotes; p moves past the closing
   /// quote. The pre-scan has ruled out backslashes, so the next quote closes it.
   bool ReadString(std::string_view* text) {
-    const char* q = static_cast<const char*>(std::memchr(p + 1, '"', static_cast<size_t>(end - p - 1)));
+    const char* q = FindQuote(p + 1, end);
     if (q == nullptr) return false;
     *text = std::string_view(p + 1, static_cast<size_t>(q - p - 1));
     p = q + 1;
@@ -822,6 +855,52 @@ struct IngestValidator::FastScan {
     }
     return true;
   }
+  /// A record value at p ('{') whose keys are distinct column names with direct_ok_ and whose
+  /// values are scalars: each value goes into direct[column] and p moves past the '}'. Such a
+  /// record fills, on the full walk, primary and/or fallback slots of exactly those columns
+  /// with those values and nothing else, so BuildRow(direct, none) writes the same row.
+  /// Returns false with p back at the '{' for any other record (the caller walks it).
+  bool DirectRecord(std::vector<Slot>* direct) {
+    const char* const start = p;
+    const size_t n = v.table_.size();
+    for (auto& s : *direct) s.kind = ValueKind::kNone;
+    uint64_t seen = 0;
+    size_t hint = 0;
+    ++p;  // '{'
+    for (;;) {
+      if (p >= end || *p != '"') break;
+      const char* key = p + 1;
+      const char* q = FindQuote(key, end);
+      if (q == nullptr) break;
+      const size_t key_len = static_cast<size_t>(q - key);
+      size_t col = n;
+      for (size_t k = 0, j = hint; k < n; ++k, ++j) {
+        if (j >= n) j = 0;
+        // WordsEqual reads up to 7 bytes past the key's end: body or padding.
+        if (v.table_[j].name.size() == key_len &&
+            WordsEqual(key, v.padded_column_names_[j].data(), key_len)) {
+          col = j;
+          hint = j + 1;
+          break;
+        }
+      }
+      if (col == n || !v.direct_ok_[col] || ((seen >> col) & 1) != 0) break;
+      seen |= uint64_t{1} << col;
+      p = q + 1;
+      if (p >= end || *p != ':') break;
+      ++p;
+      if (p >= end || *p == '[' || *p == '{' || !ReadScalarFast(&(*direct)[col])) break;
+      if (*p == '}') {
+        ++p;
+        return true;
+      }
+      if (*p != ',') break;
+      ++p;
+    }
+    p = start;
+    return false;
+  }
+
   /// An object at p whose keys are children of `node` (Walker::Walk); p moves past its '}'.
   bool WalkObject(int node) {
     ++p;  // '{'
@@ -901,8 +980,12 @@ bool IngestValidator::TryValidateFast(ParseScratch& scratch, const char* data, s
   out->errors.clear();
   std::vector<Slot>& primary = scratch.impl()->primary;
   std::vector<Slot>& fallback = scratch.impl()->fallback;
+  std::vector<Slot>& direct = scratch.impl()->direct;
+  std::vector<Slot>& none = scratch.impl()->none;
   primary.resize(table_.size());
   fallback.resize(table_.size());
+  direct.resize(table_.size());
+  none.resize(table_.size());  // never written: every kind stays kNone
   FastScan scan{*this, data, data + size, &primary, &fallback};
   if (!scan.Expect("{\"records\":[")) return false;
   size_t index = 0;
@@ -911,14 +994,21 @@ bool IngestValidator::TryValidateFast(ParseScratch& scratch, const char* data, s
   } else {
     for (;;) {
       if (!scan.Expect("{\"value\":") || scan.p >= scan.end || *scan.p != '{') return false;
-      for (auto& s : primary) s.kind = ValueKind::kNone;
-      for (auto& s : fallback) s.kind = ValueKind::kNone;
-      if (!scan.WalkObject(0) || !scan.Expect("}")) return false;
-      if (scan.p >= scan.end) return false;
+      const bool is_direct = direct_columns_ && scan.DirectRecord(&direct);
+      if (!is_direct) {
+        for (auto& s : primary) s.kind = ValueKind::kNone;
+        for (auto& s : fallback) s.kind = ValueKind::kNone;
+        if (!scan.WalkObject(0)) return false;
+      }
+      if (!scan.Expect("}") || scan.p >= scan.end) return false;
       const char sep = *scan.p++;
       // The row is built before the rest of the body is checked: if the body turns out to be
       // outside the subset, the caller throws `out` away and runs the full walk.
-      BuildRow(index, primary, fallback, reject_ids, out);
+      if (is_direct) {
+        BuildRow(index, direct, none, reject_ids, out);
+      } else {
+        BuildRow(index, primary, fallback, reject_ids, out);
+      }
       ++index;
       if (sep == ']') break;
       if (sep != ',') return false;

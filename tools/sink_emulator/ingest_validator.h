@@ -194,6 +194,12 @@ class IngestValidator {
   std::vector<PathNode> nodes_;          ///< trie of paths; node 0 is the record value
   bool numeric_id_ = true;
   bool raw_keys_ = true;  ///< no path name holds '"', '\\' or a control byte (see Walker)
+  /// Fast path for records whose keys are column names ("mapped" records): per column, its
+  /// name followed by 8 NUL bytes, and whether the name's trie node feeds that column alone
+  /// (then such a record's row can be built from one slot per column, see FastScan).
+  std::vector<std::string> padded_column_names_;
+  std::vector<char> direct_ok_;
+  bool direct_columns_ = false;  ///< raw_keys_, at most 64 columns and some direct_ok_
 };
 
 }  // namespace sluice::emulator
