@@ -39,6 +39,7 @@
 
 #include "stages/http_sink/concurrency_controller.h"
 #include "stages/http_sink/plain_http_client.h"
+#include "stages/http_sink/retry_after.h"
 
 namespace sluice::stages {
 namespace {
@@ -246,17 +247,8 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
       }
     }
     if (match) {
-      size_t i = kName.size();
-      while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) ++i;
-      long v = 0;
-      size_t digits = 0;
-      while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i])) != 0 && digits < 7) {
-        v = v * 10 + (line[i] - '0');
-        ++i;
-        ++digits;
-      }
-      // An HTTP-date form is not parsed: the normal backoff applies then.
-      if (digits > 0) t->retry_after_s = v;
+      const long seconds = ParseRetryAfterSeconds(line.substr(kName.size()));
+      if (seconds >= 0) t->retry_after_s = seconds;
     }
   }
   return bytes;
@@ -429,23 +421,29 @@ struct HttpSender::Impl {
     listener->OnFatal(Status(status.code(), Redact(status.message())));
   }
 
-  // A pooled transfer, ready for a request's per-request options.
-  Transfer* TakeDataTransfer() {
+  // A pooled transfer, ready for a request's per-request options. Plain transfers (carried by
+  // PlainHttpClient) and libcurl ones live in separate pools: only the latter own an easy
+  // handle, configured once when it is made.
+  Transfer* TakeTransfer(bool for_plain_client) {
+    std::vector<Transfer*>& free_list = for_plain_client ? plain_idle : idle;
     Transfer* t;
-    if (!idle.empty()) {
-      t = idle.back();
-      idle.pop_back();
+    if (!free_list.empty()) {
+      t = free_list.back();
+      free_list.pop_back();
     } else {
       auto owned = std::make_unique<Transfer>();
-      owned->easy = curl_easy_init();
-      CommonOptions(owned.get());
-      if (config.auth == AuthMode::kBasic) {
-        curl_easy_setopt(owned->easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-        curl_easy_setopt(owned->easy, CURLOPT_USERNAME, config.username.c_str());
-        curl_easy_setopt(owned->easy, CURLOPT_PASSWORD, config.password.c_str());
+      owned->plain = for_plain_client;
+      if (!for_plain_client) {
+        owned->easy = curl_easy_init();
+        CommonOptions(owned.get());
+        if (config.auth == AuthMode::kBasic) {
+          curl_easy_setopt(owned->easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
+          curl_easy_setopt(owned->easy, CURLOPT_USERNAME, config.username.c_str());
+          curl_easy_setopt(owned->easy, CURLOPT_PASSWORD, config.password.c_str());
+        }
       }
       t = owned.get();
-      pool.push_back(std::move(owned));
+      (for_plain_client ? plain_pool : pool).push_back(std::move(owned));
     }
     t->response.clear();  // keeps its capacity
     t->retry_after_s = -1;
@@ -490,23 +488,6 @@ struct HttpSender::Impl {
     } else if (t != token_slot.get()) {
       idle.push_back(t);
     }
-  }
-
-  Transfer* TakePlainTransfer() {
-    Transfer* t;
-    if (!plain_idle.empty()) {
-      t = plain_idle.back();
-      plain_idle.pop_back();
-    } else {
-      auto owned = std::make_unique<Transfer>();
-      owned->plain = true;
-      t = owned.get();
-      plain_pool.push_back(std::move(owned));
-    }
-    t->response.clear();
-    t->retry_after_s = -1;
-    t->error[0] = 0;
-    return t;
   }
 
   // --- token ---------------------------------------------------------------------------------
@@ -665,7 +646,7 @@ struct HttpSender::Impl {
       StartPlainRequest(std::move(job), endpoint, now);
       return;
     }
-    Transfer* t = TakeDataTransfer();
+    Transfer* t = TakeTransfer(/*for_plain_client=*/false);
     t->endpoint = endpoint;
     t->started = now;
     t->token_generation = token_generation;
@@ -701,7 +682,7 @@ struct HttpSender::Impl {
   }
 
   void StartPlainRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
-    Transfer* t = TakePlainTransfer();
+    Transfer* t = TakeTransfer(/*for_plain_client=*/true);
     t->endpoint = endpoint;
     t->started = now;
     t->token_generation = token_generation;

@@ -19,6 +19,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "stages/http_sink/retry_after.h"
+
 namespace sluice::stages {
 namespace {
 
@@ -170,17 +172,8 @@ struct PlainHttpClient::Connection {
       return 0;
     }
     if (c->request.retry_after_s != nullptr && !c->retry_after.empty()) {
-      long v = 0;
-      size_t i = 0;
-      while (i < c->retry_after.size() && (c->retry_after[i] == ' ' || c->retry_after[i] == '\t')) ++i;
-      size_t digits = 0;
-      while (i < c->retry_after.size() && std::isdigit(static_cast<unsigned char>(c->retry_after[i])) != 0 &&
-             digits < 7) {
-        v = v * 10 + (c->retry_after[i++] - '0');
-        ++digits;
-      }
-      // An HTTP-date form is not parsed: the normal backoff applies then.
-      if (digits > 0) *c->request.retry_after_s = v;
+      const long seconds = ParseRetryAfterSeconds(c->retry_after);
+      if (seconds >= 0) *c->request.retry_after_s = seconds;
     }
     return 0;
   }
