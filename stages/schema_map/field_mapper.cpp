@@ -115,7 +115,9 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
         n.first_column = c;
         n.depth = nodes_[node].depth + 1;
         nodes_.push_back(std::move(n));
-        Child entry{key, static_cast<uint32_t>(child)};
+        Child entry;
+        entry.key = key;
+        entry.node = static_cast<uint32_t>(child);
         entry.length = static_cast<uint32_t>(key.size());
         std::memcpy(&entry.head, key.data(), std::min<size_t>(key.size(), 8));
         if (key.size() > 8) std::memcpy(&entry.tail, key.data() + key.size() - 8, 8);
@@ -136,6 +138,13 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
       child.column = nodes_[child.node].column;
       child.string_column =
           child.column >= 0 && columns[static_cast<size_t>(child.column)].type == ColumnType::kString;
+      child.predictable = child.key.find('"') == std::string::npos && n.children.size() < 0xFFFF;
+      child.pattern = "\"" + child.key + "\":";
+      for (size_t i = 0; i < std::min<size_t>(child.pattern.size(), 16); ++i) {
+        const uint64_t byte = static_cast<unsigned char>(child.pattern[i]);
+        child.pattern_head[i / 8] |= byte << (8 * (i % 8));
+        child.pattern_mask[i / 8] |= uint64_t{0xFF} << (8 * (i % 8));
+      }
     }
   }
   output_order_.push_back(static_cast<uint32_t>(schema_.id_index()));
@@ -149,6 +158,7 @@ FieldMapper::Scratch FieldMapper::MakeScratch() const {
   s.buffer.reserve(4096);
   s.slots.resize(schema_.columns().size());
   s.quotes.resize(64);  // records up to 4 KiB; grows once for larger ones
+  s.next_key.assign(2 * nodes_.size(), 0xFFFF);
   return s;
 }
 
@@ -792,6 +802,10 @@ struct FieldMapper::FastCursor {
   Scratch* scratch = nullptr;
   const uint64_t* quotes = nullptr;  // ScanRecord's quote bits
   size_t words = 0;                  // number of them
+  // Scratch::next_key: [node] for an object's first key, [node_count + child node] for the
+  // key after that child's.
+  uint16_t* next_key = nullptr;
+  uint32_t node_count = 0;
 
   // At an opening quote: moves past the closing quote (the next quote: ScanRecord made sure
   // there is no backslash) and returns the content; false when the string is not closed.
@@ -851,7 +865,12 @@ bool FieldMapper::MapRecordFast(Scratch& scratch, const char* data, size_t lengt
   cursor.scratch = &scratch;
   cursor.quotes = scratch.quotes.data();
   cursor.words = words;
-  if (!FastObject(cursor, 0, 1) || cursor.p != cursor.end) return false;
+  if (scratch.next_key.size() != 2 * nodes_.size()) {
+    scratch.next_key.assign(2 * nodes_.size(), 0xFFFF);  // a scratch not from MakeScratch
+  }
+  cursor.next_key = scratch.next_key.data();
+  cursor.node_count = static_cast<uint32_t>(nodes_.size());
+  if (!FastObject<true>(cursor, 0, 1) || cursor.p != cursor.end) return false;
   // Bytes >= 0x80 can only be inside strings here (anywhere else the walk gave up); stage 1
   // would check the whole record's UTF-8 with the same validator.
   if (high && !simdjson::validate_utf8(data, length)) return false;
@@ -864,7 +883,28 @@ bool FieldMapper::MapRecordFast(Scratch& scratch, const char* data, size_t lengt
   return true;
 }
 
-// At '{'. `node` is the trie node of this object.
+namespace {
+
+// True when the record at `p` starts with the child's `"key":`. Reads 16 bytes at p and, for
+// long keys, the rest of the pattern: within the padding after the record's end, which the
+// caller checked; the caller also checks that the pattern ends inside the record.
+template <typename ChildT>
+inline bool MatchesPattern(const char* p, const ChildT& child) {
+  const uint64_t a = Load8(p);
+  const uint64_t b = Load8(p + 8);
+  if ((((a ^ child.pattern_head[0]) & child.pattern_mask[0]) |
+       ((b ^ child.pattern_head[1]) & child.pattern_mask[1])) != 0) {
+    return false;
+  }
+  return child.pattern.size() <= 16 ||
+         std::memcmp(p + 16, child.pattern.data() + 16, child.pattern.size() - 16) == 0;
+}
+
+}  // namespace
+
+// At '{'. With kMapped, `node` is the trie node of this object and each key is matched (the
+// predicted key first, see Scratch::next_key); without, keys are only checked.
+template <bool kMapped>
 bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
   if (depth > kFastMaxDepth) return false;
   ++c.p;
@@ -872,36 +912,57 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
     ++c.p;
     return true;
   }
+  [[maybe_unused]] uint32_t at = node;  // prediction slot for the next key
   while (true) {
     if (c.p >= c.end || *c.p != '"') return false;
-    std::string_view key;
-    if (!c.String(&key)) return false;
-    if (c.p >= c.end || *c.p != ':') return false;
-    ++c.p;
-    if (c.p >= c.end) return false;
-    const Child* child = FindChildEntry(node, key);
+    const Child* child = nullptr;
+    if constexpr (kMapped) {
+      const Node& n = nodes_[node];
+      const uint16_t guess = c.next_key[at];
+      if (guess < n.children.size()) {
+        const Child& g = n.children[guess];
+        // `"key":` and at least one byte of value inside the record.
+        if (g.predictable && static_cast<size_t>(c.end - c.p) > g.pattern.size() &&
+            MatchesPattern(c.p, g)) {
+          child = &g;
+          c.p += g.pattern.size();
+        }
+      }
+      if (child == nullptr) {
+        std::string_view key;
+        if (!c.String(&key)) return false;
+        if (c.p + 1 >= c.end || *c.p != ':') return false;  // ':' and a byte of value
+        ++c.p;
+        child = FindChildEntry(node, key);
+        if (child != nullptr) c.next_key[at] = static_cast<uint16_t>(child - n.children.data());
+      }
+      if (child != nullptr) at = c.node_count + child->node;
+    } else {
+      std::string_view key;
+      if (!c.String(&key)) return false;
+      if (c.p + 1 >= c.end || *c.p != ':') return false;  // ':' and a byte of value
+      ++c.p;
+    }
     if (child == nullptr) {
       if (!FastSkipValue(c, depth + 1)) return false;
-    } else {
-      if (child->column >= 0) {
-        const uint32_t index = static_cast<uint32_t>(child->column);
-        Scratch::Slot& slot = c.scratch->slots[index];
-        if (child->string_column && *c.p == '"' && !slot.seen) {
-          // The most common case without a call: a string for a string column is kept as its
-          // token (what FastColumn, and Coerce, do).
-          const char* begin = c.p;
-          std::string_view content;
-          if (!c.String(&content)) return false;
-          slot.seen = true;
-          c.SetInput(slot, begin, c.p);
-        } else if (!FastColumn(c, index)) {
-          return false;
-        }
-      } else if (*c.p == '{') {
-        if (!FastObject(c, child->node, depth + 1)) return false;
-      } else if (*c.p != 'n' || !c.Literal("null")) {  // null object: its columns left out
+    } else if (child->column >= 0) {
+      const uint32_t index = static_cast<uint32_t>(child->column);
+      Scratch::Slot& slot = c.scratch->slots[index];
+      if (child->string_column && *c.p == '"' && !slot.seen) {
+        // The most common case without a call: a string for a string column is kept as its
+        // token (what FastColumn, and Coerce, do).
+        const char* begin = c.p;
+        std::string_view content;
+        if (!c.String(&content)) return false;
+        slot.seen = true;
+        c.SetInput(slot, begin, c.p);
+      } else if (!FastColumn(c, index)) {
         return false;
       }
+    } else if (*c.p == '{') {
+      if (!FastObject<true>(c, child->node, depth + 1)) return false;
+    } else if (*c.p != 'n' || !c.Literal("null")) {  // null object: its columns left out
+      return false;
     }
     if (c.p >= c.end) return false;
     if (*c.p == ',') {
@@ -921,30 +982,7 @@ bool FieldMapper::FastSkipValue(FastCursor& c, int depth) const {
       std::string_view content;
       return c.String(&content);
     }
-    case '{': {
-      if (depth > kFastMaxDepth) return false;
-      ++c.p;
-      if (c.p < c.end && *c.p == '}') {
-        ++c.p;
-        return true;
-      }
-      while (true) {
-        if (c.p >= c.end || *c.p != '"') return false;
-        std::string_view key;
-        if (!c.String(&key)) return false;
-        if (c.p + 1 >= c.end || *c.p != ':') return false;
-        ++c.p;
-        if (!FastSkipValue(c, depth + 1)) return false;
-        if (c.p >= c.end) return false;
-        if (*c.p == ',') {
-          ++c.p;
-          continue;
-        }
-        if (*c.p != '}') return false;
-        ++c.p;
-        return true;
-      }
-    }
+    case '{': return FastObject<false>(c, 0, depth);
     case '[': {
       if (depth > kFastMaxDepth) return false;
       ++c.p;

@@ -44,6 +44,12 @@ class FieldMapper {
     uint32_t fast_misses = 0;
     uint32_t fast_skip = 0;
     std::vector<uint64_t> quotes;  ///< fast path: bit i set when byte i of the record is '"'
+    /// Fast path key-order prediction: per position in an object (its start, or just after a
+    /// given key) the index of the child key that came next last time, 0xFFFF when none.
+    /// Records of one producer repeat their key order, so the next key is first compared
+    /// with that guess alone (whole `"key":` in two 8-byte compares, no hash lookup). A wrong
+    /// guess only costs the compare: affects speed only, never results.
+    std::vector<uint16_t> next_key;
   };
   Scratch MakeScratch() const;
 
@@ -78,6 +84,13 @@ class FieldMapper {
     uint64_t tail = 0;  ///< the last 8 bytes when the key is longer than 8, else 0
     int32_t column = -1;         ///< copy of nodes_[node].column (one load less per key)
     bool string_column = false;  ///< column >= 0 and its type is string
+    /// False when the key holds a '"' (then the pattern could match across a string's end).
+    bool predictable = false;
+    /// `"key":` as it appears in a compact record: its first 16 bytes (zero-filled) and a mask
+    /// of the bytes that count; the rest, if any, is compared from `pattern`.
+    uint64_t pattern_head[2] = {0, 0};
+    uint64_t pattern_mask[2] = {0, 0};
+    std::string pattern;
   };
   struct Node {
     int32_t column = -1;          ///< leaf: the column index
@@ -110,7 +123,9 @@ class FieldMapper {
   bool AppendSetElement(const Column& column, simdjson::ondemand::value& value, Context& ctx) const;
   /// Writes the mapped output (schema order) from the scratch slots.
   void AppendMapped(const Scratch& scratch, const char* data, std::string* out) const;
-  // Fast path pieces: false means "give up" (never "reject").
+  // Fast path pieces: false means "give up" (never "reject"). FastObject<true> walks an object
+  // of the trie (`node`), FastObject<false> any other object (checked, not stored).
+  template <bool kMapped>
   bool FastObject(FastCursor& cursor, uint32_t node, int depth) const;
   bool FastSkipValue(FastCursor& cursor, int depth) const;
   bool FastColumn(FastCursor& cursor, uint32_t index) const;

@@ -32,7 +32,8 @@ constexpr const char* kSchema = R"([
   {"name":"iata","path":["origin","iata"]},
   {"name":"long","path":["a_key_longer_than_sixteen_bytes"]},
   {"name":"long2","path":["a_key_longer_than_sixteen_bytez"],"type":"int"},
-  {"name":"clé","path":["clé"]}
+  {"name":"clé","path":["clé"]},
+  {"name":"quoted","path":["q\"k"]}
 ])";
 
 struct Outcome {
@@ -240,6 +241,54 @@ TEST(FieldMapperFastPath, StreamsThatAreNotCompactStillMapCorrectly) {
     if (i % 11 == 0) h.CheckBoth(R"({"id":)" + id + R"(,"s":"bad)");
   }
   for (int i = 0; i < 40; ++i) h.CheckBoth(R"({"id":)" + std::to_string(i) + R"(,"i":"7"})");
+}
+
+TEST(FieldMapperFastPath, KeyOrderPredictionNeverChangesResults) {
+  // The fast path first compares each key with the one that followed the previous key last
+  // time (Scratch::next_key). Train it on one order, then feed records where the guess is
+  // wrong, nearly right (a key that extends or shortens the guess), repeated, or cut short.
+  Harness h;
+  const std::string trained =
+      R"({"id":1,"s":"x","origin":{"iata":"HAN","loc":{"city":"Hanoi"}},"i":5,"d":1.5,"b":true})";
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(h.CheckBoth(trained));
+  const std::vector<std::string> records = {
+      R"({"s":"x","id":1,"origin":{"loc":{"city":"Hanoi"},"iata":"HAN"},"b":true,"d":1.5,"i":5})",
+      R"({"id":1,"s":"x","s":"y"})",                       // repeated key (guess: origin)
+      R"({"id":1,"s":"x","origin":{"iata":"A","iata":"B"}})",
+      R"({"id":1,"s":"x","origin":{"iata":"A"},"origin":{"iata":"B"}})",
+      R"({"id":1,"s":"x","origin":null,"i":5})",
+      R"({"id":1,"s":"x","origin":"HAN"})",
+      R"({"id":1,"s":"x","origi":{},"i":5})",              // shorter than the guess
+      R"({"id":1,"s":"x","originx":{},"i":5})",            // longer than the guess
+      R"({"id":1,"s":"x","origin" :{}})",
+      R"({"id":1,"s":"x","origin"})",
+      R"({"id":1,"s":"x","origin":)",
+      R"({"id":1,"s":"x","origin":{"iata")",
+      R"({"id":1,"s":"x","origin":{"iata":)",
+      R"({"id":1,"s":"x","origin":{"iata":"HAN","loc":{"city":"Hanoi"}},"i":5,"d":1.5,"b")",
+      R"({"id":1,"s":"x","u":0,"origin":{"u":[],"iata":"HAN","loc":{"city":"Hanoi"}},"i":5})",
+      R"({"id":1,"q"k":"x"})",                             // a schema key holding a quote
+      R"({"id":1,"q\"k":"x"})",
+      R"({"idx":1,"s":"x"})",
+      R"({"i":1,"s":"x"})",
+      R"({"id":1,"a_key_longer_than_sixteen_bytes":"l","a_key_longer_than_sixteen_bytez":3})",
+      R"({"id":1,"a_key_longer_than_sixteen_bytez":3,"a_key_longer_than_sixteen_bytes":"l"})",
+      R"({"id":1,"a_key_longer_than_sixteen_bytes":"l","a_key_longer_than_sixteen_bytes":"m"})",
+      R"({"id":1,"a_key_longer_than_sixteen_bytes_":"l","a_key_longer_than_sixteen_bytez":3})",
+      R"({"id":1,"a_key_longer_than_sixteen_bytes")",
+  };
+  // Each record after the trained one (guess right up to where it differs), after itself
+  // (guess right everywhere), and in a cycle (every guess from the previous record).
+  for (const std::string& r : records) {
+    h.CheckBoth(trained);
+    h.CheckBoth(r);
+    h.CheckBoth(r);
+    for (size_t n = 0; n <= r.size(); ++n) h.CheckBoth(r.substr(0, n));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (const std::string& r : records) h.CheckBoth(r);
+  }
+  EXPECT_TRUE(h.CheckBoth(trained));
 }
 
 // Deterministic generator of records around the schema's keys, then byte mutations.
