@@ -1,5 +1,6 @@
 // Unit tests for IngestValidator (value normalization and per-record validation), in-process.
 #include "tools/sink_emulator/ingest_validator.h"
+#include "tools/sink_emulator/row_store.h"
 
 #include <gtest/gtest.h>
 
@@ -62,6 +63,57 @@ TEST_F(ValidatorFixture, PutsIdFirstAndFollowsPaths) {
   EXPECT_EQ(r.Key(0), "5");
   EXPECT_EQ(r.Line(0),
             R"({"_id":5,"name":"x","n":-3,"ok":true,"ids":[1,3],"at":"2024-01-02T03:04:05Z"})");
+}
+
+TEST_F(ValidatorFixture, RowsKeepValuesOfAnyLengthAndNullsInTheCompactForm) {
+  // Rows are written as length-prefixed values (RowLayout): lengths of 1, 2 and 3 bytes, null
+  // and missing columns, on both the fast path (compact body) and the full walk (spaces).
+  for (size_t len : {size_t{0}, size_t{125}, size_t{126}, size_t{127}, size_t{128}, size_t{300},
+                     size_t{16381}, size_t{16382}, size_t{20000}}) {
+    const std::string name(len, 'a' + static_cast<char>(len % 26));
+    for (const char* sep : {"", " "}) {
+      IngestResult r;
+      ASSERT_TRUE(Run(std::string(R"({"records":[{"value":{"_id":7,)") + sep + R"("name":")" + name +
+                          R"(","n":null}},{"value":{"_id":8,"ok":false}}]})",
+                      &r)
+                      .ok());
+      ASSERT_EQ(r.rows.size(), 2u) << len;
+      EXPECT_EQ(r.Key(0), "7");
+      EXPECT_EQ(r.Line(0), R"({"_id":7,"name":")" + name +
+                               R"(","n":null,"ok":null,"ids":null,"at":null})")
+          << len;
+      EXPECT_EQ(r.Key(1), "8");
+      EXPECT_EQ(r.Line(1), R"({"_id":8,"name":null,"n":null,"ok":false,"ids":null,"at":null})");
+      ASSERT_NE(r.layout, nullptr);
+      EXPECT_EQ(r.layout, validator_->layout().get());
+      // Values only: the row is shorter than its line by at least the column names.
+      EXPECT_LT(r.Row(0).size() + 20, r.Line(0).size());
+    }
+  }
+}
+
+TEST_F(ValidatorFixture, StoreKeepsCompactRowsAndDumpsTheirLines) {
+  SinkStore store(validator_->numeric_id(), validator_->layout());
+  IngestResult r;
+  const std::string long_name(200, 'z');
+  ASSERT_TRUE(Run(R"({"records":[{"value":{"_id":10,"name":"a"}},{"value":{"_id":9,"n":5}}]})", &r).ok());
+  store.Apply(r, 1);
+  // Same _id again, once with a longer row (moves) and once shorter (in place).
+  ASSERT_TRUE(Run(R"({"records":[{"value":{"_id":10,"name":")" + long_name +
+                      R"("}},{"value":{"_id":9,"ok":true}},{"value":{"_id":11}}]})",
+                  &r)
+                  .ok());
+  store.Apply(r, 1);
+  EXPECT_EQ(store.Stats().distinct_ids, 3u);
+  EXPECT_EQ(store.Stats().duplicates, 2u);
+  EXPECT_EQ(store.RowsNdjson(),
+            R"({"_id":9,"name":null,"n":null,"ok":true,"ids":null,"at":null})"
+            "\n"
+            R"({"_id":10,"name":")" +
+                long_name + R"(","n":null,"ok":null,"ids":null,"at":null})"
+                            "\n"
+                            R"({"_id":11,"name":null,"n":null,"ok":null,"ids":null,"at":null})"
+                            "\n");
 }
 
 TEST_F(ValidatorFixture, RejectsWrongTypesPerRecord) {

@@ -425,7 +425,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const EmulatorConfig& c
   }
   impl->config = config;
   impl->validator = std::move(validator.value());
-  impl->sinks = std::make_unique<SinkRegistry>(impl->validator->numeric_id());
+  impl->sinks = std::make_unique<SinkRegistry>(impl->validator->numeric_id(), impl->validator->layout());
   impl->tokens = std::make_unique<TokenRegistry>(config.users, config.token_ttl_s);
   impl->faults = std::make_unique<FaultInjector>(config.faults, config.seed);
   impl->limiters = std::make_unique<LimiterRegistry>(config.limits.records_per_s, config.limits.burst_records,

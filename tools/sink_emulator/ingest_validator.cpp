@@ -302,19 +302,15 @@ StatusOr<std::unique_ptr<IngestValidator>> IngestValidator::Create(std::vector<T
   v->numeric_id_ = table[0].type == ColumnType::kId;
   v->table_ = std::move(table);
   v->nodes_.emplace_back();
-  v->row_fixed_bytes_ = 1;  // the closing brace
   for (size_t c = 0; c < v->table_.size(); ++c) {
     std::string prefix(c == 0 ? "{" : ",");
     AppendJsonString(prefix, v->table_[c].name);
     prefix.push_back(':');
     v->key_prefix_.push_back(std::move(prefix));
-    v->row_fixed_bytes_ += v->key_prefix_.back().size() + 4;
-    v->prefix_at_.push_back(v->prefix_bytes_.size());
-    v->prefix_bytes_ += v->key_prefix_.back();
     int node = v->AddChild(0, v->table_[c].name);
     v->nodes_[node].fallback_columns.push_back(static_cast<int>(c));
   }
-  v->prefix_bytes_.append(16, '\0');
+  v->layout_ = std::make_shared<const RowLayout>(v->key_prefix_);
   for (const SchemaField& f : schema) {
     auto it = std::find_if(v->table_.begin(), v->table_.end(),
                            [&](const TableColumn& c) { return c.name == f.name; });
@@ -652,7 +648,9 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
     chosen_heap.resize(table_.size());
     slots = chosen_heap.data();
   }
-  size_t bound = row_fixed_bytes_;
+  // Per column: up to kMaxLengthBytes of LEB128 length, then the value (see RowLayout).
+  constexpr size_t kMaxLengthBytes = 10;
+  size_t bound = kMaxLengthBytes * table_.size();
   for (size_t c = 0; c < table_.size(); ++c) {
     const Slot* s = nullptr;
     if (primary[c].kind != ValueKind::kNone && primary[c].kind != ValueKind::kNull) {
@@ -672,28 +670,40 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
   bool have_key = false;
   for (size_t c = 0; c < table_.size(); ++c) {
     const Slot* s = slots[c];
-    CopyPadded(p, prefix_bytes_.data() + prefix_at_[c], key_prefix_[c].size());
-    p += key_prefix_[c].size();
     if (s == nullptr) {
       if (c == 0) {
         message = "missing _id";
         break;
       }
-      Write(&p, "null");
+      *p++ = 0;  // null
       continue;
     }
-    char* before = p;
+    // The value is written after a one-byte length; a value of 128 bytes or more (rare) is
+    // moved up to make room for its longer length.
+    char* const len_at = p;
+    char* before = p + 1;
+    p = before;
     std::string err = NormalizeValue(table_[c], *s, &p);
     if (!err.empty()) {
-      p = before;
+      p = len_at;
       if (!message.empty()) message += "; ";
       message += err;
       if (c == 0) break;  // without a valid _id the other errors add little
       continue;
     }
+    const size_t value_bytes = static_cast<size_t>(p - before);
+    if (value_bytes < 0x80) {
+      *len_at = static_cast<char>(value_bytes);
+    } else {
+      const size_t extra = RowLayout::LengthBytes(value_bytes) - 1;
+      std::memmove(before + extra, before, value_bytes);
+      before += extra;
+      p += extra;
+      RowLayout::WriteLength(len_at, value_bytes);
+    }
     if (c == 0) {
       key_offset = static_cast<size_t>(before - row);
-      key_bytes = static_cast<size_t>(p - before);
+      key_bytes = value_bytes;
       have_key = true;
       std::string_view id_json(before, key_bytes);
       std::string_view plain = (!numeric_id_ && s->kind == ValueKind::kString) ? s->text : id_json;
@@ -708,11 +718,30 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
     out->errors.push_back(RecordError{index, std::move(id_json), std::move(message)});
     return;
   }
-  *p++ = '}';
   const size_t row_start = out->text.size();
   const size_t row_bytes = static_cast<size_t>(p - row);
   out->text.set_size(row_start + row_bytes);
   out->rows.push_back(RowRef{row_start, row_bytes, key_offset, key_bytes});
+}
+
+void RowLayout::AppendLine(std::string_view row, std::string* out) const {
+  size_t i = 0;
+  for (const std::string& prefix : prefixes_) {
+    out->append(prefix);
+    size_t n = 0;
+    for (int shift = 0; i < row.size(); shift += 7) {
+      const auto b = static_cast<unsigned char>(row[i++]);
+      n |= static_cast<size_t>(b & 0x7f) << shift;
+      if ((b & 0x80) == 0) break;
+    }
+    if (n == 0) {
+      out->append("null");
+    } else {
+      out->append(row.substr(i, n));
+      i += n;
+    }
+  }
+  out->push_back('}');
 }
 
 /// The fast path. It accepts a strict subset of JSON: exactly {"records":[...]} with records
@@ -978,6 +1007,7 @@ bool IngestValidator::TryValidateFast(ParseScratch& scratch, const char* data, s
   out->text.clear();
   out->rows.clear();
   out->errors.clear();
+  out->layout = layout_.get();
   std::vector<Slot>& primary = scratch.impl()->primary;
   std::vector<Slot>& fallback = scratch.impl()->fallback;
   std::vector<Slot>& direct = scratch.impl()->direct;
@@ -1036,6 +1066,7 @@ Status IngestValidator::ValidateFullWalk(ParseScratch& scratch, const char* data
   out->text.clear();
   out->rows.clear();
   out->errors.clear();
+  out->layout = layout_.get();
   od::document doc;
   if (auto e = scratch.impl()->parser.iterate(data, size, capacity).get(doc)) return Malformed(e);
   od::object root;

@@ -12,7 +12,8 @@
 // with the SIMD flags. Cost per row is kept low on purpose (the emulator shares the cores with
 // the engine it measures): keys are matched as they stand in the body, strings without a
 // backslash and numbers are kept as views into the body (never copied or re-escaped), and each
-// valid row is written once into IngestResult::text, which the caller reuses across requests.
+// valid row is written once, in the compact form of RowLayout (values only, no column names),
+// into IngestResult::text, which the caller reuses across requests.
 // Thread-safety: the validator is immutable and shared; each caller passes its own
 // ParseScratch and IngestResult (one per thread / request).
 #pragma once
@@ -22,6 +23,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "engine/status.h"
@@ -65,11 +67,53 @@ class RowBuffer {
   size_t capacity_ = 0;
 };
 
-/// A record that passed validation: where its line lies in IngestResult::text.
+/// The compact form in which the validator writes rows and the store keeps them: a row's
+/// NDJSON line is `{"c0":v0,"c1":v1,...}` with the column names fixed by the table, so only
+/// the values are kept, each as a LEB128 length then its normalized JSON bytes (length 0 =
+/// null; no normalized value is empty). The key prefixes were two thirds of a flights row's
+/// bytes, and every stored byte is new memory the kernel must fault in and zero.
+/// Thread-safety: immutable after construction; shared by the validator and the stores.
+class RowLayout {
+ public:
+  /// `prefixes[c]` is what precedes column c's value: "{\"_id\":" for column 0, then
+  /// ",\"name\":" for the others.
+  explicit RowLayout(std::vector<std::string> prefixes) : prefixes_(std::move(prefixes)) {}
+  size_t columns() const { return prefixes_.size(); }
+  /// Appends the NDJSON line (no newline) of the compact row `row` to `out`.
+  void AppendLine(std::string_view row, std::string* out) const;
+  std::string Line(std::string_view row) const {
+    std::string out;
+    AppendLine(row, &out);
+    return out;
+  }
+  /// Bytes of the LEB128 length of a value of `n` bytes.
+  static size_t LengthBytes(size_t n) {
+    size_t k = 1;
+    while (n >= 0x80) {
+      n >>= 7;
+      ++k;
+    }
+    return k;
+  }
+  /// Writes the LEB128 length `n` at p; returns the end.
+  static char* WriteLength(char* p, size_t n) {
+    while (n >= 0x80) {
+      *p++ = static_cast<char>(0x80 | (n & 0x7f));
+      n >>= 7;
+    }
+    *p++ = static_cast<char>(n);
+    return p;
+  }
+
+ private:
+  std::vector<std::string> prefixes_;
+};
+
+/// A record that passed validation: where its row lies in IngestResult::text.
 struct RowRef {
-  size_t line_offset = 0;  ///< start of the NDJSON row (no trailing newline) in text
+  size_t line_offset = 0;  ///< start of the row in text (compact, see RowLayout, unless layout is null)
   size_t line_bytes = 0;   ///< its length
-  size_t key_offset = 0;   ///< start of the normalized _id within the line
+  size_t key_offset = 0;   ///< start of the normalized _id within the row
   size_t key_bytes = 0;    ///< its length: digits for id columns, a JSON string otherwise
 };
 
@@ -84,15 +128,22 @@ struct RecordError {
 /// a caller that keeps one per thread allocates nothing per row.
 struct IngestResult {
   size_t records_received = 0;
-  RowBuffer text;                    ///< the valid rows' lines, back to back
+  RowBuffer text;                    ///< the valid rows, back to back
   std::vector<RowRef> rows;          ///< in request order
   std::vector<RecordError> errors;   ///< in request order
+  /// How the rows in text are encoded: set by Validate (compact rows of its table); null means
+  /// text holds the NDJSON lines themselves (results built by hand, in tests).
+  const RowLayout* layout = nullptr;
 
-  /// The NDJSON line of valid row `i` (a view into text).
-  std::string_view Line(size_t i) const {
+  /// The stored bytes of valid row `i` (a view into text).
+  std::string_view Row(size_t i) const {
     return text.view().substr(rows[i].line_offset, rows[i].line_bytes);
   }
-  /// The normalized _id of valid row `i` (a view into its line).
+  /// The NDJSON line of valid row `i`.
+  std::string Line(size_t i) const {
+    return layout != nullptr ? layout->Line(Row(i)) : std::string(Row(i));
+  }
+  /// The normalized _id of valid row `i` (a view into its row).
   std::string_view Key(size_t i) const {
     return text.view().substr(rows[i].line_offset + rows[i].key_offset, rows[i].key_bytes);
   }
@@ -150,6 +201,8 @@ class IngestValidator {
                        const std::vector<std::string>& reject_ids, IngestResult* out) const;
 
   const std::vector<TableColumn>& columns() const { return table_; }
+  /// The encoding of the rows Validate writes (hand it to the stores that keep them).
+  const std::shared_ptr<const RowLayout>& layout() const { return layout_; }
   /// True if _id is an id column (keys are digit strings and sort numerically).
   bool numeric_id() const { return numeric_id_; }
 
@@ -186,11 +239,7 @@ class IngestValidator {
   std::vector<TableColumn> table_;       ///< _id moved to position 0
   /// Per column, pre-rendered: "{\"_id\":" for column 0, ",\"name\":" for the others.
   std::vector<std::string> key_prefix_;
-  /// The same prefixes back to back in one buffer with 16 spare bytes at the end, so a row
-  /// copies them 16 bytes at a time; prefix_at_[c] is where column c's prefix starts.
-  std::string prefix_bytes_;
-  std::vector<size_t> prefix_at_;
-  size_t row_fixed_bytes_ = 0;  ///< bytes of every prefix + "null" per column + "}"
+  std::shared_ptr<const RowLayout> layout_;  ///< built from key_prefix_
   std::vector<PathNode> nodes_;          ///< trie of paths; node 0 is the record value
   bool numeric_id_ = true;
   bool raw_keys_ = true;  ///< no path name holds '"', '\\' or a control byte (see Walker)

@@ -1,6 +1,7 @@
 #include "tools/sink_emulator/row_store.h"
 
 #include <algorithm>
+#include <cassert>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -183,6 +184,8 @@ void SinkStore::Apply(const IngestResult& result, uint64_t body_bytes) {
     order[start[s] + fill[s]++] = static_cast<uint32_t>(i);
   }
   uint64_t dup = 0;
+  // A result encoded otherwise than this store's rows would be dumped as garbage.
+  assert(result.layout == layout_.get() || n == 0);
   for (size_t s = 0; s < kShards; ++s) {
     if (start[s] == start[s + 1]) continue;
     std::lock_guard<std::mutex> lock(shards_[s].mu);
@@ -195,7 +198,7 @@ void SinkStore::Apply(const IngestResult& result, uint64_t body_bytes) {
       if (k + kPrefetchAhead < start[s + 1]) arena.Prefetch(hashes[order[k + kPrefetchAhead]]);
       const size_t i = order[k];
       const RowRef& r = result.rows[i];
-      if (arena.Upsert(hashes[i], result.Key(i), r.key_offset, result.Line(i))) ++dup;
+      if (arena.Upsert(hashes[i], result.Key(i), r.key_offset, result.Row(i))) ++dup;
     }
   }
   requests_.fetch_add(1, std::memory_order_relaxed);
@@ -242,7 +245,11 @@ std::string SinkStore::RowsNdjson() const {
   std::string out;
   out.reserve(total);
   for (const auto& kv : all) {
-    out += kv.second;
+    if (layout_ != nullptr) {
+      layout_->AppendLine(kv.second, &out);
+    } else {
+      out += kv.second;
+    }
     out.push_back('\n');
   }
   return out;
@@ -269,7 +276,7 @@ SinkStore* SinkRegistry::GetOrCreate(const std::string& id) {
   }
   std::unique_lock<std::shared_mutex> lock(mu_);
   auto& slot = sinks_[id];
-  if (!slot) slot = std::make_unique<SinkStore>(numeric_keys_);
+  if (!slot) slot = std::make_unique<SinkStore>(numeric_keys_, layout_);
   return slot.get();
 }
 

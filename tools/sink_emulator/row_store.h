@@ -1,6 +1,7 @@
 // File: tools/sink_emulator/row_store.h
-// RowArena: the rows of one shard, upsert by _id (later wins). Each row is one NDJSON line
-// that begins with {"_id":<key>, so the key is a slice of the line and is not stored apart.
+// RowArena: the rows of one shard, upsert by _id (later wins). Each row is a byte string (the
+// compact form of RowLayout, or an NDJSON line) holding its key, so the key is a slice of the
+// row and is not stored apart.
 // Lines are appended into large chunks (no allocation per row) and found through an
 // open-addressing index of (hash, location) pairs. A replacing line that fits the old one's
 // space is written in place; otherwise it is appended and the old space counted as dead, and
@@ -138,10 +139,13 @@ struct SinkStats {
 
 class SinkStore {
  public:
-  explicit SinkStore(bool numeric_keys) : numeric_keys_(numeric_keys) {}
+  /// `layout` is how the rows handed to Apply are encoded (the validator's RowLayout); null
+  /// means they are NDJSON lines, stored as they are.
+  explicit SinkStore(bool numeric_keys, std::shared_ptr<const RowLayout> layout = nullptr)
+      : numeric_keys_(numeric_keys), layout_(std::move(layout)) {}
 
   /// Stores the valid rows of `result` (copied into the arenas) and updates counters for one
-  /// accepted request.
+  /// accepted request. result.layout must be this store's layout (both null, or the same).
   void Apply(const IngestResult& result, uint64_t body_bytes);
   SinkStats Stats() const;
   /// All rows as NDJSON sorted by _id ascending (numeric order for id keys). Holds every shard
@@ -159,6 +163,7 @@ class SinkStore {
   };
 
   const bool numeric_keys_;
+  const std::shared_ptr<const RowLayout> layout_;
   std::array<Shard, kShards> shards_;
   std::atomic<uint64_t> requests_{0}, records_received_{0}, records_stored_{0}, duplicates_{0},
       rejected_{0}, bytes_received_{0};
@@ -166,12 +171,14 @@ class SinkStore {
 
 class SinkRegistry {
  public:
-  explicit SinkRegistry(bool numeric_keys) : numeric_keys_(numeric_keys) {}
+  explicit SinkRegistry(bool numeric_keys, std::shared_ptr<const RowLayout> layout = nullptr)
+      : numeric_keys_(numeric_keys), layout_(std::move(layout)) {}
   /// Returns the store for `id`, creating it. The pointer stays valid for the registry's life.
   SinkStore* GetOrCreate(const std::string& id);
 
  private:
   const bool numeric_keys_;
+  const std::shared_ptr<const RowLayout> layout_;
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, std::unique_ptr<SinkStore>> sinks_;
 };
