@@ -64,6 +64,13 @@ std::string Preview(std::string_view token) {
 constexpr uint32_t kFastMissesBeforeSkipping = 8;
 constexpr uint32_t kFastSkipRecords = 15;
 
+// AppendMapped copies each piece in whole blocks of this size (two 16-byte moves), which may
+// read and write up to kCopyBlock - 1 bytes past the piece: one predictable loop per piece
+// instead of a size switch or a call to memcpy.
+constexpr size_t kCopyBlock = 32;
+
+static_assert(simdjson::SIMDJSON_PADDING >= kCopyBlock, "AppendMapped reads past values");
+
 }  // namespace
 
 struct FieldMapper::Context {
@@ -127,10 +134,6 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
     }
     // IngestSchema guarantees paths form a tree (no duplicates, no prefixes).
     nodes_[node].column = static_cast<int32_t>(c);
-    std::string prefix;
-    AppendJsonString(prefix, columns[c].name);
-    prefix.push_back(':');
-    key_prefixes_.push_back(std::move(prefix));
   }
   for (Node& n : nodes_) {
     BuildTable(n);
@@ -147,10 +150,20 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
       }
     }
   }
-  output_order_.push_back(static_cast<uint32_t>(schema_.id_index()));
+  std::vector<uint32_t> order{static_cast<uint32_t>(schema_.id_index())};
   for (uint32_t c = 0; c < columns.size(); ++c) {
-    if (c != schema_.id_index()) output_order_.push_back(c);
+    if (c != schema_.id_index()) order.push_back(c);
   }
+  for (uint32_t c : order) {
+    OutputColumn o;
+    o.column = c;
+    o.prefix_begin = static_cast<uint32_t>(prefix_block_.size());
+    AppendJsonString(prefix_block_, columns[c].name);
+    prefix_block_.push_back(':');
+    o.prefix_length = static_cast<uint32_t>(prefix_block_.size() - o.prefix_begin);
+    output_.push_back(o);
+  }
+  prefix_block_.append(kCopyBlock, '\0');
 }
 
 FieldMapper::Scratch FieldMapper::MakeScratch() const {
@@ -179,25 +192,12 @@ inline uint64_t Load8(const char* p) {
   return v;
 }
 
-// Copies n bytes with a few fixed-size moves (inlined) instead of a call to memcpy: the
-// mapped output is built from many short pieces.
-inline void CopySmall(char* dst, const char* src, size_t n) {
-  if (n >= 16) {
-    if (n > 32) {
-      std::memcpy(dst, src, n);
-      return;
-    }
-    std::memcpy(dst, src, 16);
-    std::memcpy(dst + n - 16, src + n - 16, 16);
-  } else if (n >= 8) {
-    std::memcpy(dst, src, 8);
-    std::memcpy(dst + n - 8, src + n - 8, 8);
-  } else if (n >= 4) {
-    std::memcpy(dst, src, 4);
-    std::memcpy(dst + n - 4, src + n - 4, 4);
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i] = src[i];
-  }
+inline void CopyBlocks(char* dst, const char* src, size_t n) {
+  size_t i = 0;
+  do {
+    std::memcpy(dst + i, src + i, kCopyBlock);
+    i += kCopyBlock;
+  } while (i < n);
 }
 
 }  // namespace
@@ -355,35 +355,37 @@ bool FieldMapper::MapRecordFullWalk(JsonReader& reader, Scratch& scratch, const 
   return true;
 }
 
-void FieldMapper::AppendMapped(const Scratch& scratch, const char* data, std::string* out) const {
-  // Size first, then one resize and inlined copies (no per-piece append calls).
+void FieldMapper::AppendMapped(Scratch& scratch, const char* data, std::string* out) const {
+  // Size first, then one resize (with a block of slack for the last copy, cut afterwards) and
+  // block copies; the buffer gets a block of padding so its last value can be read whole.
   size_t total = 1;  // '{'
-  for (uint32_t c : output_order_) {
-    const Scratch::Slot& slot = scratch.slots[c];
-    if (slot.source == Scratch::Source::kAbsent) continue;
-    total += 1 + key_prefixes_[c].size() + slot.length;  // ',' or '}' after each
+  for (const OutputColumn& o : output_) {
+    const Scratch::Slot& slot = scratch.slots[o.column];
+    const size_t piece = 1 + o.prefix_length + slot.length;  // ',' or '}' after each
+    total += slot.source == Scratch::Source::kAbsent ? 0 : piece;
   }
-  if (total == 1) ++total;  // "{}"
+  if (total == 1) {
+    out->append("{}");
+    return;
+  }
+  scratch.buffer.append(kCopyBlock, '\0');
+  const char* buffer = scratch.buffer.data();
   const size_t old_size = out->size();
-  out->resize(old_size + total);
+  out->resize(old_size + total + kCopyBlock);
   char* p = out->data() + old_size;
   *p++ = '{';
-  for (uint32_t c : output_order_) {
-    const Scratch::Slot& slot = scratch.slots[c];
+  for (const OutputColumn& o : output_) {
+    const Scratch::Slot& slot = scratch.slots[o.column];
     if (slot.source == Scratch::Source::kAbsent) continue;
-    const std::string& prefix = key_prefixes_[c];
-    CopySmall(p, prefix.data(), prefix.size());
-    p += prefix.size();
-    const char* src = slot.source == Scratch::Source::kInput ? data : scratch.buffer.data();
-    CopySmall(p, src + slot.begin, slot.length);
+    CopyBlocks(p, prefix_block_.data() + o.prefix_begin, o.prefix_length);
+    p += o.prefix_length;
+    const char* src = slot.source == Scratch::Source::kInput ? data : buffer;
+    CopyBlocks(p, src + slot.begin, slot.length);
     p += slot.length;
     *p++ = ',';
   }
-  if (total == 2) {
-    *p = '}';
-  } else {
-    p[-1] = '}';
-  }
+  p[-1] = '}';
+  out->resize(old_size + total);
 }
 
 bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Context& ctx) const {

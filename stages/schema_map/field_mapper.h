@@ -121,8 +121,10 @@ class FieldMapper {
                   Context& ctx) const;
   bool Coerce(uint32_t column, simdjson::ondemand::value& value, int depth, Context& ctx) const;
   bool AppendSetElement(const Column& column, simdjson::ondemand::value& value, Context& ctx) const;
-  /// Writes the mapped output (schema order) from the scratch slots.
-  void AppendMapped(const Scratch& scratch, const char* data, std::string* out) const;
+  /// Writes the mapped output (schema order) from the scratch slots. Copies whole 32-byte
+  /// blocks: reads up to 31 bytes past a value in the record (inside simdjson's padding, which
+  /// both paths have checked) and pads scratch.buffer for the same reason.
+  void AppendMapped(Scratch& scratch, const char* data, std::string* out) const;
   // Fast path pieces: false means "give up" (never "reject"). FastObject<true> walks an object
   // of the trie (`node`), FastObject<false> any other object (checked, not stored).
   template <bool kMapped>
@@ -132,8 +134,15 @@ class FieldMapper {
 
   IngestSchema schema_;
   std::vector<Node> nodes_;                ///< nodes_[0] is the record's root object
-  std::vector<std::string> key_prefixes_;  ///< per column: "name": (JSON-escaped)
-  std::vector<uint32_t> output_order_;     ///< _id first, then schema order
+  /// A column in output order (_id first, then schema order) and its `"name":` (JSON-escaped)
+  /// inside prefix_block_.
+  struct OutputColumn {
+    uint32_t column = 0;
+    uint32_t prefix_begin = 0;
+    uint32_t prefix_length = 0;
+  };
+  std::vector<OutputColumn> output_;
+  std::string prefix_block_;  ///< every column's prefix, then kCopyBlock bytes of padding
 };
 
 }  // namespace sluice::stages
