@@ -2,7 +2,10 @@
 // in both payload modes, single- and two-threaded, and the same records with spaces (the path
 // for records that are not compact). Reports bytes/s and items/s of input, and
 // heap allocations per record in the timed loop, counted by replacing malloc and operator new
-// in this binary (must be 0 once the buffers have grown).
+// in this binary (must be 0 once the buffers have grown). Two baselines over the same chunks,
+// so that figures can be quoted as ratios on a shared machine: BM_BaselineMemcpy (each record
+// appended to the chunk's output, as raw mode does at best) and BM_BaselineOnDemand (simdjson
+// On-Demand visiting every field and value of each record, no mapping).
 #include <benchmark/benchmark.h>
 
 #include <cstdint>
@@ -10,6 +13,8 @@
 #include <new>
 #include <string>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "stages/schema_map/schema_map_transform.h"
 
@@ -240,6 +245,99 @@ void RunFlights(benchmark::State& state, bool spaced) {
   state.counters["bytes_per_record"] = static_cast<double>(input_bytes) / kRecords;
   state.SetLabel(mode == PayloadMode::kRaw ? "raw" : "mapped");
 }
+
+// The flights in chunks, as RunFlights builds them.
+std::vector<RecordChunk> FlightChunks(size_t* input_bytes) {
+  const auto& flights = Flights();
+  std::vector<RecordChunk> chunks(kRecords / kRecordsPerChunk);
+  *input_bytes = 0;
+  for (int i = 0; i < kRecords; ++i) {
+    chunks[static_cast<size_t>(i / kRecordsPerChunk)].AddInput(flights[static_cast<size_t>(i)],
+                                                               SourcePosition{0, 0, i});
+    *input_bytes += flights[static_cast<size_t>(i)].size();
+  }
+  for (auto& c : chunks) c.FinishInput();
+  return chunks;
+}
+
+void SetBaselineCounters(benchmark::State& state, size_t input_bytes) {
+  const double records = static_cast<double>(state.iterations()) * kRecords;
+  state.SetItemsProcessed(static_cast<int64_t>(records));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * input_bytes));
+  state.counters["ns_per_record"] = benchmark::Counter(
+      records * 1e-9, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_BaselineMemcpy(benchmark::State& state) {
+  size_t input_bytes = 0;
+  std::vector<RecordChunk> chunks = FlightChunks(&input_bytes);
+  for (auto _ : state) {
+    for (auto& c : chunks) {
+      c.output.clear();
+      c.outputs.clear();
+      c.outputs.resize(c.records.size());
+      for (size_t i = 0; i < c.records.size(); ++i) {
+        c.outputs[i].begin = static_cast<uint32_t>(c.output.size());
+        c.output.append(c.input.data() + c.records[i].begin, c.records[i].length);
+        c.outputs[i].length = c.records[i].length;
+      }
+    }
+    benchmark::DoNotOptimize(chunks.back().output.data());
+  }
+  SetBaselineCounters(state, input_bytes);
+}
+
+// Visits every value under `value` (objects and arrays recursively, scalars as raw tokens);
+// returns a checksum so that nothing is optimized away.
+uint64_t Visit(simdjson::ondemand::value value) {
+  simdjson::ondemand::json_type type;
+  if (value.type().get(type)) return 0;
+  uint64_t sum = 0;
+  if (type == simdjson::ondemand::json_type::object) {
+    for (auto field : value.get_object()) {
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return 0;
+      sum += key.size() + Visit(field.value());
+    }
+  } else if (type == simdjson::ondemand::json_type::array) {
+    for (auto element : value.get_array()) sum += Visit(element.value());
+  } else {
+    sum += value.raw_json_token().size();
+  }
+  return sum;
+}
+
+void BM_BaselineOnDemand(benchmark::State& state) {
+  size_t input_bytes = 0;
+  std::vector<RecordChunk> chunks = FlightChunks(&input_bytes);
+  simdjson::ondemand::parser parser;
+  uint64_t sum = 0;
+  for (auto _ : state) {
+    for (auto& c : chunks) {
+      for (size_t i = 0; i < c.records.size(); ++i) {
+        simdjson::ondemand::document doc;
+        if (parser.iterate(simdjson::padded_string_view(c.input.data() + c.records[i].begin,
+                                                        c.records[i].length, c.CapacityFrom(i)))
+                .get(doc)) {
+          state.SkipWithError("iterate failed");
+          return;
+        }
+        simdjson::ondemand::value root;
+        if (doc.get_value().get(root)) {
+          state.SkipWithError("no value");
+          return;
+        }
+        sum += Visit(root);
+      }
+    }
+    benchmark::DoNotOptimize(sum);
+  }
+  SetBaselineCounters(state, input_bytes);
+  state.SetLabel(std::string(simdjson::builtin_implementation()->name()));
+}
+
+BENCHMARK(BM_BaselineMemcpy)->UseRealTime();
+BENCHMARK(BM_BaselineOnDemand)->UseRealTime();
 
 void BM_SchemaMapFlights(benchmark::State& state) { RunFlights(state, false); }
 void BM_SchemaMapSpacedFlights(benchmark::State& state) { RunFlights(state, true); }
