@@ -42,8 +42,11 @@ uint64_t RowArena::KeyHash(std::string_view key) {
 
 void RowArena::FreeDeleter::operator()(void* p) const { std::free(p); }
 
-void* RowArena::AllocBlock(size_t bytes) {
-  void* p = std::malloc(bytes);
+void* RowArena::AllocBlock(size_t bytes, bool huge) {
+  constexpr size_t kHugePage = size_t{2} << 20;
+  huge = huge && bytes >= kHugePage;
+  void* p = huge ? std::aligned_alloc(kHugePage, (bytes + kHugePage - 1) & ~(kHugePage - 1))
+                 : std::malloc(bytes);
   if (p == nullptr) {  // out of memory ends the process (STYLE), as a failed new would
     std::fputs("sink emulator: out of memory\n", stderr);
     std::abort();
@@ -56,6 +59,9 @@ void* RowArena::AllocBlock(size_t bytes) {
     const uintptr_t page = 4096;
     const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) & ~(page - 1);
     const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + bytes) & ~(page - 1);
+#ifdef MADV_HUGEPAGE
+    if (huge) (void)madvise(p, bytes, MADV_HUGEPAGE);
+#endif
 #ifdef MADV_POPULATE_WRITE
     if (end > begin) {
       (void)madvise(reinterpret_cast<void*>(begin), end - begin, MADV_POPULATE_WRITE);
@@ -99,7 +105,7 @@ void RowArena::GrowIndex() {
   std::unique_ptr<Slot, FreeDeleter> old = std::move(slots_);
   const size_t old_count = slot_count_;
   slot_count_ = old_count == 0 ? 1024 : old_count * 2;
-  slots_.reset(static_cast<Slot*>(AllocBlock(slot_count_ * sizeof(Slot))));
+  slots_.reset(static_cast<Slot*>(AllocBlock(slot_count_ * sizeof(Slot), /*huge=*/true)));
   Slot* slots = slots_.get();
   std::uninitialized_fill_n(slots, slot_count_, Slot{});
   const size_t mask = slot_count_ - 1;

@@ -89,9 +89,12 @@ class RowArena {
   struct FreeDeleter {
     void operator()(void* p) const;
   };
-  /// Uninitialized memory from the C allocator; aborts when there is none. (MADV_HUGEPAGE on
-  /// chunks and index was tried: with this kernel's defrag=madvise it made rows 50% dearer.)
-  static void* AllocBlock(size_t bytes);
+  /// Uninitialized memory from the C allocator; aborts when there is none. `huge` asks for
+  /// transparent huge pages (blocks of 2 MiB or more): used for the index, which every row
+  /// probes at a random place, so with 4 KiB pages each probe was also a TLB miss (the probe
+  /// was most of SinkStore::Apply's time). Chunks stay on small pages: MADV_HUGEPAGE on every
+  /// chunk made rows 50% dearer with this kernel's defrag=madvise (compaction per fault).
+  static void* AllocBlock(size_t bytes, bool huge = false);
   struct Chunk {
     std::unique_ptr<char, FreeDeleter> data;
     size_t size = 0;  ///< bytes allocated
