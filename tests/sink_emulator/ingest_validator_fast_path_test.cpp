@@ -273,6 +273,96 @@ TEST(IngestFastPath, MatchesTheFullWalkOnGeneratedAndMutatedBodies) {
   }
 }
 
+/// Mostly values the fast path takes (plain strings, numbers), now and then any scalar.
+std::string PlainValue(std::mt19937& rng) {
+  switch (rng() % 12) {
+    case 0: return RandomScalar(rng);
+    case 1: case 2: case 3: return std::to_string(rng() % 300);
+    case 4: return "null";
+    default: return kStrings[rng() % 3];
+  }
+}
+
+/// A body whose records mostly share one key layout (as a feed sends them), so the fast path
+/// replays a recorded record shape: the values vary (scalars, now and then arrays, objects,
+/// nulls), and some records change a key, drop one or nest differently, which must send the
+/// fast path back to its key-by-key walk with the same answer.
+std::string ShapedBody(std::mt19937& rng, const Case& s) {
+  std::vector<size_t> keys;
+  for (size_t k = 0; k < s.keys.size(); ++k) {
+    if (k < s.mapped_keys ? rng() % 6 != 0 : rng() % 4 == 0) keys.push_back(k);
+  }
+  std::vector<std::vector<std::string>> subs(s.keys.size());
+  for (size_t k : keys) {
+    for (const std::string& sub : s.nested[k]) {
+      if (rng() % 5 != 0) subs[k].push_back(sub);
+    }
+  }
+  std::string body = "{\"records\":[";
+  const size_t records = 1 + rng() % 12;
+  for (size_t i = 0; i < records; ++i) {
+    if (i) body += ",";
+    body += "{\"value\":{";
+    const bool odd = rng() % 8 == 0;  // this record leaves the shape
+    for (size_t j = 0; j < keys.size(); ++j) {
+      const size_t k = keys[j];
+      if (odd && rng() % 3 == 0) continue;
+      if (j) body += ",";
+      const std::string& name = (odd && rng() % 4 == 0) ? s.keys[rng() % s.keys.size()] : s.keys[k];
+      body += "\"" + name + "\":";
+      if (rng() % 30 == 0) {
+        body += RandomValue(rng, s.nested[k]);
+      } else if (!subs[k].empty() || !s.nested[k].empty()) {
+        body += "{";
+        for (size_t m = 0; m < subs[k].size(); ++m) {
+          if (m) body += ",";
+          body += "\"" + subs[k][m] + "\":" + PlainValue(rng);
+        }
+        body += "}";
+      } else if (name == "_id" || name == "flight_id" || rng() % 3 == 0) {
+        body += std::to_string(rng() % 60);
+      } else {
+        body += PlainValue(rng);
+      }
+    }
+    body += "}}";
+  }
+  return body + "]}";
+}
+
+TEST(IngestFastPath, ReplayedRecordShapesMatchTheFullWalk) {
+  const Case cases[] = {Flights(), AllTypes(), Crossed(), StringIds()};
+  uint32_t seed = 100;
+  for (const Case& s : cases) {
+    std::mt19937 rng(seed++);
+    Counts plain, mutated;
+    ParseScratch reused;  // one scratch across bodies, as a server thread keeps it
+    IngestResult reused_result;
+    for (int i = 0; i < 6000; ++i) {
+      std::string body = ShapedBody(rng, s);
+      std::vector<std::string> reject;
+      if (rng() % 4 == 0) reject = {std::to_string(rng() % 60)};
+      for (int round = 0; round < 2; ++round) {
+        Check(s, body, reject, round == 0 ? &plain : &mutated);
+        if (HasFatalFailure()) return;
+        std::string padded = body;
+        padded.reserve(padded.size() + kBodyPadding);
+        ParseScratch fresh;
+        IngestResult want;
+        const Status want_st = s.validator->Validate(fresh, padded.data(), padded.size(),
+                                                     padded.capacity(), reject, &want);
+        const Status got_st = s.validator->Validate(reused, padded.data(), padded.size(),
+                                                    padded.capacity(), reject, &reused_result);
+        ASSERT_EQ(Describe(got_st, reused_result), Describe(want_st, want)) << "body: " << body;
+        Mutate(rng, &body);
+      }
+    }
+    std::printf("shapes seed %u: fast path took %zu of %zu bodies, %zu of %zu mutated\n", seed - 1,
+                plain.fast_taken, plain.bodies, mutated.fast_taken, mutated.bodies);
+    EXPECT_GT(plain.fast_taken, plain.bodies / 4) << "seed " << seed - 1;
+  }
+}
+
 TEST(IngestFastPath, TakesTheBodiesSluiceSends) {
   const Case s = Flights();
   const std::string mapped =

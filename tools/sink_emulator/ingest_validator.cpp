@@ -60,6 +60,14 @@ inline void CopyPadded(char* dst, const char* src, size_t n) {
 }
 constexpr size_t kCopySlack = 16;
 
+/// One step of a record shape (see FastScan::Replay): the body bytes `lit` (a view into the
+/// body being validated) that must come next, then the value of trie node `node`.
+struct ShapeStep {
+  const char* lit;
+  size_t len;
+  int node;
+};
+
 
 }  // namespace
 
@@ -73,6 +81,12 @@ struct ParseScratch::Impl {
   /// The fast path's one slot per column for records of column-name keys, and slots that stay
   /// empty (BuildRow's fallback argument for such records).
   std::vector<IngestValidator::Slot> direct, none;
+  /// The fast path's record shape (FastScan::Replay) and the one being recorded; views into
+  /// the current body, so they are dropped at the start of every body.
+  std::vector<ShapeStep> shape, recording;
+  const char* shape_tail = nullptr;  ///< bytes after the last value, up to the record's '}'
+  size_t shape_tail_len = 0;
+  bool has_shape = false;
 };
 ParseScratch::ParseScratch() : impl_(std::make_unique<Impl>()) {}
 ParseScratch::~ParseScratch() = default;
@@ -758,6 +772,11 @@ struct IngestValidator::FastScan {
   const char* end;  ///< end of the body (the padding after it is readable)
   std::vector<Slot>* primary;
   std::vector<Slot>* fallback;
+  /// While a record is walked with recording on: its leaf captures so far (else null), where
+  /// the bytes before the next leaf begin, and whether the record can serve as a shape.
+  std::vector<ShapeStep>* recording = nullptr;
+  const char* recorded_end = nullptr;
+  bool shape_ok = false;
 
   /// True (and advances) if the body continues with `lit`.
   template <size_t N>
@@ -847,6 +866,14 @@ struct IngestValidator::FastScan {
     }
     target->elems.clear();
     if (p >= end) return false;
+    const bool leaf = *p != '{';
+    if (recording != nullptr) {
+      if (leaf) {
+        recording->push_back(ShapeStep{recorded_end, static_cast<size_t>(p - recorded_end), node});
+      } else if (!pn.primary_columns.empty() || !pn.fallback_columns.empty()) {
+        shape_ok = false;  // Replay skips the Capture of objects: only unobservable ones may go
+      }
+    }
     if (*p == '[') {
       target->kind = ValueKind::kArray;
       ++p;
@@ -882,7 +909,40 @@ struct IngestValidator::FastScan {
     for (int c : pn.fallback_columns) {
       if (&(*fallback)[c] != target) (*fallback)[c] = *target;
     }
+    if (recording != nullptr && leaf) recorded_end = p;
     return true;
+  }
+
+  /// Records of one feed have the same keys in the same order, so the bytes between their
+  /// values repeat: `{"flight_id":`, `,"airline":`, ..., `,"origin":{"airport":`, ... `}}`.
+  /// A record walked by WalkObject(0) is recorded as such a shape: per leaf value (a scalar
+  /// or array, whatever Capture read without recursing), the bytes since the previous leaf
+  /// and the trie node the value went to. Replay checks that the next record has exactly those
+  /// bytes between its values and captures each value into its node with the same Capture.
+  /// That is what WalkObject would do on the same bytes: it reads the same keys at the same
+  /// places, finds the same children and calls Capture on the same nodes; the only Captures
+  /// it skips are of objects whose node has no column (their slot is a temporary, which the
+  /// recording refuses otherwise). Key search and key scanning are replaced by one compare.
+  /// Returns 1 if the record matched and was captured, 0 if the bytes differ (p back at the
+  /// record's '{'; slots may hold partial captures, so the caller resets them), -1 when a
+  /// Capture failed (WalkObject would have failed at the same place).
+  int Replay(const std::vector<ShapeStep>& shape, const char* tail, size_t tail_len) {
+    const char* const start = p;
+    for (const ShapeStep& st : shape) {
+      // WordsEqual reads up to 7 bytes past both: body or padding on either side.
+      if (static_cast<size_t>(end - p) < st.len || !WordsEqual(p, st.lit, st.len)) {
+        p = start;
+        return 0;
+      }
+      p += st.len;
+      if (!Capture(st.node)) return -1;
+    }
+    if (static_cast<size_t>(end - p) < tail_len || !WordsEqual(p, tail, tail_len)) {
+      p = start;
+      return 0;
+    }
+    p += tail_len;
+    return 1;
   }
   /// A record value at p ('{') whose keys are distinct column names with direct_ok_ and whose
   /// values are scalars: each value goes into direct[column] and p moves past the '}'. Such a
@@ -1016,6 +1076,8 @@ bool IngestValidator::TryValidateFast(ParseScratch& scratch, const char* data, s
   fallback.resize(table_.size());
   direct.resize(table_.size());
   none.resize(table_.size());  // never written: every kind stays kNone
+  ParseScratch::Impl& sc = *scratch.impl();
+  sc.has_shape = false;
   FastScan scan{*this, data, data + size, &primary, &fallback};
   if (!scan.Expect("{\"records\":[")) return false;
   size_t index = 0;
@@ -1024,11 +1086,31 @@ bool IngestValidator::TryValidateFast(ParseScratch& scratch, const char* data, s
   } else {
     for (;;) {
       if (!scan.Expect("{\"value\":") || scan.p >= scan.end || *scan.p != '{') return false;
-      const bool is_direct = direct_columns_ && scan.DirectRecord(&direct);
-      if (!is_direct) {
+      int replayed = 0;
+      if (sc.has_shape) {
         for (auto& s : primary) s.kind = ValueKind::kNone;
         for (auto& s : fallback) s.kind = ValueKind::kNone;
-        if (!scan.WalkObject(0)) return false;
+        replayed = scan.Replay(sc.shape, sc.shape_tail, sc.shape_tail_len);
+        if (replayed < 0) return false;
+      }
+      const bool is_direct = replayed == 0 && direct_columns_ && scan.DirectRecord(&direct);
+      if (replayed == 0 && !is_direct) {
+        for (auto& s : primary) s.kind = ValueKind::kNone;
+        for (auto& s : fallback) s.kind = ValueKind::kNone;
+        const char* const record = scan.p;
+        sc.recording.clear();
+        scan.recording = &sc.recording;
+        scan.recorded_end = record;
+        scan.shape_ok = true;
+        const bool walked = scan.WalkObject(0);
+        scan.recording = nullptr;
+        if (!walked) return false;
+        if (scan.shape_ok) {
+          sc.shape.swap(sc.recording);
+          sc.shape_tail = scan.recorded_end;
+          sc.shape_tail_len = static_cast<size_t>(scan.p - scan.recorded_end);
+          sc.has_shape = true;
+        }
       }
       if (!scan.Expect("}") || scan.p >= scan.end) return false;
       const char sep = *scan.p++;
