@@ -64,6 +64,9 @@ std::string Preview(std::string_view token) {
 constexpr uint32_t kFastMissesBeforeSkipping = 8;
 constexpr uint32_t kFastSkipRecords = 15;
 
+// Keys per record whose position Scratch::key_sequence remembers (later ones: no guess).
+constexpr uint32_t kPredictedKeys = 256;
+
 // AppendMapped copies each piece in whole blocks of this size (two 16-byte moves), which may
 // read and write up to kCopyBlock - 1 bytes past the piece: one predictable loop per piece
 // instead of a size switch or a call to memcpy.
@@ -141,7 +144,7 @@ FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
       child.column = nodes_[child.node].column;
       child.string_column =
           child.column >= 0 && columns[static_cast<size_t>(child.column)].type == ColumnType::kString;
-      child.predictable = child.key.find('"') == std::string::npos && n.children.size() < 0xFFFF;
+      child.predictable = child.key.find('"') == std::string::npos;
       child.pattern = "\"" + child.key + "\":";
       for (size_t i = 0; i < std::min<size_t>(child.pattern.size(), 16); ++i) {
         const uint64_t byte = static_cast<unsigned char>(child.pattern[i]);
@@ -171,7 +174,7 @@ FieldMapper::Scratch FieldMapper::MakeScratch() const {
   s.buffer.reserve(4096);
   s.slots.resize(schema_.columns().size());
   s.quotes.resize(64);  // records up to 4 KiB; grows once for larger ones
-  s.next_key.assign(2 * nodes_.size(), 0xFFFF);
+  s.key_sequence.assign(kPredictedKeys, ~uint64_t{0});
   return s;
 }
 
@@ -804,10 +807,8 @@ struct FieldMapper::FastCursor {
   Scratch* scratch = nullptr;
   const uint64_t* quotes = nullptr;  // ScanRecord's quote bits
   size_t words = 0;                  // number of them
-  // Scratch::next_key: [node] for an object's first key, [node_count + child node] for the
-  // key after that child's.
-  uint16_t* next_key = nullptr;
-  uint32_t node_count = 0;
+  uint64_t* key_sequence = nullptr;  // Scratch::key_sequence
+  uint32_t key_index = 0;             // keys met so far in mapped objects
 
   // At an opening quote: moves past the closing quote (the next quote: ScanRecord made sure
   // there is no backslash) and returns the content; false when the string is not closed.
@@ -867,11 +868,10 @@ bool FieldMapper::MapRecordFast(Scratch& scratch, const char* data, size_t lengt
   cursor.scratch = &scratch;
   cursor.quotes = scratch.quotes.data();
   cursor.words = words;
-  if (scratch.next_key.size() != 2 * nodes_.size()) {
-    scratch.next_key.assign(2 * nodes_.size(), 0xFFFF);  // a scratch not from MakeScratch
+  if (scratch.key_sequence.size() != kPredictedKeys) {
+    scratch.key_sequence.assign(kPredictedKeys, ~uint64_t{0});  // a scratch not from MakeScratch
   }
-  cursor.next_key = scratch.next_key.data();
-  cursor.node_count = static_cast<uint32_t>(nodes_.size());
+  cursor.key_sequence = scratch.key_sequence.data();
   if (!FastObject<true>(cursor, 0, 1) || cursor.p != cursor.end) return false;
   // Bytes >= 0x80 can only be inside strings here (anywhere else the walk gave up); stage 1
   // would check the whole record's UTF-8 with the same validator.
@@ -914,20 +914,23 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
     ++c.p;
     return true;
   }
-  [[maybe_unused]] uint32_t at = node;  // prediction slot for the next key
   while (true) {
     if (c.p >= c.end || *c.p != '"') return false;
     const Child* child = nullptr;
     if constexpr (kMapped) {
       const Node& n = nodes_[node];
-      const uint16_t guess = c.next_key[at];
-      if (guess < n.children.size()) {
-        const Child& g = n.children[guess];
-        // `"key":` and at least one byte of value inside the record.
-        if (g.predictable && static_cast<size_t>(c.end - c.p) > g.pattern.size() &&
-            MatchesPattern(c.p, g)) {
-          child = &g;
-          c.p += g.pattern.size();
+      const uint32_t k = c.key_index++;
+      if (k < kPredictedKeys) {
+        const uint64_t guess = c.key_sequence[k];
+        const size_t index = static_cast<uint32_t>(guess);
+        if ((guess >> 32) == node && index < n.children.size()) {
+          const Child& g = n.children[index];
+          // `"key":` and at least one byte of value inside the record.
+          if (g.predictable && static_cast<size_t>(c.end - c.p) > g.pattern.size() &&
+              MatchesPattern(c.p, g)) {
+            child = &g;
+            c.p += g.pattern.size();
+          }
         }
       }
       if (child == nullptr) {
@@ -936,9 +939,13 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
         if (c.p + 1 >= c.end || *c.p != ':') return false;  // ':' and a byte of value
         ++c.p;
         child = FindChildEntry(node, key);
-        if (child != nullptr) c.next_key[at] = static_cast<uint16_t>(child - n.children.data());
+        if (k < kPredictedKeys) {
+          c.key_sequence[k] =
+              child == nullptr
+                  ? ~uint64_t{0}
+                  : (uint64_t{node} << 32 | static_cast<uint64_t>(child - n.children.data()));
+        }
       }
-      if (child != nullptr) at = c.node_count + child->node;
     } else {
       std::string_view key;
       if (!c.String(&key)) return false;

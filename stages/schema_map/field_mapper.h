@@ -44,12 +44,13 @@ class FieldMapper {
     uint32_t fast_misses = 0;
     uint32_t fast_skip = 0;
     std::vector<uint64_t> quotes;  ///< fast path: bit i set when byte i of the record is '"'
-    /// Fast path key-order prediction: per position in an object (its start, or just after a
-    /// given key) the index of the child key that came next last time, 0xFFFF when none.
-    /// Records of one producer repeat their key order, so the next key is first compared
-    /// with that guess alone (whole `"key":` in two 8-byte compares, no hash lookup). A wrong
-    /// guess only costs the compare: affects speed only, never results.
-    std::vector<uint16_t> next_key;
+    /// Fast path key-order prediction: the k-th key met in the mapped objects of the last
+    /// record, as (trie node << 32 | child index), ~0 for a key not in the schema. Records of
+    /// one producer repeat their keys in the same order, so the k-th key of the next record is
+    /// first compared with that guess alone (its whole `"key":` in two 8-byte compares; the
+    /// guesses do not depend on each other, unlike a hash lookup per key). A wrong guess only
+    /// costs the compare: affects speed only, never results.
+    std::vector<uint64_t> key_sequence;
   };
   Scratch MakeScratch() const;
 

@@ -244,9 +244,10 @@ TEST(FieldMapperFastPath, StreamsThatAreNotCompactStillMapCorrectly) {
 }
 
 TEST(FieldMapperFastPath, KeyOrderPredictionNeverChangesResults) {
-  // The fast path first compares each key with the one that followed the previous key last
-  // time (Scratch::next_key). Train it on one order, then feed records where the guess is
-  // wrong, nearly right (a key that extends or shortens the guess), repeated, or cut short.
+  // The fast path first compares the k-th key of a record with the k-th key of the previous
+  // one (Scratch::key_sequence). Train it on one order, then feed records where the guess is
+  // wrong, nearly right (a key that extends or shortens the guess), in another object,
+  // repeated, or cut short.
   Harness h;
   const std::string trained =
       R"({"id":1,"s":"x","origin":{"iata":"HAN","loc":{"city":"Hanoi"}},"i":5,"d":1.5,"b":true})";
@@ -270,6 +271,9 @@ TEST(FieldMapperFastPath, KeyOrderPredictionNeverChangesResults) {
       R"({"id":1,"q"k":"x"})",                             // a schema key holding a quote
       R"({"id":1,"q\"k":"x"})",
       R"({"idx":1,"s":"x"})",
+      R"({"id":1,"s":"x","iata":"HAN","loc":{"city":"Hanoi"},"i":5})",  // same keys, other objects
+      R"({"id":1,"s":"x","origin":{"loc":{"iata":"HAN","city":"Hanoi"}},"i":5})",
+      R"({"id":1,"s":"x","origin":{"iata":"HAN","loc":{"city":"Hanoi","x":{"city":1}}},"i":5})",
       R"({"i":1,"s":"x"})",
       R"({"id":1,"a_key_longer_than_sixteen_bytes":"l","a_key_longer_than_sixteen_bytez":3})",
       R"({"id":1,"a_key_longer_than_sixteen_bytez":3,"a_key_longer_than_sixteen_bytes":"l"})",
