@@ -92,6 +92,39 @@ TEST_F(ValidatorFixture, RowsKeepValuesOfAnyLengthAndNullsInTheCompactForm) {
   }
 }
 
+TEST_F(ValidatorFixture, IdsAndStringsAreNormalizedTheSameOnTheirShortcuts) {
+  // BuildRow copies canonical digit ids and plain strings as they stand; everything else
+  // goes through the general normalization. Both must give the same texts.
+  struct Case {
+    const char* id;    // JSON text of the _id value
+    const char* want;  // normalized _id, or "" when the record is rejected
+  };
+  for (const Case& c : {Case{"0", "0"}, Case{"7", "7"}, Case{"\"7\"", "7"}, Case{"\"007\"", "7"},
+                        Case{"1234567890123456789", "1234567890123456789"},
+                        Case{"\"9999999999999999999\"", "9999999999999999999"},
+                        Case{"18446744073709551615", "18446744073709551615"},
+                        Case{"18446744073709551616", ""}, Case{"\"\"", ""}, Case{"-1", ""},
+                        Case{"1.0", ""}, Case{"\"1a\"", ""}, Case{"true", ""}}) {
+    for (const char* sep : {"", " "}) {  // fast path and full walk
+      IngestResult r;
+      ASSERT_TRUE(Run(std::string(R"({"records":[{"value":{"_id":)") + c.id + "," + sep +
+                          R"("name":12.50}}]})",
+                      &r)
+                      .ok())
+          << c.id;
+      if (*c.want == '\0') {
+        EXPECT_EQ(r.rows.size(), 0u) << c.id;
+        EXPECT_EQ(r.errors.size(), 1u) << c.id;
+        continue;
+      }
+      ASSERT_EQ(r.rows.size(), 1u) << c.id;
+      EXPECT_EQ(r.Key(0), c.want);
+      EXPECT_EQ(r.Line(0), std::string(R"({"_id":)") + c.want +
+                               R"(,"name":"12.50","n":null,"ok":null,"ids":null,"at":null})");
+    }
+  }
+}
+
 TEST_F(ValidatorFixture, StoreKeepsCompactRowsAndDumpsTheirLines) {
   SinkStore store(validator_->numeric_id(), validator_->layout());
   IngestResult r;

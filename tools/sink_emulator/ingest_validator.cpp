@@ -182,6 +182,16 @@ bool ParseU64(std::string_view s, uint64_t* out) {
   return r.ec == std::errc() && r.ptr == s.data() + s.size();
 }
 
+/// True if `s` is 1 to 19 digits without a leading zero (or just "0"): such a text is its own
+/// normalized form as an id (parsing it as uint64 and printing it back gives the same bytes).
+inline bool IsCanonicalU64(std::string_view s) {
+  if (s.empty() || s.size() > 19 || (s[0] == '0' && s.size() > 1)) return false;
+  for (char ch : s) {
+    if (ch < '0' || ch > '9') return false;
+  }
+  return true;
+}
+
 /// Parses an id (an unsigned integer as a number or a digit string).
 bool ParseId(ValueKind kind, std::string_view text, uint64_t* out) {
   if (kind != ValueKind::kNumber && kind != ValueKind::kString) return false;
@@ -697,7 +707,23 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
     char* const len_at = p;
     char* before = p + 1;
     p = before;
-    std::string err = NormalizeValue(table_[c], *s, &p);
+    // The common cases inline, writing what NormalizeValue would: a plain string (or number)
+    // into a string column is copied between quotes; an id written as canonical digits
+    // (no leading zero, at most 19 digits, so it fits uint64 and prints back the same) is
+    // copied as is. Both texts are views into the padded body (plain), so CopyPadded may read on.
+    const ColumnType type = table_[c].type;
+    if (s->plain && type == ColumnType::kString &&
+        (s->kind == ValueKind::kString || s->kind == ValueKind::kNumber)) {
+      *p++ = '"';
+      CopyPadded(p, s->text.data(), s->text.size());
+      p += s->text.size();
+      *p++ = '"';
+    } else if (s->plain && type == ColumnType::kId && IsCanonicalU64(s->text) &&
+               (s->kind == ValueKind::kNumber || s->kind == ValueKind::kString)) {
+      CopyPadded(p, s->text.data(), s->text.size());
+      p += s->text.size();
+    }
+    std::string err = p != before ? std::string() : NormalizeValue(table_[c], *s, &p);
     if (!err.empty()) {
       p = len_at;
       if (!message.empty()) message += "; ";
