@@ -66,6 +66,9 @@ struct ShapeStep {
   const char* lit;
   size_t len;
   int node;
+  /// When the node feeds exactly one column and has no children: that column's slot, so a
+  /// scalar value is read straight into it (all Capture would do); else null.
+  IngestValidator::Slot* target;
 };
 
 
@@ -895,7 +898,10 @@ struct IngestValidator::FastScan {
     const bool leaf = *p != '{';
     if (recording != nullptr) {
       if (leaf) {
-        recording->push_back(ShapeStep{recorded_end, static_cast<size_t>(p - recorded_end), node});
+        const bool single = pn.children.empty() &&
+                            pn.primary_columns.size() + pn.fallback_columns.size() == 1;
+        recording->push_back(ShapeStep{recorded_end, static_cast<size_t>(p - recorded_end), node,
+                                       single ? target : nullptr});
       } else if (!pn.primary_columns.empty() || !pn.fallback_columns.empty()) {
         shape_ok = false;  // Replay skips the Capture of objects: only unobservable ones may go
       }
@@ -961,7 +967,12 @@ struct IngestValidator::FastScan {
         return 0;
       }
       p += st.len;
-      if (!Capture(st.node)) return -1;
+      if (st.target != nullptr && p < end && *p != '[' && *p != '{') {
+        st.target->elems.clear();
+        if (!ReadScalarFast(st.target)) return -1;
+      } else if (!Capture(st.node)) {
+        return -1;
+      }
     }
     if (static_cast<size_t>(end - p) < tail_len || !WordsEqual(p, tail, tail_len)) {
       p = start;
