@@ -740,57 +740,134 @@ namespace {
 constexpr int kFastMaxDepth = 32;
 static_assert(simdjson::SIMDJSON_PADDING >= 63, "ScanRecord reads whole 64-byte blocks");
 
+// Whole 64-byte blocks: the quote bits of each are stored; backslashes, control bytes and
+// high bytes are only OR-ed together (one check per record, not per block).
+#if defined(__AVX2__)
+struct ScanAccumulator {
+  __m256i bad = _mm256_setzero_si256();
+  __m256i high = _mm256_setzero_si256();
+  uint64_t Block(const char* bytes) {
+    uint64_t quote_bits = 0;
+    for (size_t i = 0; i < 64; i += 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bytes + i));
+      const __m256i quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
+      const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+      const __m256i backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
+      bad = _mm256_or_si256(bad, _mm256_or_si256(control, backslash));
+      high = _mm256_or_si256(high, v);
+      quote_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(quote))} << i;
+    }
+    return quote_bits;
+  }
+  // The last, partial block: bits past the record are cleared.
+  uint64_t Tail(const char* bytes, uint64_t valid) {
+    uint64_t quote_bits = 0;
+    uint64_t bad_bits = 0;
+    uint64_t high_bits = 0;
+    for (size_t i = 0; i < 64; i += 32) {
+      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bytes + i));
+      const __m256i quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
+      const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
+      const __m256i b = _mm256_or_si256(control, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
+      quote_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(quote))} << i;
+      bad_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(b))} << i;
+      high_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(v))} << i;
+    }
+    tail_bad = (bad_bits & valid) != 0;
+    tail_high = (high_bits & valid) != 0;
+    return quote_bits & valid;
+  }
+  bool AnyBad() const { return tail_bad || _mm256_movemask_epi8(bad) != 0; }
+  bool AnyHigh() const { return tail_high || _mm256_movemask_epi8(high) != 0; }
+  bool tail_bad = false;
+  bool tail_high = false;
+};
+#elif defined(__SSE2__)
+struct ScanAccumulator {
+  __m128i bad = _mm_setzero_si128();
+  __m128i high = _mm_setzero_si128();
+  uint64_t Block(const char* bytes) {
+    uint64_t quote_bits = 0;
+    for (size_t i = 0; i < 64; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
+      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+      const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+      bad = _mm_or_si128(bad, _mm_or_si128(control, backslash));
+      high = _mm_or_si128(high, v);
+      quote_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(quote))} << i;
+    }
+    return quote_bits;
+  }
+  // The last, partial block: bits past the record are cleared.
+  uint64_t Tail(const char* bytes, uint64_t valid) {
+    uint64_t quote_bits = 0;
+    uint64_t bad_bits = 0;
+    uint64_t high_bits = 0;
+    for (size_t i = 0; i < 64; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
+      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
+      const __m128i b = _mm_or_si128(control, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+      quote_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(quote))} << i;
+      bad_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(b))} << i;
+      high_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(v))} << i;
+    }
+    tail_bad = (bad_bits & valid) != 0;
+    tail_high = (high_bits & valid) != 0;
+    return quote_bits & valid;
+  }
+  bool AnyBad() const { return tail_bad || _mm_movemask_epi8(bad) != 0; }
+  bool AnyHigh() const { return tail_high || _mm_movemask_epi8(high) != 0; }
+  bool tail_bad = false;
+  bool tail_high = false;
+};
+#else
+struct ScanAccumulator {
+  bool bad = false;
+  bool high = false;
+  uint64_t Block(const char* bytes) {
+    uint64_t quote_bits = 0;
+    for (size_t j = 0; j < 64; ++j) {
+      const unsigned char b = static_cast<unsigned char>(bytes[j]);
+      quote_bits |= uint64_t{b == '"'} << j;
+      bad |= b < 0x20 || b == '\\';
+      high |= b >= 0x80;
+    }
+    return quote_bits;
+  }
+  uint64_t Tail(const char* bytes, uint64_t valid) {
+    uint64_t quote_bits = 0;
+    for (size_t j = 0; j < 64 && ((valid >> j) & 1) != 0; ++j) {
+      const unsigned char b = static_cast<unsigned char>(bytes[j]);
+      quote_bits |= uint64_t{b == '"'} << j;
+      bad |= b < 0x20 || b == '\\';
+      high |= b >= 0x80;
+    }
+    return quote_bits;
+  }
+  bool AnyBad() const { return bad; }
+  bool AnyHigh() const { return high; }
+};
+#endif
+
 // One pass over the record before the walk: false when it has a backslash or a byte below 0x20
 // anywhere (escapes, raw control characters and whitespace other than ' ' all go to the full
 // walk); sets `*high` when it has a byte >= 0x80; writes the positions of its '"' bytes to
 // `quotes` (with no backslash, every quote opens or closes a string). Reads whole 64-byte
-// blocks, up to 63 bytes past the record (inside the padding the caller checked); bits past
-// the end are cleared.
+// blocks, up to 63 bytes past the record (inside the padding the caller checked); the last
+// block's bits past the end are cleared.
 bool ScanRecord(const char* data, size_t length, uint64_t* quotes, bool* high) {
-  bool any_high = false;
-  for (size_t block = 0; block < length; block += 64) {
-    uint64_t quote_bits = 0;
-    uint64_t bad_bits = 0;
-    uint64_t high_bits = 0;
-#if defined(__AVX2__)
-    for (size_t i = 0; i < 64; i += 32) {
-      const char* bytes = data + block + i;
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bytes));
-      const __m256i quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
-      const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
-      const __m256i bad = _mm256_or_si256(control, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
-      quote_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(quote))} << i;
-      bad_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(bad))} << i;
-      high_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(v))} << i;
-    }
-#else
-    for (size_t i = 0; i < 64; i += 16) {
-      const char* bytes = data + block + i;
-#if defined(__SSE2__)
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));
-      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-      const __m128i bad = _mm_or_si128(control, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-      quote_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(quote))} << i;
-      bad_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(bad))} << i;
-      high_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(v))} << i;
-#else
-      for (size_t j = 0; j < 16; ++j) {
-        const unsigned char b = static_cast<unsigned char>(bytes[j]);
-        quote_bits |= uint64_t{b == '"'} << (i + j);
-        bad_bits |= uint64_t{b < 0x20 || b == '\\'} << (i + j);
-        high_bits |= uint64_t{b >= 0x80} << (i + j);
-      }
-#endif
-    }
-#endif
-    const uint64_t valid =
-        length - block >= 64 ? ~uint64_t{0} : (uint64_t{1} << (length - block)) - 1;
-    if ((bad_bits & valid) != 0) return false;
-    any_high |= (high_bits & valid) != 0;
-    quotes[block / 64] = quote_bits & valid;
+  ScanAccumulator acc;
+  const size_t whole = length / 64;
+  for (size_t block = 0; block < whole; ++block) quotes[block] = acc.Block(data + block * 64);
+  const size_t rest = length % 64;
+  if (rest != 0) {
+    const uint64_t valid = (uint64_t{1} << rest) - 1;
+    quotes[whole] = acc.Tail(data + whole * 64, valid);
   }
-  *high = any_high;
+  if (acc.AnyBad()) return false;
+  *high = acc.AnyHigh();
   return true;
 }
 
@@ -810,21 +887,28 @@ struct FieldMapper::FastCursor {
   uint64_t* key_sequence = nullptr;  // Scratch::key_sequence
   uint32_t key_index = 0;             // keys met so far in mapped objects
 
-  // At an opening quote: moves past the closing quote (the next quote: ScanRecord made sure
-  // there is no backslash) and returns the content; false when the string is not closed.
-  bool String(std::string_view* content) {
-    const size_t from = static_cast<size_t>(p - base) + 1;
+  // At an opening quote `at`: just past the closing quote (the next quote: ScanRecord made sure
+  // there is no backslash); nullptr when the string is not closed. Takes and returns the
+  // position so that FastObject can keep it in a register.
+  const char* StringEnd(const char* at) const {
+    const size_t from = static_cast<size_t>(at - base) + 1;
     size_t word = from >> 6;
-    size_t at = from;
+    size_t close = from;
     uint64_t bits = word < words ? quotes[word] >> (from & 63) : 0;
     while (bits == 0) {
-      if (++word >= words) return false;
+      if (++word >= words) return nullptr;
       bits = quotes[word];
-      at = word * 64;
+      close = word * 64;
     }
-    at += static_cast<size_t>(__builtin_ctzll(bits));
-    *content = std::string_view(p + 1, at - from);
-    p = base + at + 1;
+    close += static_cast<size_t>(__builtin_ctzll(bits));
+    return base + close + 1;
+  }
+  // StringEnd from `p`, moving `p` and returning the content.
+  bool String(std::string_view* content) {
+    const char* next = StringEnd(p);
+    if (next == nullptr) return false;
+    *content = std::string_view(p + 1, static_cast<size_t>(next - p) - 2);
+    p = next;
     return true;
   }
   // At a '-' or digit: the number token, checked with ParseJsonNumber.
@@ -909,13 +993,16 @@ inline bool MatchesPattern(const char* p, const ChildT& child) {
 template <bool kMapped>
 bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
   if (depth > kFastMaxDepth) return false;
-  ++c.p;
-  if (c.p < c.end && *c.p == '}') {
-    ++c.p;
+  // The position lives in a register here (c.p only around calls): it is the chain that every
+  // step of the walk waits on.
+  const char* p = c.p + 1;
+  const char* const end = c.end;
+  if (p < end && *p == '}') {
+    c.p = p + 1;
     return true;
   }
   while (true) {
-    if (c.p >= c.end || *c.p != '"') return false;
+    if (p >= end || *p != '"') return false;
     const Child* child = nullptr;
     if constexpr (kMapped) {
       const Node& n = nodes_[node];
@@ -926,18 +1013,20 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
         if ((guess >> 32) == node && index < n.children.size()) {
           const Child& g = n.children[index];
           // `"key":` and at least one byte of value inside the record.
-          if (g.predictable && static_cast<size_t>(c.end - c.p) > g.pattern.size() &&
-              MatchesPattern(c.p, g)) {
+          if (g.predictable && static_cast<size_t>(end - p) > g.pattern.size() &&
+              MatchesPattern(p, g)) {
             child = &g;
-            c.p += g.pattern.size();
+            p += g.pattern.size();
           }
         }
       }
       if (child == nullptr) {
-        std::string_view key;
-        if (!c.String(&key)) return false;
-        if (c.p + 1 >= c.end || *c.p != ':') return false;  // ':' and a byte of value
-        ++c.p;
+        const char* key_end = c.StringEnd(p);
+        if (key_end == nullptr) return false;
+        const std::string_view key(p + 1, static_cast<size_t>(key_end - p) - 2);
+        p = key_end;
+        if (p + 1 >= end || *p != ':') return false;  // ':' and a byte of value
+        ++p;
         child = FindChildEntry(node, key);
         if (k < kPredictedKeys) {
           c.key_sequence[k] =
@@ -947,39 +1036,47 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
         }
       }
     } else {
-      std::string_view key;
-      if (!c.String(&key)) return false;
-      if (c.p + 1 >= c.end || *c.p != ':') return false;  // ':' and a byte of value
-      ++c.p;
+      p = c.StringEnd(p);
+      if (p == nullptr) return false;
+      if (p + 1 >= end || *p != ':') return false;  // ':' and a byte of value
+      ++p;
     }
     if (child == nullptr) {
+      c.p = p;
       if (!FastSkipValue(c, depth + 1)) return false;
+      p = c.p;
     } else if (child->column >= 0) {
       const uint32_t index = static_cast<uint32_t>(child->column);
       Scratch::Slot& slot = c.scratch->slots[index];
-      if (child->string_column && *c.p == '"' && !slot.seen) {
+      if (child->string_column && *p == '"' && !slot.seen) {
         // The most common case without a call: a string for a string column is kept as its
         // token (what FastColumn, and Coerce, do).
-        const char* begin = c.p;
-        std::string_view content;
-        if (!c.String(&content)) return false;
+        const char* value_end = c.StringEnd(p);
+        if (value_end == nullptr) return false;
         slot.seen = true;
-        c.SetInput(slot, begin, c.p);
-      } else if (!FastColumn(c, index)) {
-        return false;
+        c.SetInput(slot, p, value_end);
+        p = value_end;
+      } else {
+        c.p = p;
+        if (!FastColumn(c, index)) return false;
+        p = c.p;
       }
-    } else if (*c.p == '{') {
+    } else if (*p == '{') {
+      c.p = p;
       if (!FastObject<true>(c, child->node, depth + 1)) return false;
-    } else if (*c.p != 'n' || !c.Literal("null")) {  // null object: its columns left out
+      p = c.p;
+    } else if (end - p >= 4 && std::memcmp(p, "null", 4) == 0) {
+      p += 4;  // null object: its columns left out
+    } else {
       return false;
     }
-    if (c.p >= c.end) return false;
-    if (*c.p == ',') {
-      ++c.p;
+    if (p >= end) return false;
+    if (*p == ',') {
+      ++p;
       continue;
     }
-    if (*c.p != '}') return false;
-    ++c.p;
+    if (*p != '}') return false;
+    c.p = p + 1;
     return true;
   }
 }
