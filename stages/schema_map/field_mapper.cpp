@@ -911,6 +911,50 @@ struct FieldMapper::FastCursor {
     p = next;
     return true;
   }
+  // Just past the digits starting at `at` (at most `end`). Eight bytes at a time: reads up to
+  // 7 bytes past the record, inside the padding.
+  const char* SkipDigits(const char* at) const {
+    while (at < end) {
+      const uint64_t x = Load8(at) ^ 0x3030303030303030ULL;  // digits become 0..9
+      // Bit 7 of each byte that is not a digit (a carry out of such a byte can only spoil the
+      // bytes after it; only the first one counts).
+      const uint64_t other = ((x + 0x7676767676767676ULL) | x) & 0x8080808080808080ULL;
+      if (other != 0) {
+        at += __builtin_ctzll(other) / 8;
+        break;
+      }
+      at += 8;
+    }
+    return at < end ? at : end;
+  }
+  // At a '-' or digit: the common number -?(0|[1-9][0-9]*)(.[0-9]+)? not followed by another
+  // number byte, split as ParseJsonNumber would; false (nothing moved) for anything else, which
+  // Number() then decides.
+  bool SimpleNumber(std::string_view* token, JsonNumberText* n) {
+    const char* at = p;
+    const bool negative = *at == '-';
+    at += negative;
+    const char* int_begin = at;
+    at = SkipDigits(at);
+    const size_t int_length = static_cast<size_t>(at - int_begin);
+    if (int_length == 0 || (int_length > 1 && *int_begin == '0')) return false;
+    std::string_view frac;
+    if (at < end && *at == '.') {
+      const char* frac_begin = at + 1;
+      at = SkipDigits(frac_begin);
+      if (at == frac_begin) return false;
+      frac = std::string_view(frac_begin, static_cast<size_t>(at - frac_begin));
+    }
+    if (at < end && IsNumberByte(*at)) return false;  // an exponent, or not a number
+    n->negative = negative;
+    n->int_digits = std::string_view(int_begin, int_length);
+    n->frac_digits = frac;
+    n->has_exponent = false;
+    n->exponent = 0;
+    *token = std::string_view(p, static_cast<size_t>(at - p));
+    p = at;
+    return true;
+  }
   // At a '-' or digit: the number token, checked with ParseJsonNumber.
   bool Number(std::string_view* token, JsonNumberText* n) {
     const char* begin = p;
@@ -1115,7 +1159,7 @@ bool FieldMapper::FastSkipValue(FastCursor& c, int depth) const {
       if (*c.p != '-' && (*c.p < '0' || *c.p > '9')) return false;
       std::string_view token;
       JsonNumberText n;
-      return c.Number(&token, &n);
+      return c.SimpleNumber(&token, &n) || c.Number(&token, &n);
     }
   }
 }
@@ -1153,7 +1197,7 @@ bool FieldMapper::FastColumn(FastCursor& c, uint32_t index) const {
     if (!c.Literal("false")) return false;
     kind = Kind::kFalse;
   } else if (first == '-' || (first >= '0' && first <= '9')) {
-    number_ok = c.Number(&content, &number);
+    number_ok = c.SimpleNumber(&content, &number) || c.Number(&content, &number);
     if (!number_ok) return false;  // NUMBER_ERROR in the full walk
     kind = Kind::kNumber;
   } else {
