@@ -68,6 +68,29 @@ TEST(RowArena, ReplacingRowsOverAndOverKeepsMemoryBounded) {
   for (const auto& [key, line] : Contents(arena)) EXPECT_EQ(line, Line(key, payload));
 }
 
+TEST(RowArena, FindsEveryKeyAcrossIndexGrowthsMovesAndClear) {
+  // 8-byte index entries place rows by a 24-bit tag when the index doubles: every key must
+  // still be found (as a duplicate) after many doublings, after its row moved to a new place
+  // (a longer replacement) and after compaction; Clear starts over from an empty index.
+  RowArena arena;
+  constexpr int kKeys = 300000;
+  for (int i = 0; i < kKeys; ++i) ASSERT_FALSE(Put(arena, std::to_string(i), "x")) << i;
+  EXPECT_EQ(arena.size(), static_cast<size_t>(kKeys));
+  for (int i = 0; i < kKeys; i += 2) {
+    ASSERT_TRUE(Put(arena, std::to_string(i), "a longer row than the first one")) << i;
+  }
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(Put(arena, std::to_string(i), "y")) << i;
+  EXPECT_EQ(arena.size(), static_cast<size_t>(kKeys));
+  const auto rows = Contents(arena);
+  ASSERT_EQ(rows.size(), static_cast<size_t>(kKeys));
+  for (int i = 0; i < kKeys; i += 997) EXPECT_EQ(rows.at(std::to_string(i)), Line(std::to_string(i), "y"));
+  arena.Clear();
+  EXPECT_EQ(arena.size(), 0u);
+  EXPECT_EQ(arena.reserved_bytes(), 0u);
+  for (int i = 0; i < 5000; ++i) ASSERT_FALSE(Put(arena, std::to_string(i), "z")) << i;
+  EXPECT_EQ(Contents(arena).size(), 5000u);
+}
+
 TEST(RowArena, StoresRowsLargerThanAChunk) {
   RowArena arena;
   const std::string big(3 * RowArena::kChunkBytes + 5, 'q');

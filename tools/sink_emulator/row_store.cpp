@@ -81,6 +81,10 @@ RowArena::Loc RowArena::Append(std::string_view line, size_t key_offset, size_t 
     reserved_bytes_ += c.size;
     chunks_.push_back(std::move(c));
   }
+  if (chunks_.size() > kMaxChunks) {  // 8 TiB of rows in one shard: beyond what Slot can name
+    std::fputs("sink emulator: row store full\n", stderr);
+    std::abort();
+  }
   Chunk& c = chunks_.back();
   const Loc loc = (static_cast<Loc>(chunks_.size() - 1) << 32) | c.used;
   RowHeader h{static_cast<uint32_t>(RoundUp8(line.size())), static_cast<uint32_t>(line.size()),
@@ -94,10 +98,10 @@ RowArena::Loc RowArena::Append(std::string_view line, size_t key_offset, size_t 
 size_t RowArena::FindSlot(uint64_t hash, std::string_view key) const {
   const size_t mask = slot_count_ - 1;
   const Slot* slots = slots_.get();
-  for (size_t i = hash & mask;; i = (i + 1) & mask) {
-    const Slot& s = slots[i];
-    if (s.loc == kEmpty) return i;
-    if (s.hash == hash && KeyOf(s.loc) == key) return i;
+  for (size_t i = SlotOf(hash);; i = (i + 1) & mask) {
+    const Slot s = slots[i];
+    if (s == kEmptySlot) return i;
+    if (TagMatches(s, hash) && KeyOf(LocOf(s)) == key) return i;
   }
 }
 
@@ -105,15 +109,20 @@ void RowArena::GrowIndex() {
   std::unique_ptr<Slot, FreeDeleter> old = std::move(slots_);
   const size_t old_count = slot_count_;
   slot_count_ = old_count == 0 ? 1024 : old_count * 2;
+  int k = 0;
+  while ((size_t{1} << k) < slot_count_) ++k;
+  slot_shift_ = 60 - k;
   slots_.reset(static_cast<Slot*>(AllocBlock(slot_count_ * sizeof(Slot), /*huge=*/true)));
   Slot* slots = slots_.get();
-  std::uninitialized_fill_n(slots, slot_count_, Slot{});
+  std::fill_n(slots, slot_count_, kEmptySlot);
   const size_t mask = slot_count_ - 1;
-  for (size_t k = 0; k < old_count; ++k) {
-    const Slot& s = old.get()[k];
-    if (s.loc == kEmpty) continue;
-    size_t i = s.hash & mask;
-    while (slots[i].loc != kEmpty) i = (i + 1) & mask;
+  for (size_t j = 0; j < old_count; ++j) {
+    const Slot s = old.get()[j];
+    if (s == kEmptySlot) continue;
+    // Up to 2^24 slots the position is the tag's top k bits; beyond, the key is hashed again.
+    size_t i = k <= kTagBits ? static_cast<size_t>((s >> 40) >> (kTagBits - k))
+                             : SlotOf(KeyHash(KeyOf(LocOf(s))));
+    while (slots[i] != kEmptySlot) i = (i + 1) & mask;
     slots[i] = s;
   }
 }
@@ -123,14 +132,13 @@ bool RowArena::Upsert(uint64_t hash, std::string_view key, size_t key_offset,
   if ((live_rows_ + 1) * 2 > slot_count_) GrowIndex();
   const size_t i = FindSlot(hash, key);
   Slot& s = slots_.get()[i];
-  if (s.loc == kEmpty) {
-    s.hash = hash;
-    s.loc = Append(line, key_offset, key.size());
+  if (s == kEmptySlot) {
+    s = MakeSlot(hash, Append(line, key_offset, key.size()));
     ++live_rows_;
     live_bytes_ += line.size();
     return false;
   }
-  RowHeader* h = HeaderAt(s.loc);
+  RowHeader* h = HeaderAt(LocOf(s));
   live_bytes_ += line.size();
   live_bytes_ -= h->line_bytes;
   if (line.size() <= h->capacity) {
@@ -142,7 +150,7 @@ bool RowArena::Upsert(uint64_t hash, std::string_view key, size_t key_offset,
     return true;
   }
   dead_bytes_ += kHeaderBytes + h->capacity;
-  s.loc = Append(line, key_offset, key.size());
+  s = WithLoc(s, Append(line, key_offset, key.size()));
   if (dead_bytes_ > kChunkBytes && dead_bytes_ > live_bytes_) Compact();
   return true;
 }
@@ -154,10 +162,11 @@ void RowArena::Compact() {
   dead_bytes_ = 0;
   for (size_t k = 0; k < slot_count_; ++k) {
     Slot& s = slots_.get()[k];
-    if (s.loc == kEmpty) continue;
-    const Chunk& c = old[s.loc >> 32];
-    const auto* h = reinterpret_cast<const RowHeader*>(c.data.get() + (s.loc & 0xffffffffu));
-    s.loc = Append({reinterpret_cast<const char*>(h + 1), h->line_bytes}, h->key_offset, h->key_bytes);
+    if (s == kEmptySlot) continue;
+    const Loc loc = LocOf(s);
+    const Chunk& c = old[loc >> 32];
+    const auto* h = reinterpret_cast<const RowHeader*>(c.data.get() + (loc & 0xffffffffu));
+    s = WithLoc(s, Append({reinterpret_cast<const char*>(h + 1), h->line_bytes}, h->key_offset, h->key_bytes));
   }
 }
 

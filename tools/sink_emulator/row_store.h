@@ -50,15 +50,15 @@ class RowArena {
   /// Starts loading the index slot `hash` will probe first (Apply hashes a whole request,
   /// then prefetches a few rows ahead: on a large store each probe is a cache and TLB miss).
   void Prefetch(uint64_t hash) const {
-    if (slot_count_ != 0) __builtin_prefetch(slots_.get() + (hash & (slot_count_ - 1)));
+    if (slot_count_ != 0) __builtin_prefetch(slots_.get() + SlotOf(hash));
   }
   /// Calls fn(key, line) for every stored row, in no particular order. Views are valid until
   /// the next Upsert or Clear.
   template <typename Fn>
   void ForEach(Fn&& fn) const {
     for (size_t i = 0; i < slot_count_; ++i) {
-      const Slot& s = slots_.get()[i];
-      if (s.loc != kEmpty) fn(KeyOf(s.loc), LineOf(s.loc));
+      const Slot s = slots_.get()[i];
+      if (s != kEmptySlot) fn(KeyOf(LocOf(s)), LineOf(LocOf(s)));
     }
   }
   /// Drops every row and frees the chunks.
@@ -81,11 +81,30 @@ class RowArena {
   };
   /// A chunk-relative location: (chunk index << 32) | byte offset of the RowHeader.
   using Loc = uint64_t;
-  static constexpr Loc kEmpty = ~Loc{0};
-  struct Slot {
-    uint64_t hash = 0;
-    Loc loc = kEmpty;
-  };
+  /// One index entry in 8 bytes (the index is fresh memory too: with 16-byte entries it was
+  /// about a third of what a growing store faults in): bits 63..40 hold hash bits 59..36 (the
+  /// tag), bits 39..0 the location as chunk index (22 bits) and offset / 8 (18 bits: rows
+  /// are 8-aligned and sit below 2 MiB in their chunk; a larger row has a chunk of its own at
+  /// offset 0). The index position is hash bits [60 - k, 60) for 2^k slots (bits 63..60 pick
+  /// the shard), so up to 2^24 slots the tag alone places an entry when the index grows.
+  using Slot = uint64_t;
+  static constexpr Slot kEmptySlot = ~Slot{0};
+  static constexpr int kTagBits = 24;
+  static constexpr size_t kMaxChunks = (size_t{1} << 22) - 1;  ///< all ones is kEmptySlot's
+  static Slot MakeSlot(uint64_t hash, Loc loc) {
+    return (((hash >> 36) & ((uint64_t{1} << kTagBits) - 1)) << 40) | ((loc >> 32) << 18) |
+           ((loc & 0xffffffffu) >> 3);
+  }
+  /// `s` with its location replaced (the tag stays).
+  static Slot WithLoc(Slot s, Loc loc) { return (s & ~((uint64_t{1} << 40) - 1)) | (MakeSlot(0, loc)); }
+  static Loc LocOf(Slot s) {
+    return (((s >> 18) & ((uint64_t{1} << 22) - 1)) << 32) | ((s & ((uint64_t{1} << 18) - 1)) << 3);
+  }
+  static bool TagMatches(Slot s, uint64_t hash) {
+    return (s >> 40) == ((hash >> 36) & ((uint64_t{1} << kTagBits) - 1));
+  }
+  /// Index position of `hash` (slot_count_ must be non-zero).
+  size_t SlotOf(uint64_t hash) const { return (hash >> slot_shift_) & (slot_count_ - 1); }
   struct FreeDeleter {
     void operator()(void* p) const;
   };
@@ -122,7 +141,8 @@ class RowArena {
 
   std::vector<Chunk> chunks_;
   std::unique_ptr<Slot, FreeDeleter> slots_;  ///< linear probing, at most half full
-  size_t slot_count_ = 0;                      ///< 0 or a power of two
+  size_t slot_count_ = 0;                      ///< 0 or a power of two, 2^k
+  int slot_shift_ = 60;                        ///< 60 - k
   size_t live_rows_ = 0;
   size_t live_bytes_ = 0;     ///< line bytes of stored rows
   size_t dead_bytes_ = 0;     ///< arena bytes of replaced rows not reused
