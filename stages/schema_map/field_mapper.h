@@ -6,7 +6,9 @@
 // column type (rules in COERCION.md) into per-worker scratch, then written out in schema
 // order (mapped mode) or the original record is minified (raw mode; copied as is when the walk
 // proves it has no insignificant whitespace). Keys are matched in place, unescaped only when
-// they hold a backslash, through a per-object perfect hash on (length, first and last 8 bytes).
+// they hold a backslash, through a per-object perfect hash on (length, first and last 8 bytes);
+// the byte-level fast path (compact records) first tries the key found at the same position in
+// the previous record (Scratch::key_sequence).
 // Thread-safety: a FieldMapper is immutable and shared; a FieldMapper::Scratch and a
 // JsonReader belong to one worker. No heap allocation per accepted record once the scratch
 // buffers have grown; rejection reasons allocate.
