@@ -3,7 +3,8 @@
 // compact form of RowLayout, or an NDJSON line) holding its key, so the key is a slice of the
 // row and is not stored apart.
 // Lines are appended into large chunks (no allocation per row) and found through an
-// open-addressing index of (hash, location) pairs. A replacing line that fits the old one's
+// open-addressing index of 8-byte (hash tag, location) entries, on transparent huge pages. A
+// row is a "line" below whatever its encoding. A replacing line that fits the old one's
 // space is written in place; otherwise it is appended and the old space counted as dead, and
 // the arena compacts itself once dead bytes pass live bytes, so memory stays under about twice
 // the live rows. Thread-safety: RowArena is not synchronized; SinkStore guards each with a mutex.
@@ -29,7 +30,7 @@
 
 namespace sluice::emulator {
 
-/// Upsert-by-key store of NDJSON lines in chunked memory (see the file comment).
+/// Upsert-by-key store of rows (byte strings holding their key) in chunked memory (see the file comment).
 class RowArena {
  public:
   /// Bytes of one ordinary chunk; a line longer than this gets a chunk of its own. The first chunk of an arena is smaller, so small sinks stay small.
