@@ -1069,6 +1069,28 @@ struct IngestValidator::FastScan {
   /// True if no byte of the body is a control byte or a backslash; sets *high when some byte
   /// is >= 0x80 (then the caller validates UTF-8 as simdjson's stage 1 would).
   static bool PreScan(const char* data, size_t size, bool* high) {
+#if defined(__SSE2__)
+    // 16 bytes at a time, exactly: a byte <= 0x1f (unsigned min with 0x1f leaves it as is) or
+    // equal to '\\' marks `bad`; high bits are OR-ed together.
+    size_t i = 0;
+    const __m128i k1f = _mm_set1_epi8(0x1f);
+    const __m128i kBackslash = _mm_set1_epi8('\\');
+    __m128i bad = _mm_setzero_si128(), any = _mm_setzero_si128();
+    for (; i + 16 <= size; i += 16) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
+      bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, k1f), v),
+                                           _mm_cmpeq_epi8(v, kBackslash)));
+      any = _mm_or_si128(any, v);
+    }
+    if (_mm_movemask_epi8(bad) != 0) return false;
+    if (_mm_movemask_epi8(any) != 0) *high = true;
+    for (; i < size; ++i) {
+      const unsigned char c = static_cast<unsigned char>(data[i]);
+      if (c < 0x20 || c == '\\') return false;
+      if (c >= 0x80) *high = true;
+    }
+    return true;
+#else
     size_t i = 0;
     uint64_t flagged = 0;
     // 8 bytes at a time: a byte < 0x20, >= 0x80 or == '\\' sets its high bit in `bad`.
@@ -1090,6 +1112,7 @@ struct IngestValidator::FastScan {
       }
     }
     return true;
+#endif
   }
 };
 
