@@ -322,6 +322,21 @@ TEST(FieldMapperFastPath, NumbersOfEveryLengthInEveryColumnType) {
   }
 }
 
+TEST(FieldMapperFastPath, StringsAcrossQuoteWords) {
+  // Strings are closed from ScanRecord's quote bits, 64 bytes to a word: keys and values that
+  // start anywhere in a word and end in the same one, the next, or several words later.
+  Harness h;
+  for (size_t shift = 0; shift < 64; shift += 7) {
+    for (size_t length : {0, 1, 55, 63, 64, 65, 127, 128, 129, 200}) {
+      const std::string pad(shift, 'p');
+      const std::string text(length, 'v');
+      EXPECT_TRUE(h.CheckBoth(R"({"id":1,"u":")" + pad + R"(","s":")" + text + R"("})"));
+      EXPECT_TRUE(h.CheckBoth(R"({"id":1,"u":")" + pad + R"(",")" + text + R"(":"s"})"));
+      h.CheckBoth(R"({"id":1,"u":")" + pad + R"(","s":")" + text);  // never closed
+    }
+  }
+}
+
 // Deterministic generator of records around the schema's keys, then byte mutations.
 class Generator {
  public:
