@@ -217,7 +217,7 @@ void KafkaSource::ServeEvents(RecordChunk& chunk, size_t& added, int timeout_ms)
 
 void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_t& added) {
   if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-    if (StreamState* s = FindStream(rd_kafka_topic_name(m->rkt), m->partition)) {
+    if (StreamState* s = FindMessageStream(m)) {
       if (s->assigned) s->done = true;
     }
     return;
@@ -235,7 +235,7 @@ void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_
     LogLimited(m->err, "consumer error (skipped): " + where + rd_kafka_message_errstr(m));
     return;
   }
-  StreamState* s = FindStream(rd_kafka_topic_name(m->rkt), m->partition);
+  StreamState* s = FindMessageStream(m);
   if (s == nullptr || !s->assigned) {
     // A message of a partition we no longer own: its new owner reads it from the committed offset.
     LogLimited(kLogKeyStale, "dropped a message of an unassigned partition (re-read by its owner)");
@@ -636,6 +636,7 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
 }
 
 void KafkaSource::OnAssign(rd_kafka_topic_partition_list_t* partitions) {
+  last_topic_handle_ = nullptr;
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0;
   std::vector<uint32_t> ids;
   for (int i = 0; i < partitions->cnt; ++i) {
@@ -679,6 +680,7 @@ void KafkaSource::OnAssign(rd_kafka_topic_partition_list_t* partitions) {
 }
 
 void KafkaSource::OnRevoke(rd_kafka_topic_partition_list_t* partitions) {
+  last_topic_handle_ = nullptr;
   const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk_), "COOPERATIVE") == 0;
   std::vector<uint32_t> ids;
   for (int i = 0; i < partitions->cnt; ++i) {
@@ -837,6 +839,20 @@ KafkaSource::StreamState* KafkaSource::FindStream(std::string_view topic, int32_
   }
   int32_t id = it->second[partition];
   return id < 0 ? nullptr : &streams_[id];
+}
+
+KafkaSource::StreamState* KafkaSource::FindMessageStream(const rd_kafka_message_t* m) {
+  if (m->rkt != nullptr && m->rkt == last_topic_handle_ && m->partition == last_partition_) {
+    return &streams_[last_stream_];
+  }
+  if (m->rkt == nullptr) return nullptr;
+  StreamState* s = FindStream(rd_kafka_topic_name(m->rkt), m->partition);
+  if (s != nullptr) {
+    last_topic_handle_ = m->rkt;
+    last_partition_ = m->partition;
+    last_stream_ = static_cast<uint32_t>(s - streams_.data());
+  }
+  return s;
 }
 
 void KafkaSource::LogLimited(int key, const std::string& text) {
