@@ -170,9 +170,13 @@ Status ReadScalar(od::value v, od::json_type t, Scalar* out) {
     }
     case od::json_type::object:
       out->kind = ValueKind::kObject;
+      out->text = {};  // no text: nothing may read a view left by an earlier body
+      out->plain = false;
       return Status::Ok();
     case od::json_type::array:
       out->kind = ValueKind::kArray;
+      out->text = {};
+      out->plain = false;
       return Status::Ok();
   }
   return InvalidArgument("malformed JSON: unknown value type");
@@ -715,14 +719,16 @@ void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
     // (no leading zero, at most 19 digits, so it fits uint64 and prints back the same) is
     // copied as is. Both texts are views into the padded body (plain), so CopyPadded may read on.
     const ColumnType type = table_[c].type;
-    if (s->plain && type == ColumnType::kString &&
-        (s->kind == ValueKind::kString || s->kind == ValueKind::kNumber)) {
+    // The kind is tested first: only a string or number slot was written for this record; a
+    // set's slot (kind array) keeps the text and plain flag of an earlier body, whose buffer
+    // may be gone.
+    const bool scalar_text = s->kind == ValueKind::kString || s->kind == ValueKind::kNumber;
+    if (scalar_text && s->plain && type == ColumnType::kString) {
       *p++ = '"';
       CopyPadded(p, s->text.data(), s->text.size());
       p += s->text.size();
       *p++ = '"';
-    } else if (s->plain && type == ColumnType::kId && IsCanonicalU64(s->text) &&
-               (s->kind == ValueKind::kNumber || s->kind == ValueKind::kString)) {
+    } else if (scalar_text && s->plain && type == ColumnType::kId && IsCanonicalU64(s->text)) {
       CopyPadded(p, s->text.data(), s->text.size());
       p += s->text.size();
     }
@@ -908,6 +914,8 @@ struct IngestValidator::FastScan {
     }
     if (*p == '[') {
       target->kind = ValueKind::kArray;
+      target->text = {};
+      target->plain = false;
       ++p;
       if (p < end && *p == ']') {
         ++p;
