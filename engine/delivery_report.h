@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/record_meta.h"
 #include "engine/source_position.h"
 #include "engine/status.h"
 
@@ -19,12 +20,14 @@ struct RejectedRecord {
   std::string bytes;    ///< the record as the engine had it (original payload or sent value)
   std::string reason;   ///< why (parser, schema or sink words); never contains secrets
   std::string stage;    ///< "parse", "map" or "sink"
+  RecordOrigin origin;  ///< the source record's key, headers, and whether its value was null
 };
 
 struct DeliveryReport {
   std::vector<SourcePosition> delivered;  ///< stored by the sink
   std::vector<RejectedRecord> rejected;   ///< refused permanently
   uint64_t delivered_bytes = 0;           ///< request bytes that carried `delivered`
+  std::vector<SourcePosition> skipped_tombstones;  ///< null values acknowledged unsent (--skip-tombstones)
 };
 
 /// Receives reports and fatal errors from stage threads. Implemented by the pipeline.

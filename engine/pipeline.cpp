@@ -71,6 +71,11 @@ class Pipeline::Graph {
       if (c->outputs.size() != c->records.size()) {
         p.OnFatal(Internal("transform produced " + std::to_string(c->outputs.size()) + " outputs for " +
                            std::to_string(c->records.size()) + " records"));
+      } else if (!c->metas.empty()) {
+        // Whatever the transform made of it, a null value is never sent as a record.
+        for (size_t i = 0; i < c->records.size(); ++i) {
+          if (c->IsNullValue(i)) c->outputs[i].verdict = RecordVerdict::kTombstone;
+        }
       }
     } catch (const std::exception& e) {
       p.OnFatal(Internal(std::string("transform failed: ") + e.what()));
@@ -96,15 +101,25 @@ class Pipeline::Graph {
         DeliveryReport rejected;
         for (size_t i = 0; i < c->outputs.size(); ++i) {
           const OutputRecord& o = c->outputs[i];
-          if (o.verdict != RecordVerdict::kRejected) continue;
+          if (o.verdict == RecordVerdict::kAccepted) continue;
+          if (o.verdict == RecordVerdict::kTombstone && p.config_.skip_tombstones) {
+            rejected.skipped_tombstones.push_back(c->records[i].position);
+            continue;
+          }
           RejectedRecord r;
           r.position = c->records[i].position;
           r.bytes.assign(c->Payload(i));
-          r.reason = o.reason_index < c->reasons.size() ? c->reasons[o.reason_index] : "rejected";
-          r.stage = r.reason.rfind("invalid JSON", 0) == 0 ? "parse" : "map";
+          if (o.verdict == RecordVerdict::kTombstone) {
+            r.reason = "null value (tombstone)";
+            r.stage = "parse";
+          } else {
+            r.reason = o.reason_index < c->reasons.size() ? c->reasons[o.reason_index] : "rejected";
+            r.stage = r.reason.rfind("invalid JSON", 0) == 0 ? "parse" : "map";
+          }
+          if (const RecordMeta* m = c->Meta(i)) r.origin.Assign(c->meta, *m);
           rejected.rejected.push_back(std::move(r));
         }
-        if (!rejected.rejected.empty()) p.OnDelivery(std::move(rejected));
+        if (!rejected.rejected.empty() || !rejected.skipped_tombstones.empty()) p.OnDelivery(std::move(rejected));
         p.parts_.assembler->Add(*c, now, emit);
       }
       // A chunk whose transform failed is left unacknowledged: the run is already failing.
@@ -185,6 +200,7 @@ void Pipeline::HandleRejected(const RejectedRecord& r) {
       OnFatal(s.WithContext("writing a dead letter for " + at));
       return;
     }
+    dead_letters_unflushed_ = true;
     counters_.dead_lettered.fetch_add(1, std::memory_order_relaxed);
   } else if (config_.skip_rejected) {
     counters_.skipped.fetch_add(1, std::memory_order_relaxed);
@@ -204,6 +220,8 @@ void Pipeline::ProcessReports() {
     any = true;
     for (const SourcePosition& p : r.delivered) Acknowledge(p);
     counters_.delivered.fetch_add(r.delivered.size(), std::memory_order_relaxed);
+    for (const SourcePosition& p : r.skipped_tombstones) Acknowledge(p);
+    counters_.skipped_tombstones.fetch_add(r.skipped_tombstones.size(), std::memory_order_relaxed);
     counters_.delivered_bytes.fetch_add(r.delivered_bytes, std::memory_order_relaxed);
     for (const RejectedRecord& rej : r.rejected) {
       if (HasFatal() && !parts_.dead_letters && !config_.skip_rejected) break;
@@ -216,7 +234,25 @@ void Pipeline::ProcessReports() {
   }
 }
 
+bool Pipeline::FlushDeadLetters() {
+  if (dead_letters_failed_) return false;
+  if (!dead_letters_unflushed_ || !parts_.dead_letters) return true;
+  Status s = parts_.dead_letters->Flush();
+  if (!s.ok()) {
+    // Records already counted as acknowledged may not be in the destination: nothing past them
+    // may be committed, now or later in this run.
+    dead_letters_failed_ = true;
+    OnFatal(s.WithContext("flushing the dead-letter destination"));
+    return false;
+  }
+  dead_letters_unflushed_ = false;
+  return true;
+}
+
 void Pipeline::StoreAdvancedOffsets() {
+  // Once per round of reports, not per record: the flush is what makes the dead letters of
+  // this round durable (fdatasync, Kafka acks) before their offsets can be committed.
+  if (!FlushDeadLetters()) return;
   std::vector<CommitPoint> points = tracker_.TakeAdvanced();
   if (points.empty()) return;
   Status s = parts_.source->Store(points);
@@ -247,7 +283,8 @@ std::vector<CommitPoint> Pipeline::OnStreamsRevoked(const std::vector<uint32_t>&
     if (pending() > 0) WaitForWork(5);
   }
   StoreAdvancedOffsets();
-  std::vector<CommitPoint> points = tracker_.CommitPointsOf(streams);
+  std::vector<CommitPoint> points;
+  if (FlushDeadLetters()) points = tracker_.CommitPointsOf(streams);
   if (pending() > 0) {
     std::fprintf(stderr, "sluice: revoke: %llu records of the revoked partitions not acknowledged within %d ms; "
                  "the next owner will read them again\n",
@@ -268,6 +305,9 @@ void Pipeline::PrintProgress(Clock::time_point now, bool final_line) {
                static_cast<unsigned long long>(delivered), dt > 0 ? (delivered - last_progress_delivered_) / dt : 0.0,
                static_cast<unsigned long long>(budget_.records()),
                static_cast<unsigned long long>(counters_.rejected.load()));
+  if (const uint64_t tombstones = counters_.skipped_tombstones.load()) {
+    std::fprintf(stderr, "  skipped tombstones %llu", static_cast<unsigned long long>(tombstones));
+  }
   if (final_line) std::fprintf(stderr, "\n");
   last_progress_at_ = now;
   last_progress_consumed_ = consumed;
@@ -441,14 +481,15 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   s.rejected = counters_.rejected.load();
   s.dead_lettered = counters_.dead_lettered.load();
   s.skipped = counters_.skipped.load();
+  s.skipped_tombstones = counters_.skipped_tombstones.load();
   s.batches = counters_.batches.load();
   s.unacknowledged = budget_.records();
   s.run_seconds = std::chrono::duration<double>(ended_at_ - started_at_).count();
   if (s.consumed > 0 && last_ack_at_ > first_consumed_at_) {
     s.streaming_seconds = std::chrono::duration<double>(last_ack_at_ - first_consumed_at_).count();
-    s.streaming_records_per_s = (s.delivered + s.rejected) / s.streaming_seconds;
+    s.streaming_records_per_s = (s.delivered + s.rejected + s.skipped_tombstones) / s.streaming_seconds;
   }
-  if (s.run_seconds > 0) s.run_records_per_s = (s.delivered + s.rejected) / s.run_seconds;
+  if (s.run_seconds > 0) s.run_records_per_s = (s.delivered + s.rejected + s.skipped_tombstones) / s.run_seconds;
   s.peak_rss_mib = PeakRssMib();
   s.sender = parts_.sender->Stats();
   parts_.sender = inner_sender;  // the decorator dies with this scope

@@ -49,6 +49,7 @@ struct PipelineCounters {
   std::atomic<uint64_t> rejected{0};
   std::atomic<uint64_t> dead_lettered{0};
   std::atomic<uint64_t> skipped{0};
+  std::atomic<uint64_t> skipped_tombstones{0};
   std::atomic<uint64_t> batches{0};
   std::atomic<uint64_t> chunks{0};
   std::atomic<uint64_t> paused_times{0};
@@ -86,6 +87,9 @@ class Pipeline final : public DeliveryListener, public SourceListener {
   void HandleRejected(const RejectedRecord& record);
   void Acknowledge(const SourcePosition& position);
   void StoreAdvancedOffsets();
+  /// Makes every dead letter written so far durable (DeadLetterSink::Flush) before an offset
+  /// past it is stored; false when that failed (the run is then failing and stores nothing).
+  [[nodiscard]] bool FlushDeadLetters();
   void SendTick(bool flush);
   void PrintProgress(Clock::time_point now, bool final_line);
   /// Wakes the ingress thread if it waits in WaitForWork (any thread).
@@ -116,6 +120,8 @@ class Pipeline final : public DeliveryListener, public SourceListener {
 
   uint64_t next_sequence_ = 0;  ///< every chunk put into the graph, ticks too (sequencer)
   uint64_t rejected_logged_ = 0;
+  bool dead_letters_unflushed_ = false;  ///< a dead letter was written since the last Flush
+  bool dead_letters_failed_ = false;     ///< a Flush failed: no offset is stored any more
   Clock::time_point started_at_{};
   Clock::time_point first_consumed_at_{};
   Clock::time_point last_ack_at_{};

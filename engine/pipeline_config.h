@@ -26,6 +26,9 @@ struct PipelineConfig {
   int worker_threads = 0;
   /// Without a dead-letter sink, log and skip rejected records instead of stopping (loses them).
   bool skip_rejected = false;
+  /// --skip-tombstones: a record whose value is null (a Kafka tombstone) is acknowledged without
+  /// being sent or dead-lettered, and counted. Off: it is rejected as "null value (tombstone)".
+  bool skip_tombstones = false;
   /// --ordered: chunks reach the batcher in ingress order and at most one batch per partition
   /// is in flight, so a partition's records reach the sink in offset order even across retries.
   /// The batcher must then build single-partition batches (BatchPolicy::per_stream).

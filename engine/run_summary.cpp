@@ -38,6 +38,7 @@ std::string RunSummary::ToJson() const {
     << "  \"rejected\": " << rejected << ",\n"
     << "  \"dead_lettered\": " << dead_lettered << ",\n"
     << "  \"skipped\": " << skipped << ",\n"
+    << "  \"skipped_tombstones\": " << skipped_tombstones << ",\n"
     << "  \"unacknowledged\": " << unacknowledged << ",\n"
     << "  \"batches\": " << batches << ",\n"
     << "  \"run_seconds\": " << run_seconds << ",\n"
@@ -65,6 +66,7 @@ std::string RunSummary::ToText() const {
   o.precision(0);
   o << "consumed " << consumed << ", delivered " << delivered << ", rejected " << rejected
     << " (dead-lettered " << dead_lettered << ", skipped " << skipped << ")";
+  if (skipped_tombstones) o << ", skipped tombstones " << skipped_tombstones;
   if (unacknowledged) o << ", unacknowledged " << unacknowledged;
   o << "\n" << "streaming " << streaming_records_per_s << " records/s over ";
   o.precision(2);

@@ -16,6 +16,7 @@ struct RunSummary {
   uint64_t rejected = 0;          ///< records refused (parse, map or sink)
   uint64_t dead_lettered = 0;     ///< of which written to the dead-letter destination
   uint64_t skipped = 0;           ///< of which logged and skipped (--skip-rejected)
+  uint64_t skipped_tombstones = 0;  ///< null values acknowledged unsent (--skip-tombstones); not in `rejected`
   uint64_t batches = 0;           ///< batches sealed
   uint64_t unacknowledged = 0;    ///< in flight when the run ended (0 on success)
   double run_seconds = 0;         ///< whole run, from start to end

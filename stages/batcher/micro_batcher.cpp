@@ -55,6 +55,7 @@ void MicroBatcher::OpenIfNeeded(OpenBatch& slot, Clock::time_point now) {
   const size_t cap = max_bytes_.load(std::memory_order_relaxed) + 64;
   b.payload.reserve(std::min(cap, reserve_bytes_ ? reserve_bytes_ + reserve_bytes_ / 8 : size_t{64} << 10));
   b.records.reserve(policy_.max_records);
+  if (reserve_meta_bytes_ != 0) b.meta.reserve(reserve_meta_bytes_ + reserve_meta_bytes_ / 8);
   b.first_record_at = now;
   format_->Open(b.payload);
 }
@@ -68,6 +69,7 @@ void MicroBatcher::Seal(OpenBatch& slot, const Emit& emit) {
   format_->Close(slot.batch->payload);
   slot.batch->sealed_at = Clock::now();
   reserve_bytes_ = slot.batch->payload.size();
+  reserve_meta_bytes_ = slot.batch->meta.size();
   emit(std::move(slot.batch));
   slot.batch.reset();
 }
@@ -91,6 +93,7 @@ void MicroBatcher::Add(const RecordChunk& chunk, Clock::time_point now, const Em
     BatchRecord r;
     r.length = static_cast<uint32_t>(value.size());
     r.position = chunk.records[i].position;
+    if (const RecordMeta* m = chunk.Meta(i)) r.meta = CopyRecordMeta(chunk.meta, *m, b.meta, b.metas);
     r.begin = format_->Append(b.payload, value, b.records.empty());
     b.records.push_back(r);
     if (b.records.size() >= policy_.max_records) Seal(slot, emit);

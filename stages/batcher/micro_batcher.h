@@ -41,6 +41,7 @@ class MicroBatcher final : public BatchAssembler {
   std::vector<OpenBatch> open_;  ///< one slot, or one per stream (few: linear search is fine)
   size_t last_slot_ = 0;         ///< the slot used last: records of one stream come in runs
   size_t reserve_bytes_ = 0;     ///< body capacity to reserve: last sealed size plus headroom
+  size_t reserve_meta_bytes_ = 0;  ///< the same for keys and headers (0 while records carry none)
   uint64_t next_id_ = 1;
   size_t close_bytes_ = 0;  ///< bytes Close() adds
 };

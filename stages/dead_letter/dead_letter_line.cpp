@@ -60,9 +60,30 @@ std::string Base64Encode(std::string_view bytes) {
   return out;
 }
 
+namespace {
+
+// `"field":"text"` when `bytes` are UTF-8, else `"field":"base64","field_encoding":"base64"`.
+void AppendBytesField(std::string& line, std::string_view field, std::string_view bytes) {
+  line += '"';
+  line += field;
+  line += "\":\"";
+  if (IsValidUtf8(bytes)) {
+    AppendJsonEscaped(line, bytes);
+    line += '"';
+  } else {
+    line += Base64Encode(bytes);
+    line += "\",\"";
+    line += field;
+    line += "_encoding\":\"base64\"";
+  }
+}
+
+}  // namespace
+
 std::string FormatDeadLetterLine(const RejectedRecord& record, const StreamInfo& stream) {
+  const RecordOrigin& origin = record.origin;
   std::string line;
-  line.reserve(record.bytes.size() + record.reason.size() + 128);
+  line.reserve(record.bytes.size() + record.reason.size() + origin.key.size() + origin.headers.size() + 160);
   line += "{\"reason\":\"";
   AppendJsonEscaped(line, record.reason);
   line += "\",\"stage\":\"";
@@ -73,15 +94,38 @@ std::string FormatDeadLetterLine(const RejectedRecord& record, const StreamInfo&
   line += std::to_string(stream.partition);
   line += ",\"offset\":";
   line += std::to_string(record.position.offset);
-  line += ",\"value\":\"";
-  const bool utf8 = IsValidUtf8(record.bytes);
-  if (utf8) {
-    AppendJsonEscaped(line, record.bytes);
-    line += "\"}\n";
+  line += ',';
+  if (origin.has_key) {
+    AppendBytesField(line, "key", origin.key);
   } else {
-    line += Base64Encode(record.bytes);
-    line += "\",\"value_encoding\":\"base64\"}\n";
+    line += "\"key\":null";
   }
+  line += ",\"headers\":[";
+  HeaderReader headers(origin.headers);
+  std::string_view name;
+  std::string_view value;
+  bool value_null = false;
+  bool first = true;
+  while (headers.Next(&name, &value, &value_null)) {
+    if (!first) line += ',';
+    first = false;
+    line += '{';
+    AppendBytesField(line, "name", name);
+    line += ',';
+    if (value_null) {
+      line += "\"value\":null";
+    } else {
+      AppendBytesField(line, "value", value);
+    }
+    line += '}';
+  }
+  line += "],";
+  if (origin.null_value) {
+    line += "\"value\":null";
+  } else {
+    AppendBytesField(line, "value", record.bytes);
+  }
+  line += "}\n";
   return line;
 }
 

@@ -1,8 +1,11 @@
 // File: stages/dead_letter/dead_letter_line.h
 // FormatDeadLetterLine: one rejected record as one NDJSON line, the format of `file:` dead
-// letters: {"reason","stage","topic","partition","offset","value"} + '\n'. `value` is the
-// original bytes as a JSON string when they are valid UTF-8; otherwise it holds their base64 and
-// a trailing "value_encoding":"base64" says so (JSON strings cannot carry arbitrary bytes).
+// letters (documented in docs/dead-letters.md):
+//   {"reason","stage","topic","partition","offset","key","headers":[{"name","value"},...],"value"}
+// Byte fields (key, header names and values, value) are JSON strings when the bytes are valid
+// UTF-8; otherwise they hold base64 and a sibling "<field>_encoding":"base64" says so (JSON
+// strings cannot carry arbitrary bytes). "key" is null when the message had none; a header
+// value or "value" is null when it was null (a tombstone's "value" is null, an empty value "").
 // Thread-safety: pure functions.
 #pragma once
 

@@ -1,5 +1,6 @@
 #include "stages/dead_letter/file_dead_letter_sink.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -11,9 +12,15 @@ namespace sluice::stages {
 
 StatusOr<std::unique_ptr<FileDeadLetterSink>> FileDeadLetterSink::Create(const std::string& path) {
   if (path.empty()) return InvalidArgument("dead-letter file: empty path");
-  std::FILE* f = std::fopen(path.c_str(), "ae");
-  if (f == nullptr) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) {
     return InvalidArgument("dead-letter file: cannot open \"" + path + "\": " + std::strerror(errno));
+  }
+  std::FILE* f = ::fdopen(fd, "a");
+  if (f == nullptr) {
+    const int err = errno;
+    ::close(fd);
+    return InvalidArgument("dead-letter file: cannot open \"" + path + "\": " + std::strerror(err));
   }
   return std::unique_ptr<FileDeadLetterSink>(new FileDeadLetterSink(path, f));
 }
@@ -25,7 +32,7 @@ FileDeadLetterSink::~FileDeadLetterSink() {
 
 Status FileDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo& stream) {
   const std::string line = FormatDeadLetterLine(record, stream);
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() || std::fflush(file_) != 0) {
+  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size()) {
     return DataLoss("dead-letter file \"" + path_ + "\": write failed: " + std::strerror(errno));
   }
   return Status::Ok();

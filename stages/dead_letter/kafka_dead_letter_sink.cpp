@@ -5,16 +5,17 @@
 namespace sluice::stages {
 namespace {
 
-// The outcome of one produced message, filled by the delivery-report callback.
-struct Delivery {
-  bool done = false;
-  rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
-};
-
 bool IsSecretName(const std::string& name) {
   for (const char* m : {"password", "secret", "ssl.key.pem", "sasl.oauthbearer.config", "token"}) {
     if (name.find(m) != std::string::npos) return true;
   }
+  return false;
+}
+
+// An -X value that would weaken what a dead letter's acknowledgement means.
+bool WeakensDurability(const std::string& name, const std::string& value) {
+  if (name == "acks" || name == "request.required.acks") return value != "all" && value != "-1";
+  if (name == "enable.idempotence") return value != "true";
   return false;
 }
 
@@ -46,7 +47,17 @@ StatusOr<std::unique_ptr<KafkaDeadLetterSink>> KafkaDeadLetterSink::Create(const
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   char errstr[512] = {0};
   std::vector<std::pair<std::string, std::string>> props = {{"bootstrap.servers", config.brokers}};
-  for (const auto& p : config.properties) props.push_back(p);
+  for (const auto& p : config.properties) {
+    if (WeakensDurability(p.first, p.second)) {
+      // The -X list is shared with the consumer, so refusing it would refuse a whole run; the
+      // dead-letter producer keeps its guarantee and says so.
+      std::fprintf(stderr, "sluice: dead-letter kafka: ignoring -X %s=%s: dead letters are produced with acks=all "
+                   "and enable.idempotence=true, so their offsets are committed only once the topic has them\n",
+                   p.first.c_str(), p.second.c_str());
+      continue;
+    }
+    props.push_back(p);
+  }
   // Forced last: the DLQ's acknowledgement must mean "durably in the topic, exactly once".
   props.emplace_back("acks", "all");
   props.emplace_back("enable.idempotence", "true");
@@ -76,11 +87,14 @@ KafkaDeadLetterSink::~KafkaDeadLetterSink() {
   rd_kafka_destroy(rk_);
 }
 
-void KafkaDeadLetterSink::DeliveryThunk(rd_kafka_t* /*rk*/, const rd_kafka_message_t* m, void* /*opaque*/) {
-  auto* d = static_cast<Delivery*>(m->_private);
-  if (d == nullptr) return;
-  d->err = m->err;
-  d->done = true;
+void KafkaDeadLetterSink::DeliveryThunk(rd_kafka_t* rk, const rd_kafka_message_t* m, void* /*opaque*/) {
+  // Runs inside rd_kafka_poll/rd_kafka_flush on the thread that calls Write/Flush.
+  auto* self = static_cast<KafkaDeadLetterSink*>(rd_kafka_opaque(rk));
+  if (self == nullptr) return;
+  if (self->outstanding_ > 0) --self->outstanding_;
+  if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR && self->first_error_ == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    self->first_error_ = m->err;
+  }
 }
 
 void KafkaDeadLetterSink::LogThunk(const rd_kafka_t* rk, int /*level*/, const char* fac, const char* buf) {
@@ -91,7 +105,18 @@ void KafkaDeadLetterSink::LogThunk(const rd_kafka_t* rk, int /*level*/, const ch
 }
 
 Status KafkaDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo& stream) {
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
+  if (first_error_ != RD_KAFKA_RESP_ERR_NO_ERROR) return DeliveryError();
+  const RecordOrigin& origin = record.origin;
+  // The original headers first, in their order, then sluice's own beside them.
+  rd_kafka_headers_t* headers = rd_kafka_headers_new(8);
+  HeaderReader original(origin.headers);
+  std::string_view name;
+  std::string_view value;
+  bool value_null = false;
+  while (original.Next(&name, &value, &value_null)) {
+    rd_kafka_header_add(headers, name.data(), static_cast<ssize_t>(name.size()), value_null ? nullptr : value.data(),
+                        static_cast<ssize_t>(value.size()));
+  }
   const std::string partition = std::to_string(stream.partition);
   const std::string offset = std::to_string(record.position.offset);
   rd_kafka_header_add(headers, "sluice.reason", -1, record.reason.data(), static_cast<ssize_t>(record.reason.size()));
@@ -100,13 +125,17 @@ Status KafkaDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo
   rd_kafka_header_add(headers, "sluice.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
   rd_kafka_header_add(headers, "sluice.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));
 
-  Delivery delivery;
+  // A tombstone stays a tombstone (null value), distinct from an empty value; a missing key
+  // stays missing, distinct from an empty key.
+  void* value_ptr = origin.null_value ? nullptr : const_cast<char*>(record.bytes.data());
+  const size_t value_size = origin.null_value ? 0 : record.bytes.size();
+  const void* key_ptr = origin.has_key ? origin.key.data() : nullptr;
+  const size_t key_size = origin.has_key ? origin.key.size() : 0;
   rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR_NO_ERROR;
   for (;;) {
-    err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(config_.topic.c_str()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(record.bytes.data()), record.bytes.size()),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-                            RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
+    err = rd_kafka_producev(rk_, RD_KAFKA_V_TOPIC(config_.topic.c_str()), RD_KAFKA_V_VALUE(value_ptr, value_size),
+                            RD_KAFKA_V_KEY(key_ptr, key_size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                            RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
     rd_kafka_poll(rk_, 100);  // local queue full: serve reports and retry
   }
@@ -114,24 +143,31 @@ Status KafkaDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo
     rd_kafka_headers_destroy(headers);  // not taken over on failure
     return Unavailable("dead-letter kafka topic \"" + config_.topic + "\": produce failed: " + rd_kafka_err2str(err));
   }
-  // The report always arrives (at the latest after message.timeout.ms), so this terminates and
-  // `delivery` outlives the callback that writes it.
-  while (!delivery.done) rd_kafka_poll(rk_, 100);
-  if (delivery.err == RD_KAFKA_RESP_ERR_NO_ERROR) return Status::Ok();
+  ++outstanding_;
+  rd_kafka_poll(rk_, 0);  // serve delivery reports that are already in
+  return Status::Ok();
+}
+
+Status KafkaDeadLetterSink::DeliveryError() const {
   char buf[512] = {0};
   if (rd_kafka_fatal_error(rk_, buf, sizeof(buf)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
     return FailedPrecondition("dead-letter kafka: fatal producer error: " + Redact(buf));
   }
   std::string msg = "dead-letter kafka topic \"" + config_.topic + "\": delivery failed: " +
-                    rd_kafka_err2str(delivery.err);
-  if (delivery.err == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) return Status(StatusCode::kDeadlineExceeded, msg);
+                    rd_kafka_err2str(first_error_);
+  if (first_error_ == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) return Status(StatusCode::kDeadlineExceeded, msg);
   return Unavailable(msg);
 }
 
 Status KafkaDeadLetterSink::Flush() {
-  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, config_.write_timeout_ms);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    return Status(StatusCode::kDeadlineExceeded, std::string("dead-letter kafka: flush: ") + rd_kafka_err2str(err));
+  // Every report arrives at the latest after message.timeout.ms (write_timeout_ms); the extra
+  // second covers the time a report takes to be served.
+  rd_kafka_resp_err_t err = rd_kafka_flush(rk_, config_.write_timeout_ms + 1000);
+  if (first_error_ != RD_KAFKA_RESP_ERR_NO_ERROR) return DeliveryError();
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR || outstanding_ != 0) {
+    return Status(StatusCode::kDeadlineExceeded,
+                  "dead-letter kafka topic \"" + config_.topic + "\": " + std::to_string(outstanding_) +
+                      " dead letters not acknowledged within " + std::to_string(config_.write_timeout_ms) + " ms");
   }
   return Status::Ok();
 }

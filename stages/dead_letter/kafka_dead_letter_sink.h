@@ -1,9 +1,12 @@
 // File: stages/dead_letter/kafka_dead_letter_sink.h
-// KafkaDeadLetterSink: produces each rejected record to a Kafka topic with librdkafka: the
-// original bytes as the value, and headers sluice.reason, sluice.stage, sluice.topic,
-// sluice.partition, sluice.offset (decimal text). The producer runs with acks=all and
-// enable.idempotence=true, and Write() waits for the delivery report, so a record counts as
-// acknowledged only once the DLQ topic's in-sync replicas have it.
+// KafkaDeadLetterSink: produces each rejected record to a Kafka topic with librdkafka, as the
+// source message was: the same key (or none), the same value (a tombstone stays a null value),
+// the original headers in order, and beside them sluice's own headers sluice.reason,
+// sluice.stage, sluice.topic, sluice.partition, sluice.offset (decimal text). The producer runs
+// with acks=all and enable.idempotence=true (an -X that would weaken either is ignored with a
+// warning). Write() queues the message; Flush() waits for every delivery report, so a dead
+// letter counts as durable only once the DLQ topic's in-sync replicas have it, and a failed
+// delivery fails that Flush and every later one.
 // Thread-safety: not thread-safe; the pipeline calls it from its ingress thread only.
 #pragma once
 
@@ -38,11 +41,12 @@ class KafkaDeadLetterSink : public DeadLetterSink {
   KafkaDeadLetterSink(const KafkaDeadLetterSink&) = delete;
   KafkaDeadLetterSink& operator=(const KafkaDeadLetterSink&) = delete;
 
-  /// Produces one record and waits for its delivery report. Unavailable/DeadlineExceeded when
-  /// it could not be delivered within write_timeout_ms; FailedPrecondition on a fatal producer
-  /// error (e.g. idempotence violated).
+  /// Queues one record for the topic. Unavailable when it cannot be queued, or the error of an
+  /// earlier failed delivery.
   [[nodiscard]] Status Write(const RejectedRecord& record, const StreamInfo& stream) override;
-  /// Waits for anything still queued.
+  /// Waits for the delivery report of every queued record. Unavailable/DeadlineExceeded when one
+  /// was not delivered within write_timeout_ms; FailedPrecondition on a fatal producer error
+  /// (e.g. idempotence violated).
   [[nodiscard]] Status Flush() override;
 
  private:
@@ -50,10 +54,13 @@ class KafkaDeadLetterSink : public DeadLetterSink {
   static void DeliveryThunk(rd_kafka_t* rk, const rd_kafka_message_t* m, void* opaque);
   static void LogThunk(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
   std::string Redact(std::string text) const;
+  Status DeliveryError() const;
 
   KafkaDeadLetterConfig config_;
   std::vector<std::string> secrets_;
   rd_kafka_t* rk_ = nullptr;
+  uint64_t outstanding_ = 0;  ///< queued, delivery report not yet served
+  rd_kafka_resp_err_t first_error_ = RD_KAFKA_RESP_ERR_NO_ERROR;  ///< sticky
 };
 
 }  // namespace sluice::stages

@@ -756,6 +756,7 @@ struct HttpSender::Impl {
       r.begin = format->Append(out->payload, v, i == begin);
       r.length = static_cast<uint32_t>(v.size());
       r.position = b.records[i].position;
+      out->CopyMeta(r, b, i);
       out->records.push_back(r);
     }
     format->Close(out->payload);
@@ -783,8 +784,7 @@ struct HttpSender::Impl {
   void RejectAll(const Job& job, const std::string& reason) {
     DeliveryReport report;
     for (size_t i = 0; i < job.batch->records.size(); ++i) {
-      report.rejected.push_back(RejectedRecord{job.batch->records[i].position, std::string(job.batch->Value(i)),
-                                               reason, "sink"});
+      report.rejected.push_back(job.batch->Reject(i, reason, "sink"));
     }
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
@@ -800,8 +800,7 @@ struct HttpSender::Impl {
     report.delivered.reserve(b.records.size());
     for (size_t i = 0; i < b.records.size(); ++i) {
       if (by_index[i] != nullptr) {
-        report.rejected.push_back(RejectedRecord{b.records[i].position, std::string(b.Value(i)),
-                                                 Redact(by_index[i]->reason), "sink"});
+        report.rejected.push_back(b.Reject(i, Redact(by_index[i]->reason), "sink"));
       } else {
         report.delivered.push_back(b.records[i].position);
       }

@@ -242,11 +242,28 @@ void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_
     return;
   }
   const auto id = static_cast<uint32_t>(s - streams_.data());
-  // A null payload (tombstone) is still a record: it is rejected downstream and dead-lettered.
+  // A null payload (tombstone) is still a record: the pipeline skips it (--skip-tombstones) or
+  // rejects it as a null value, never as an empty document.
   std::string_view payload = m->payload != nullptr
                                  ? std::string_view(static_cast<const char*>(m->payload), m->len)
                                  : std::string_view();
   chunk.AddInput(payload, SourcePosition{id, s->generation, m->offset});
+  // Key, headers and null-ness travel with the record for its dead letter; only messages that
+  // carry any pay for the copy (headers are parsed by librdkafka only when asked for).
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(m, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
+  if (m->key != nullptr || m->payload == nullptr || headers != nullptr) {
+    chunk.AttachMeta(m->key, m->key_len, m->payload == nullptr);
+    if (headers != nullptr) {
+      const char* name = nullptr;
+      const void* value = nullptr;
+      size_t size = 0;
+      for (size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR;
+           ++i) {
+        chunk.AppendHeader(name, value, size);
+      }
+    }
+  }
   ++added;
   if (s->target_offset >= 0 && m->offset + 1 >= s->target_offset) s->done = true;
 }

@@ -53,6 +53,14 @@ void SchemaMapTransform::Apply(TransformState& base_state, RecordChunk& chunk) c
     const InputRecord& in = chunk.records[i];
     OutputRecord& out = chunk.outputs[i];
     out.begin = static_cast<uint32_t>(chunk.output.size());
+    if (in.meta != kNoMeta && chunk.metas[in.meta].null_value()) {
+      // A null value (Kafka tombstone) is not an empty document: the pipeline names it as such
+      // and may skip it (--skip-tombstones), so no parse and no reason string here.
+      out.length = 0;
+      out.verdict = RecordVerdict::kTombstone;
+      out.reason_index = 0;
+      continue;
+    }
     if (config_.max_record_bytes != 0 && in.length > config_.max_record_bytes) {
       // Checked before parsing: simdjson would otherwise grow this worker's parser to the
       // record's size and keep it that large.

@@ -27,7 +27,8 @@ class SchemaMapTransform final : public RecordTransform {
 
   std::unique_ptr<TransformState> MakeState() const override;
   /// For each record: kAccepted with its output value, or kRejected with a reason such as
-  /// `invalid JSON: ...`, `missing _id (path ["flight_id"])` or `column "price": ...`.
+  /// `invalid JSON: ...`, `missing _id (path ["flight_id"])` or `column "price": ...`;
+  /// kTombstone for a record whose value was null (RecordChunk::IsNullValue).
   void Apply(TransformState& state, RecordChunk& chunk) const override;
 
   const IngestSchema& schema() const;

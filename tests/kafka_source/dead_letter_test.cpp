@@ -2,9 +2,11 @@
 // from librdkafka's in-process mock cluster.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -48,10 +50,11 @@ TEST(FileDeadLetterSink, WritesExactNdjsonLines) {
     ASSERT_TRUE((*sink)->Write(Rejected("{\"a\":\"x\"}\n", "missing field \"id\"", "map", 42),
                                StreamInfo{"flights", 3})
                     .ok());
-    // Each Write is flushed: the line is in the file before the sink is closed.
+    // Flush makes the line durable: it is in the file before the sink is closed.
+    ASSERT_TRUE((*sink)->Flush().ok());
     EXPECT_EQ(ReadFile(path),
               "{\"reason\":\"missing field \\\"id\\\"\",\"stage\":\"map\",\"topic\":\"flights\",\"partition\":3,"
-              "\"offset\":42,\"value\":\"{\\\"a\\\":\\\"x\\\"}\\n\"}\n");
+              "\"offset\":42,\"key\":null,\"headers\":[],\"value\":\"{\\\"a\\\":\\\"x\\\"}\\n\"}\n");
     ASSERT_TRUE((*sink)->Write(Rejected(std::string("\xff\x00\x01", 3), "not JSON", "parse", 7),
                                StreamInfo{"flights", 0})
                     .ok());
@@ -60,11 +63,67 @@ TEST(FileDeadLetterSink, WritesExactNdjsonLines) {
   }
   EXPECT_EQ(ReadFile(path),
             "{\"reason\":\"missing field \\\"id\\\"\",\"stage\":\"map\",\"topic\":\"flights\",\"partition\":3,"
-            "\"offset\":42,\"value\":\"{\\\"a\\\":\\\"x\\\"}\\n\"}\n"
+            "\"offset\":42,\"key\":null,\"headers\":[],\"value\":\"{\\\"a\\\":\\\"x\\\"}\\n\"}\n"
             "{\"reason\":\"not JSON\",\"stage\":\"parse\",\"topic\":\"flights\",\"partition\":0,"
-            "\"offset\":7,\"value\":\"/wAB\",\"value_encoding\":\"base64\"}\n"
+            "\"offset\":7,\"key\":null,\"headers\":[],\"value\":\"/wAB\",\"value_encoding\":\"base64\"}\n"
             "{\"reason\":\"empty record (tombstone)\",\"stage\":\"parse\",\"topic\":\"flights\",\"partition\":0,"
-            "\"offset\":8,\"value\":\"\"}\n");
+            "\"offset\":8,\"key\":null,\"headers\":[],\"value\":\"\"}\n");
+  ::unlink(path.c_str());
+}
+
+RejectedRecord WithOrigin(RejectedRecord r, const char* key, bool null_value,
+                          std::vector<std::pair<std::string, const char*>> headers) {
+  r.origin.has_key = key != nullptr;
+  if (key != nullptr) r.origin.key = key;
+  r.origin.null_value = null_value;
+  for (const auto& [name, value] : headers) {
+    AppendHeader(r.origin.headers, name, value, value == nullptr ? 0 : std::strlen(value));
+  }
+  return r;
+}
+
+TEST(FileDeadLetterSink, KeepsKeyHeadersAndNullValueApart) {
+  const std::string path = TempPath("origin.ndjson");
+  ::unlink(path.c_str());
+  {
+    auto sink = MakeDeadLetterSink("file:" + path, "", {});
+    ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+    // A tombstone: null value, key "k1", a header with a value and one with a null value.
+    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", "parse", 5), "k1", true,
+                                          {{"trace", "abc"}, {"empty", nullptr}}),
+                               StreamInfo{"t", 0})
+                    .ok());
+    // An empty (not null) value with an empty key, and binary key and header bytes.
+    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", "parse", 6), "", false, {}), StreamInfo{"t", 0})
+                    .ok());
+    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("{}", "sink said no", "sink", 7), "\xff\x01", false,
+                                          {{"bin", "\xfe"}}),
+                               StreamInfo{"t", 1})
+                    .ok());
+    ASSERT_TRUE((*sink)->Flush().ok());
+  }
+  EXPECT_EQ(ReadFile(path),
+            "{\"reason\":\"null value (tombstone)\",\"stage\":\"parse\",\"topic\":\"t\",\"partition\":0,\"offset\":5,"
+            "\"key\":\"k1\",\"headers\":[{\"name\":\"trace\",\"value\":\"abc\"},{\"name\":\"empty\",\"value\":null}],"
+            "\"value\":null}\n"
+            "{\"reason\":\"invalid JSON\",\"stage\":\"parse\",\"topic\":\"t\",\"partition\":0,\"offset\":6,"
+            "\"key\":\"\",\"headers\":[],\"value\":\"\"}\n"
+            "{\"reason\":\"sink said no\",\"stage\":\"sink\",\"topic\":\"t\",\"partition\":1,\"offset\":7,"
+            "\"key\":\"/wE=\",\"key_encoding\":\"base64\",\"headers\":[{\"name\":\"bin\",\"value\":\"/g==\","
+            "\"value_encoding\":\"base64\"}],\"value\":\"{}\"}\n");
+  ::unlink(path.c_str());
+}
+
+TEST(FileDeadLetterSink, CreatesTheFileOwnerOnly) {
+  const std::string path = TempPath("mode.ndjson");
+  ::unlink(path.c_str());
+  const mode_t old_umask = ::umask(0022);  // a usual umask: would leave a default-mode file 0644
+  auto sink = MakeDeadLetterSink("file:" + path, "", {});
+  ::umask(old_umask);
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
   ::unlink(path.c_str());
 }
 
@@ -77,7 +136,7 @@ TEST(FileDeadLetterSink, AppendsToExistingFile) {
     ASSERT_TRUE((*sink)->Write(Rejected("v", "r", "sink", 1), StreamInfo{"t", 0}).ok());
   }
   EXPECT_EQ(ReadFile(path),
-            "old\n{\"reason\":\"r\",\"stage\":\"sink\",\"topic\":\"t\",\"partition\":0,\"offset\":1,\"value\":\"v\"}\n");
+            "old\n{\"reason\":\"r\",\"stage\":\"sink\",\"topic\":\"t\",\"partition\":0,\"offset\":1,\"key\":null,\"headers\":[],\"value\":\"v\"}\n");
   ::unlink(path.c_str());
 }
 
@@ -108,7 +167,11 @@ TEST(DeadLetterLine, Utf8Validation) {
 // Reads `want` messages of topic/partition 0 from the beginning (assign, no subscription).
 struct CopiedMessage {
   std::string value;
+  bool value_null = false;
+  bool key_null = true;
+  std::string key;
   std::map<std::string, std::string> headers;
+  std::vector<std::string> header_order;  ///< names in order; "<null>" marks a null value
 };
 
 std::vector<CopiedMessage> ReadCopies(const std::string& topic, size_t want) {
@@ -129,14 +192,18 @@ std::vector<CopiedMessage> ReadCopies(const std::string& topic, size_t want) {
     if (m == nullptr) continue;
     if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
       CopiedMessage c;
-      c.value.assign(static_cast<const char*>(m->payload), m->len);
+      c.value_null = m->payload == nullptr;
+      if (m->payload != nullptr) c.value.assign(static_cast<const char*>(m->payload), m->len);
+      c.key_null = m->key == nullptr;
+      if (m->key != nullptr) c.key.assign(static_cast<const char*>(m->key), m->key_len);
       rd_kafka_headers_t* hdrs = nullptr;
       if (rd_kafka_message_headers(m, &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR) {
         const char* name;
         const void* value;
         size_t size;
         for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
-          c.headers[name].assign(static_cast<const char*>(value), size);
+          if (value != nullptr) c.headers[name].assign(static_cast<const char*>(value), size);
+          c.header_order.push_back(std::string(name) + (value == nullptr ? "=<null>" : ""));
         }
       }
       out.push_back(std::move(c));
@@ -170,6 +237,36 @@ TEST(KafkaDeadLetterSink, ProducesOriginalBytesWithHeaders) {
                                                                  {"sluice.offset", "17"}}));
   EXPECT_EQ(got[1].value, std::string("\x00\xff", 2));
   EXPECT_EQ(got[1].headers["sluice.offset"], "18");
+}
+
+TEST(KafkaDeadLetterSink, KeepsKeyOriginalHeadersAndNullValue) {
+  auto& mc = sluice::testing::SharedMockCluster();
+  mc.CreateTopic("dlq-origin", 1);
+  // A weakening -X is ignored (with a warning), not applied.
+  auto sink = MakeDeadLetterSink("kafka:dlq-origin", mc.bootstraps(), {{"log_level", "3"}, {"acks", "1"}});
+  ASSERT_TRUE(sink.ok()) << sink.status().ToString();
+  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", "parse", 3), "user-7", true,
+                                        {{"trace", "t-1"}, {"nothing", nullptr}}),
+                             StreamInfo{"flights", 0})
+                  .ok());
+  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", "parse", 4), nullptr, false, {}),
+                             StreamInfo{"flights", 0})
+                  .ok());
+  ASSERT_TRUE((*sink)->Flush().ok());
+
+  std::vector<CopiedMessage> got = ReadCopies("dlq-origin", 2);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_TRUE(got[0].value_null);
+  EXPECT_FALSE(got[0].key_null);
+  EXPECT_EQ(got[0].key, "user-7");
+  EXPECT_EQ(got[0].header_order,
+            (std::vector<std::string>{"trace", "nothing=<null>", "sluice.reason", "sluice.stage", "sluice.topic",
+                                      "sluice.partition", "sluice.offset"}));
+  EXPECT_EQ(got[0].headers["trace"], "t-1");
+  EXPECT_EQ(got[0].headers["sluice.reason"], "null value (tombstone)");
+  EXPECT_FALSE(got[1].value_null);  // empty, not null
+  EXPECT_EQ(got[1].value, "");
+  EXPECT_TRUE(got[1].key_null);
 }
 
 }  // namespace

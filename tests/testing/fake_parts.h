@@ -1,22 +1,43 @@
 // File: tests/testing/fake_parts.h
 // In-process fakes of the engine's stage interfaces, for engine tests that must not depend on
-// Kafka, JSON or HTTP: a scripted Source, an identity transform, a bracketed SinkFormat and a
-// BatchSender whose acknowledgements the test controls. Thread-safety as documented per class.
+// Kafka, JSON or HTTP: a scripted Source, an identity transform, a bracketed SinkFormat, a
+// BatchSender whose acknowledgements the test controls, and a DeadLetterSink that records what
+// it was given; an EventLog shared by the source and the dead-letter sink records the order of
+// their calls. Thread-safety as documented per class.
 #pragma once
 
 #include <atomic>
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "engine/batch_sender.h"
+#include "engine/dead_letter_sink.h"
 #include "engine/record_transform.h"
 #include "engine/sink_format.h"
 #include "engine/source.h"
 
 namespace sluice::testing {
+
+/// Calls in the order they happened ("write 0 12", "flush", "store 0 13"). Thread-safe.
+class EventLog {
+ public:
+  void Add(std::string event) {
+    std::lock_guard<std::mutex> lock(mu_);
+    events_.push_back(std::move(event));
+  }
+  std::vector<std::string> Events() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return events_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> events_;
+};
 
 /// Emits `count` records "r<i>" round-robin over `streams` streams, then is exhausted.
 /// Records whose text is in `bad` are rejected by IdentityTransform. Ingress thread only.
@@ -37,7 +58,18 @@ class ScriptedSource : public Source {
       const uint32_t stream = static_cast<uint32_t>(next_ % streams_);
       const int64_t offset = static_cast<int64_t>(next_ / streams_);
       std::string payload = "r" + std::to_string(next_);
-      chunk.AddInput(payload, SourcePosition{stream, 0, offset});
+      const bool tombstone = tombstones.count(next_) != 0;
+      chunk.AddInput(tombstone ? std::string() : payload, SourcePosition{stream, 0, offset});
+      if (with_meta || tombstone) {
+        // Key "k<i>", headers h=<i> and a null-valued header "n" (with_meta), null value (tombstone).
+        const std::string key = "k" + std::to_string(next_);
+        const std::string h = std::to_string(next_);
+        chunk.AttachMeta(with_meta ? key.data() : nullptr, key.size(), tombstone);
+        if (with_meta) {
+          chunk.AppendHeader("h", h.data(), h.size());
+          chunk.AppendHeader("n", nullptr, 0);
+        }
+      }
       ++next_;
       ++n;
     }
@@ -50,7 +82,10 @@ class ScriptedSource : public Source {
     paused = p;
   }
   Status Store(const std::vector<CommitPoint>& points) override {
-    for (const auto& p : points) stored[p.stream] = p.next_offset;
+    for (const auto& p : points) {
+      stored[p.stream] = p.next_offset;
+      if (log) log->Add("store " + std::to_string(p.stream) + " " + std::to_string(p.next_offset));
+    }
     return Status::Ok();
   }
   Status Close() override {
@@ -61,6 +96,9 @@ class ScriptedSource : public Source {
 
   SourceListener* listener = nullptr;
   uint64_t revoke_at = 0;  ///< when non-zero: revoke stream 0 once this many records were emitted
+  std::set<uint64_t> tombstones;  ///< record numbers emitted with a null value
+  bool with_meta = false;         ///< every record gets a key and headers
+  EventLog* log = nullptr;        ///< when set: every stored offset is logged
   std::vector<CommitPoint> revoked_points;
   std::map<uint32_t, int64_t> stored;
   bool paused = false;
@@ -117,10 +155,32 @@ class BracketFormat : public SinkFormat {
   ResponseVerdict Judge(long, std::string_view, size_t) const override { return {}; }
 };
 
+/// Remembers every dead letter; logs "write STREAM OFFSET" and "flush" to `log` when set;
+/// fails Flush() when `fail_flush`. Ingress thread only (as the pipeline calls it).
+class RecordingDeadLetterSink : public DeadLetterSink {
+ public:
+  Status Write(const RejectedRecord& record, const StreamInfo&) override {
+    written.push_back(record);
+    if (log) log->Add("write " + std::to_string(record.position.stream) + " " + std::to_string(record.position.offset));
+    return Status::Ok();
+  }
+  Status Flush() override {
+    ++flushes;
+    if (log) log->Add("flush");
+    if (fail_flush) return DataLoss("disk gone");
+    return Status::Ok();
+  }
+  EventLog* log = nullptr;
+  bool fail_flush = false;
+  int flushes = 0;
+  std::vector<RejectedRecord> written;
+};
+
 /// Holds submitted batches until the test (or auto_ack) acknowledges them. Thread-safe.
 class ManualSender : public BatchSender {
  public:
   bool auto_ack = true;
+  bool reject_all = false;  ///< answer every record as a sink rejection (Batch::Reject)
   Status Start(DeliveryListener* l) override {
     listener_ = l;
     return Status::Ok();
@@ -160,7 +220,13 @@ class ManualSender : public BatchSender {
  private:
   void Ack(const Batch& b) {
     DeliveryReport r;
-    for (const auto& rec : b.records) r.delivered.push_back(rec.position);
+    for (size_t i = 0; i < b.records.size(); ++i) {
+      if (reject_all) {
+        r.rejected.push_back(b.Reject(i, "refused by the fake sink", "sink"));
+      } else {
+        r.delivered.push_back(b.records[i].position);
+      }
+    }
     r.delivered_bytes = b.payload.size();
     listener_->OnDelivery(std::move(r));
   }

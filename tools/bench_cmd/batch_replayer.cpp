@@ -17,6 +17,8 @@ std::unique_ptr<Batch> CopyOf(const Batch& source) {
   auto copy = std::make_unique<Batch>();
   copy->payload = source.payload;
   copy->records = source.records;
+  copy->meta = source.meta;
+  copy->metas = source.metas;
   return copy;
 }
 

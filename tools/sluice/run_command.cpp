@@ -129,6 +129,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   pc.drain_timeout_ms = o.drain_timeout_ms;
   pc.worker_threads = o.threads;
   pc.skip_rejected = o.skip_rejected;
+  pc.skip_tombstones = o.skip_tombstones;
   pc.ordered = o.ordered;
   pc.progress = !o.quiet;
   // In-flight records hold their payload about three times (input, output, batch body).

@@ -90,6 +90,9 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--dlq", o.dlq, "Dead-letter destination: kafka:TOPIC or file:PATH");
   app.add_flag("--skip-rejected", o.skip_rejected,
                "Without --dlq: log rejected records and go on (they are lost) instead of stopping");
+  app.add_flag("--skip-tombstones", o.skip_tombstones,
+               "Acknowledge records with a null value (Kafka tombstones, common in compacted topics) "
+               "without sending or dead-lettering them; they are counted as skipped tombstones");
   app.add_flag("--ordered", o.ordered,
                "Keep each partition's records in offset order at the sink, even across retries "
                "(at most one batch per partition in flight)");

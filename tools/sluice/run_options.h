@@ -55,6 +55,7 @@ struct RunOptions {
   // Engine
   std::string dlq;                         ///< kafka:TOPIC | file:PATH
   bool skip_rejected = false;
+  bool skip_tombstones = false;            ///< --skip-tombstones: null values acknowledged unsent
   bool ordered = false;                    ///< --ordered: one batch per partition in flight
   int drain_timeout_ms = 30000;
   int threads = 0;
