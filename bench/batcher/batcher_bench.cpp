@@ -5,6 +5,8 @@
 // dropped in the emit callback (the sender frees it in the real pipeline). Reports output body
 // bytes/s and records/s for a few --batch-size / --batch-bytes settings, including the
 // defaults (500 records, 4 MiB), so the cost of the per-batch reserve(max_bytes) shows up.
+// keyed:1 gives every record a Kafka key and one header (engine/record_meta.h), which the
+// batcher copies into the batch for a possible dead letter.
 // Single-threaded: the batcher runs on one serial graph node.
 #include <benchmark/benchmark.h>
 
@@ -43,7 +45,7 @@ std::string FlightJson(uint64_t id) {
 }
 
 // A chunk whose `output` holds kChunkRecords accepted values back to back.
-sluice::RecordChunk MakeChunk(uint64_t first_id) {
+sluice::RecordChunk MakeChunk(uint64_t first_id, bool keyed) {
   sluice::RecordChunk chunk;
   chunk.created = sluice::RecordChunk::Clock::now();
   for (size_t i = 0; i < kChunkRecords; ++i) {
@@ -52,6 +54,11 @@ sluice::RecordChunk MakeChunk(uint64_t first_id) {
     in.position.stream = static_cast<uint32_t>(i % 8);
     in.position.offset = static_cast<int64_t>(first_id + i);
     chunk.records.push_back(in);
+    if (keyed) {
+      const std::string key = "flight-" + std::to_string(first_id + i);
+      chunk.AttachMeta(key.data(), key.size(), false);
+      chunk.AppendHeader("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", 55);
+    }
     sluice::OutputRecord out;
     out.begin = static_cast<uint32_t>(chunk.output.size());
     out.length = static_cast<uint32_t>(value.size());
@@ -61,7 +68,7 @@ sluice::RecordChunk MakeChunk(uint64_t first_id) {
   return chunk;
 }
 
-// Args: {max_records, max_bytes}.
+// Args: {max_records, max_bytes, keyed}.
 void BM_MicroBatcherFeatureBase(benchmark::State& state) {
   sluice::stages::BatchPolicy policy;
   policy.max_records = static_cast<uint32_t>(state.range(0));
@@ -74,7 +81,7 @@ void BM_MicroBatcherFeatureBase(benchmark::State& state) {
     return;
   }
   std::unique_ptr<sluice::stages::MicroBatcher> batcher = std::move(created).value();
-  const sluice::RecordChunk chunk = MakeChunk(1);
+  const sluice::RecordChunk chunk = MakeChunk(1, state.range(2) != 0);
 
   uint64_t body_bytes = 0;
   uint64_t batches = 0;
@@ -99,11 +106,12 @@ void BM_MicroBatcherFeatureBase(benchmark::State& state) {
 }
 
 BENCHMARK(BM_MicroBatcherFeatureBase)
-    ->ArgNames({"batch_size", "batch_bytes"})
-    ->Args({500, 4 << 20})       // CLI defaults: reserves 4 MiB per ~210 KB batch
-    ->Args({500, 256 << 10})     // cap close to the real body size: small reserve
-    ->Args({5000, 4 << 20})
-    ->Args({5000, 16 << 20})
+    ->ArgNames({"batch_size", "batch_bytes", "keyed"})
+    ->Args({500, 4 << 20, 0})       // CLI defaults: reserves 4 MiB per ~210 KB batch
+    ->Args({500, 256 << 10, 0})     // cap close to the real body size: small reserve
+    ->Args({5000, 4 << 20, 0})
+    ->Args({5000, 16 << 20, 0})
+    ->Args({500, 4 << 20, 1})       // every record with a key and a header
     ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
