@@ -106,7 +106,7 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
     while (mapped + rejected < o.limit && !(*source)->Exhausted()) {
       chunk.Clear();
       const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunkRecords, o.limit - mapped - rejected));
-      StatusOr<size_t> got = (*source)->Poll(chunk, want, 0);
+      StatusOr<size_t> got = (*source)->Poll(chunk, want, 100);  // a pipe may pause: wait, do not spin
       if (!got.ok()) {
         err << "sluice schema check: reading " << name << ": " << got.status().message() << '\n';
         return kSchemaExitReadFailed;
