@@ -49,11 +49,12 @@ int main(int argc, char** argv) {
       RunOptions ignored_config;
       from_file.add_option("--config", ignored_config.report_file);
       AddRunOptions(from_file, run_options);
-      sluice::Status s = ApplyConfigFile(config, from_file);
-      if (!s.ok()) {
-        std::fprintf(stderr, "sluice: configuration error: %s\n", s.ToString().c_str());
+      auto kafka_table = ApplyConfigFile(config, from_file);
+      if (!kafka_table.ok()) {
+        std::fprintf(stderr, "sluice: configuration error: %s\n", kafka_table.status().ToString().c_str());
         return 2;
       }
+      run_options.config_kafka_properties = std::move(*kafka_table);
     }
   }
   try {

@@ -14,6 +14,7 @@
 #include "stages/schema_map/schema_map_transform.h"
 #include "stages/sink_formats/make_sink_format.h"
 #include "tools/metrics_server/pipeline_metrics.h"
+#include "tools/sluice/kafka_properties.h"
 #include "tools/sluice/secrets.h"
 
 namespace sluice::cli {
@@ -40,19 +41,6 @@ Status ParseRateLimit(const std::string& text, double& records_per_s, double& by
     (has_unit ? bytes_per_s : records_per_s) = static_cast<double>(v);
   }
   return Status::Ok();
-}
-
-std::vector<std::pair<std::string, std::string>> SplitProps(const std::vector<std::string>& props, Status& error) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& p : props) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      error = InvalidArgument("-X expects key=value, got \"" + p.substr(0, p.find('=')) + "\"");
-      return out;
-    }
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
-  return out;
 }
 
 StatusOr<stages::AuthMode> ChooseAuth(const RunOptions& o, stages::HttpSinkConfig& http) {
@@ -211,10 +199,22 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   if (!sender.ok()) return sender.status();
   run->sender = std::move(*sender);
 
+  // --- Kafka properties ([kafka] table, SLUICE_KAFKA_*, -X), for the consumer and a Kafka DLQ.
+  // Checked against librdkafka here, once, so that no later error can quote a value.
+  std::vector<std::pair<std::string, std::string>> props;
+  if (o.source == "kafka" || o.dlq.rfind("kafka:", 0) == 0) {
+    StatusOr<std::vector<KafkaProperty>> resolved =
+        ResolveKafkaProperties(o.config_kafka_properties, ProcessEnvironment(), o.kafka_props);
+    if (!resolved.ok()) return resolved.status();
+    SLUICE_RETURN_IF_ERROR(CheckKafkaProperties(*resolved));
+    if (o.debug && !resolved->empty()) {
+      std::fprintf(stderr, "sluice: Kafka properties (secret values redacted):\n%s",
+                   DescribeKafkaProperties(*resolved).c_str());
+    }
+    for (KafkaProperty& p : *resolved) props.emplace_back(std::move(p.name), std::move(p.value));
+  }
+
   // --- Source.
-  Status prop_error;
-  auto props = SplitProps(o.kafka_props, prop_error);
-  SLUICE_RETURN_IF_ERROR(prop_error);
   if (o.source == "kafka") {
     stages::KafkaSourceConfig kc;
     kc.brokers = o.brokers;
