@@ -7,6 +7,7 @@
 
 #include "tools/sluice/config_file.h"
 #include "tools/sluice/demo_command.h"
+#include "tools/sluice/exit_status.h"
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/run_options.h"
 #include "tools/schema_cmd/schema_command.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   run->add_option("--config", config_path, "TOML file with the same settings as the flags (flags win)")
       ->check(CLI::ExistingFile);
   AddRunOptions(*run, run_options);
+  run->footer(ExitStatusHelp());
 
   DemoOptions demo_options;
   RunOptions demo_run;

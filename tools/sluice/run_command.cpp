@@ -14,6 +14,7 @@
 #include "stages/schema_map/schema_map_transform.h"
 #include "stages/sink_formats/make_sink_format.h"
 #include "tools/metrics_server/pipeline_metrics.h"
+#include "tools/sluice/exit_status.h"
 #include "tools/sluice/kafka_properties.h"
 #include "tools/sluice/secrets.h"
 
@@ -23,8 +24,12 @@ namespace sluice::cli {
 namespace {
 
 std::atomic<int> g_stop_requests{0};
+std::atomic<int> g_last_stop_signal{0};
 
-void OnStopSignal(int) { g_stop_requests.fetch_add(1, std::memory_order_relaxed); }
+void OnStopSignal(int signal_number) {
+  g_last_stop_signal.store(signal_number, std::memory_order_relaxed);
+  g_stop_requests.fetch_add(1, std::memory_order_relaxed);
+}
 
 Status ParseRateLimit(const std::string& text, double& records_per_s, double& bytes_per_s) {
   // "1000/s,1MB/s": a plain count is records, a size with a unit is bytes.
@@ -94,6 +99,8 @@ std::atomic<int>* InstallStopSignals() {
   std::signal(SIGPIPE, SIG_IGN);
   return &g_stop_requests;
 }
+
+int LastStopSignal() { return g_last_stop_signal.load(std::memory_order_relaxed); }
 
 StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   auto run = std::make_shared<BuiltRun>();
@@ -249,7 +256,9 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
     run->dead_letters = std::move(*dlq);
   }
 
-  PipelineParts parts{run->source.get(), run->transform.get(), run->batcher.get(), run->sender.get(),
+  run->source_watch = std::make_unique<EndWatchingSource>(run->source.get());
+  run->bounded = o.source != "kafka" || o.until_caught_up;
+  PipelineParts parts{run->source_watch.get(), run->transform.get(), run->batcher.get(), run->sender.get(),
                       run->dead_letters.get()};
   auto pipeline = Pipeline::Create(pc, parts);
   if (!pipeline.ok()) return pipeline.status();
@@ -296,13 +305,21 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
     return 2;
   }
   RunSummary summary;
-  Status s = ExecuteRun(**run, stop, summary);
+  RunEnd end;
+  end.status = ExecuteRun(**run, stop, summary);
+  end.stop_requests = stop ? stop->load(std::memory_order_relaxed) : 0;
+  end.last_signal = LastStopSignal();
+  end.bounded = (*run)->bounded;
+  end.reached_end = (*run)->source_watch->ReachedEnd();
   std::fprintf(stderr, "%s", summary.ToText().c_str());
-  if (!s.ok()) {
-    std::fprintf(stderr, "sluice: run failed: %s\n", s.ToString().c_str());
-    return s.code() == StatusCode::kCancelled ? 130 : 1;
+  const int code = ExitStatusFor(end);
+  if (!end.status.ok()) {
+    std::fprintf(stderr, "sluice: run failed: %s\n", end.status.ToString().c_str());
+  } else if (code == kExitStoppedBeforeEnd) {
+    std::fprintf(stderr, "sluice: stopped by a signal before the end of the input; what was delivered is "
+                         "committed, a new run continues from there (exit status %d)\n", code);
   }
-  return 0;
+  return code;
 }
 
 }  // namespace sluice::cli
