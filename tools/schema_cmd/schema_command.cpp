@@ -54,6 +54,13 @@ std::string DescribeColumns(const stages::IngestSchema& schema) {
 // exit status.
 int ReportCoverage(const SchemaCheckOptions& o, const std::vector<stages::Column>& columns,
                    const PathCoverage& coverage, uint64_t rejected, std::ostream& err) {
+  if (coverage.samples() == 0) {
+    // No record to try the schema on: passing would let an empty topic or file wave any schema
+    // through a CI gate, so this fails even with --allow-missing.
+    err << "schema check: the sample has no records, so nothing was checked (exit status " << kSchemaExitMismatch
+        << ")\n";
+    return kSchemaExitMismatch;
+  }
   const std::string of = " of " + std::to_string(coverage.samples()) + (coverage.samples() == 1 ? " sample" : " samples");
   err << "columns: samples with a value at the path\n";
   size_t missing = 0;
