@@ -264,10 +264,11 @@ std::unique_ptr<SchemaCommands> AddSchemaCommands(CLI::App& app) {
   check->footer(
       "Exit status:\n"
       "  0  the schema fits the sample: no sample rejected, every column's path found in some sample\n"
-      "  1  the samples could not be read (I/O error, Kafka unreachable or topic missing)\n"
-      "  2  usage error or invalid schema/table file\n"
+      "  1  the samples could not be read (I/O error while reading, Kafka unreachable or topic missing)\n"
+      "  2  usage error, invalid schema/table file, or a --sample-file that cannot be opened\n"
       "  3  the schema does not fit the sample: a sample was rejected, or a column's path matched no\n"
-      "     sample (a warning names the nearest existing key; --allow-missing lets this part pass)");
+      "     sample (a warning names the nearest existing key; --allow-missing lets this part pass),\n"
+      "     or the sample had no records");
 
   SchemaDdlOptions& d = commands->ddl_options;
   CLI::App* ddl = schema->add_subcommand("ddl", "Print the CREATE TABLE statement matching the schema");

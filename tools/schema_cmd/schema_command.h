@@ -9,8 +9,9 @@
 //          per column, how many samples had a value (and null) at its path, and for a column whose
 //          path matched no sample a warning with the nearest existing key (PathCoverage).
 //          Exit status (kSchemaExit*): 0 the schema fits the sample; 3 some sample was rejected or
-//          some column matched no sample (--allow-missing lets the latter pass); 2 the schema or
-//          the flags are invalid; 1 the samples cannot be read (I/O, Kafka).
+//          some column matched no sample (--allow-missing lets the latter pass) or there was no
+//          sample at all; 2 the schema or the flags are invalid; 1 the samples cannot be read
+//          (I/O, Kafka).
 //   ddl:   prints FeatureBaseDdl() (--target featurebase, the default) or ClickHouseDdl()
 //          (--target clickhouse) for --table-name (default "flights").
 //
