@@ -14,8 +14,12 @@ if(GIT_FOUND)
   execute_process(COMMAND ${GIT_EXECUTABLE} rev-parse --show-toplevel
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR}
     OUTPUT_VARIABLE _sluice_toplevel OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+  if(_sluice_toplevel)
+    file(REAL_PATH ${_sluice_toplevel} _sluice_toplevel)
+  endif()
+  file(REAL_PATH ${PROJECT_SOURCE_DIR} _sluice_source_real)
   if(_sluice_git_rc EQUAL 0 AND _sluice_commit MATCHES "^[0-9a-f]+$"
-     AND _sluice_toplevel AND _sluice_toplevel STREQUAL PROJECT_SOURCE_DIR)
+     AND _sluice_toplevel AND _sluice_toplevel STREQUAL _sluice_source_real)
     set(SLUICE_GIT_COMMIT ${_sluice_commit})
     # Re-configure when HEAD or the branch it points at moves (a worktree's .git is a file, so ask
     # git where these live instead of assuming .git/HEAD).
