@@ -18,12 +18,9 @@
 #include "tools/bench_cmd/batch_replayer.h"
 #include "stages/http_sink/latency_histogram.h"
 #include "tools/bench_cmd/open_loop_sender.h"
+#include "tools/common/install_layout.h"
 #include "tools/fake_flights/flight_generator.h"
 #include "tools/sluice/run_command.h"
-
-#ifndef SLUICE_EXAMPLES_DIR
-#define SLUICE_EXAMPLES_DIR "examples/flights"
-#endif
 
 namespace sluice::bench {
 namespace {
@@ -272,8 +269,8 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
 Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, BenchResult& result) {
   cli::RunOptions o = options.run;
   if (o.schema_file.empty() && options.input == "flights") {
-    o.schema_file = std::string(SLUICE_EXAMPLES_DIR) + "/schema.json";
-    if (o.table_file.empty()) o.table_file = std::string(SLUICE_EXAMPLES_DIR) + "/table.json";
+    o.schema_file = tools::FlightsExamplesDir() + "/schema.json";
+    if (o.table_file.empty()) o.table_file = tools::FlightsExamplesDir() + "/table.json";
   }
   if (options.input != "flights" && options.input.rfind("file:", 0) != 0)
     return InvalidArgument("--input must be flights or file:PATH, got \"" + options.input + "\"");

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -11,14 +12,11 @@
 
 #include "tools/common/child_process.h"
 #include "tools/common/http_get.h"
+#include "tools/common/install_layout.h"
 #include "tools/fake_flights/flight_generator.h"
 #include "tools/fake_flights/flight_producer.h"
 #include "tools/mock_kafka/mock_cluster.h"
 #include "tools/sluice/run_command.h"
-
-#ifndef SLUICE_EXAMPLES_DIR
-#define SLUICE_EXAMPLES_DIR "examples/flights"
-#endif
 
 namespace sluice::cli {
 namespace {
@@ -162,9 +160,22 @@ Status VerifySink(const std::string& base_url, const std::vector<Column>& column
 }  // namespace
 
 int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>* stop) {
-  const std::string examples = demo.examples_dir.empty() ? SLUICE_EXAMPLES_DIR : demo.examples_dir;
+  const std::string examples = demo.examples_dir.empty() ? tools::FlightsExamplesDir() : demo.examples_dir;
   const std::string schema = examples + "/schema.json";
   const std::string table = examples + "/table.json";
+  // The emulator and the example files come with sluice (build/bin + build/share in a build tree,
+  // /usr/bin + /usr/share/sluice once installed); name the missing one instead of failing later.
+  const std::string emulator_path = tools::ExecutableDir() + "/sluice-sink-emulator";
+  std::error_code ec;
+  if (!std::filesystem::exists(schema, ec) || !std::filesystem::exists(table, ec)) {
+    std::fprintf(stderr, "sluice demo: no schema.json and table.json in %s (give --examples-dir)\n", examples.c_str());
+    return 2;
+  }
+  if (access(emulator_path.c_str(), X_OK) != 0) {
+    std::fprintf(stderr, "sluice demo: the sink emulator %s is missing: it is installed beside sluice\n",
+                 emulator_path.c_str());
+    return 2;
+  }
   std::fprintf(stderr, "sluice demo: %llu fake flights, mock Kafka (%d partitions) -> sluice -> sink emulator\n",
                static_cast<unsigned long long>(demo.records), demo.partitions);
 
@@ -186,7 +197,7 @@ int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>*
   setenv("SLUICE_USERNAME", "demo", 1);
   setenv("SLUICE_PASSWORD", password.c_str(), 1);
   auto emulator = tools::ChildProcess::Start(
-      {tools::ExecutableDir() + "/sluice-sink-emulator", "--port", "0", "--schema", schema, "--table", table},
+      {emulator_path, "--port", "0", "--schema", schema, "--table", table},
       {"SLUICE_EMULATOR_USERS=demo:" + password});
   if (!emulator.ok()) {
     std::fprintf(stderr, "sluice demo: %s\n", emulator.status().ToString().c_str());

@@ -18,7 +18,7 @@ struct DemoOptions {
   int partitions = 8;          ///< topic partitions (the mock keeps ~5 MiB per partition)
   uint64_t seed = 42;          ///< fake data seed
   std::string payload = "raw"; ///< raw | mapped
-  std::string examples_dir;    ///< where schema.json/table.json are; default: next to the repo
+  std::string examples_dir;    ///< where schema.json/table.json are; default: the installed flights example
 };
 
 int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>* stop);

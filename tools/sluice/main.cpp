@@ -1,6 +1,7 @@
 // sluice: move JSON records from Kafka (or files) into HTTP ingest endpoints.
-// Subcommands: run, demo. Parses flags and the --config file, installs signal handlers and hands
-// each stage its config; turning a Status into a message and an exit code happens only here.
+// Subcommands: run, demo, version (and schema, bench, sweep, registered by their folders); also
+// --version. Parses flags and the --config file, installs signal handlers and hands each stage its
+// config; turning a Status into a message and an exit code happens only here.
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
@@ -10,13 +11,22 @@
 #include "tools/sluice/exit_status.h"
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/run_options.h"
+#include "tools/sluice/version_info.h"
 #include "tools/schema_cmd/schema_command.h"
 #include "tools/bench_cmd/bench_commands.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
-  CLI::App app{"sluice: the fastest trustworthy way to move JSON records from Kafka into an HTTP ingest endpoint"};
+  // Named, so usage lines say "sluice run" wherever the binary lives (also in the installed --help
+  // texts and man page, which must not carry the build directory).
+  CLI::App app{"sluice: the fastest trustworthy way to move JSON records from Kafka into an HTTP ingest endpoint",
+               "sluice"};
   app.require_subcommand(1);
+  // CLI11 prints the text followed by a newline of its own.
+  std::string version_text = VersionText();
+  if (!version_text.empty() && version_text.back() == '\n') version_text.pop_back();
+  app.set_version_flag("--version", version_text, "Print sluice's version and commit and the library versions it runs with");
+  CLI::App* version = app.add_subcommand("version", "Print sluice's version and commit and the library versions it runs with");
 
   RunOptions run_options;
   CLI::App* run = app.add_subcommand("run", "Consume Kafka (or a file) and deliver to the sink");
@@ -35,6 +45,8 @@ int main(int argc, char** argv) {
   demo->add_option("--payload", demo_options.payload, "raw | mapped")
       ->check(CLI::IsMember({"raw", "mapped"}))
       ->capture_default_str();
+  demo->add_option("--examples-dir", demo_options.examples_dir,
+                   "Directory with schema.json and table.json (default: the flights example installed with sluice)");
   demo->add_option("--concurrency", demo_run.concurrency, "Requests in flight")->capture_default_str();
   demo->add_option("--batch-size", demo_run.batch_size, "Records per batch")->capture_default_str();
   demo->add_option("--report", demo_run.report_file, "Write the run summary as JSON");
@@ -65,6 +77,10 @@ int main(int argc, char** argv) {
     // --help is a success; any other flag problem is a configuration error: exit 2, as every
     // configuration error of sluice does.
     return app.exit(e) == 0 ? 0 : 2;
+  }
+  if (version->parsed()) {
+    std::fputs(VersionText().c_str(), stdout);
+    return 0;
   }
   if (schema_commands->Parsed()) return schema_commands->Run();
   std::atomic<int>* stop = InstallStopSignals();
