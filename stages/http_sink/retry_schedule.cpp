@@ -31,7 +31,7 @@ RetryPacing PaceRetry(RetryClock::duration backoff, long retry_after_s, std::chr
 }
 
 bool ShouldLogPause(RetryClock::time_point paused_until, RetryClock::time_point now, RetryClock::duration pause) {
-  return pause >= kLoggedPause && paused_until <= now;
+  return pause > kLoggedPause && paused_until <= now;
 }
 
 std::string PauseMessage(std::string_view url, long status, const RetryPacing& pacing,

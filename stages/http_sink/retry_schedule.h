@@ -21,7 +21,8 @@ namespace sluice::stages {
 
 using RetryClock = std::chrono::steady_clock;
 
-/// Pauses at least this long are logged (without --debug).
+/// Pauses longer than this are logged (without --debug); Retry-After: 1, the common throttling
+/// answer, is not.
 inline constexpr std::chrono::seconds kLoggedPause{1};
 
 /// The backoff ceiling of the `attempt`-th retry (0-based) in ms: initial_ms * 2^attempt,
@@ -46,7 +47,7 @@ struct RetryPacing {
                                     std::chrono::milliseconds retry_after_max);
 
 /// True when an endpoint paused until `paused_until` (a past time when it was not paused) and
-/// now asked for `pause` starts a new pause worth logging: it is at least kLoggedPause and the
+/// now asked for `pause` starts a new pause worth logging: it is longer than kLoggedPause and the
 /// endpoint was not already paused (answers that arrive during a pause, from requests sent
 /// before it, extend it silently).
 [[nodiscard]] bool ShouldLogPause(RetryClock::time_point paused_until, RetryClock::time_point now,

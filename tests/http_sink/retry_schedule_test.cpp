@@ -70,7 +70,7 @@ TEST(ShouldLogPause, OncePerPauseAndOnlyLongOnes) {
   EXPECT_TRUE(ShouldLogPause(RetryClock::time_point{}, now, seconds(60)));
   EXPECT_TRUE(ShouldLogPause(now - seconds(1), now, seconds(2)));  // the last pause ended
   EXPECT_FALSE(ShouldLogPause(now + seconds(30), now, seconds(60)));  // already paused
-  EXPECT_FALSE(ShouldLogPause(RetryClock::time_point{}, now, milliseconds(999)));
+  EXPECT_FALSE(ShouldLogPause(RetryClock::time_point{}, now, seconds(1)));  // Retry-After: 1, the usual throttle
 }
 
 TEST(PauseMessage, NamesEndpointCauseAndCap) {
