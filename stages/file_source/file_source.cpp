@@ -1,9 +1,5 @@
 #include "stages/file_source/file_source.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstring>
 #include <string_view>
 
@@ -17,45 +13,31 @@ StatusOr<std::unique_ptr<FileSource>> FileSource::Create(const FileSourceConfig&
 FileSource::FileSource(const FileSourceConfig& config)
     : config_(config), display_name_(config.path == "-" ? "stdin" : config.path) {}
 
-FileSource::~FileSource() {
-  if (file_) gzclose(file_);
-}
+FileSource::~FileSource() = default;
 
 Status FileSource::Start(SourceListener*) {
-  if (config_.path == "-") {
-    file_ = gzdopen(dup(STDIN_FILENO), "rb");
-  } else {
-    file_ = gzopen(config_.path.c_str(), "rb");
-  }
-  if (!file_) {
-    return NotFound("cannot open " + display_name_ + ": " + std::strerror(errno));
-  }
-  gzbuffer(file_, 1 << 18);
+  StatusOr<std::unique_ptr<InputReader>> reader = InputReader::Open(config_.path, display_name_);
+  if (!reader.ok()) return reader.status();
+  reader_ = std::move(*reader);
   return Status::Ok();
 }
 
-StatusOr<bool> FileSource::Fill() {
+StatusOr<bool> FileSource::Fill(int timeout_ms) {
   if (input_done_) return false;
   if (pos_ > 0) {
     buf_.erase(0, pos_);
     pos_ = 0;
   }
-  const size_t old = buf_.size();
-  constexpr size_t kRead = 1 << 20;
-  buf_.resize(old + kRead);
-  const int n = gzread(file_, buf_.data() + old, kRead);
-  if (n < 0) {
-    int err = 0;
-    const char* msg = gzerror(file_, &err);
-    return DataLoss("reading " + display_name_ + " near line " + std::to_string(line_ + 1) + ": " + msg);
+  StatusOr<size_t> n = reader_->Read(buf_, size_t{1} << 20, timeout_ms);
+  if (!n.ok()) {
+    return Status(n.status().code(), std::string(n.status().message()) + " (near line " + std::to_string(line_ + 1) + ")");
   }
-  buf_.resize(old + static_cast<size_t>(n));
-  if (n == 0) input_done_ = true;
-  return n > 0;
+  if (reader_->AtEnd()) input_done_ = true;
+  return *n > 0;
 }
 
-StatusOr<size_t> FileSource::Poll(RecordChunk& chunk, size_t max_records, int) {
-  if (!file_) return FailedPrecondition("file source not started");
+StatusOr<size_t> FileSource::Poll(RecordChunk& chunk, size_t max_records, int timeout_ms) {
+  if (!reader_) return FailedPrecondition("file source not started");
   size_t added = 0;
   if (paused_) return added;
   while (added < max_records && !eof_) {
@@ -70,8 +52,11 @@ StatusOr<size_t> FileSource::Poll(RecordChunk& chunk, size_t max_records, int) {
       if (avail > config_.max_line_bytes)
         return InvalidArgument(display_name_ + ": line " + std::to_string(line_ + 1) + " is longer than " +
                                std::to_string(config_.max_line_bytes) + " bytes");
-      StatusOr<bool> more = Fill();
+      // Wait for more input only while nothing is in hand: records already taken go out now
+      // (a pipe that pauses must not hold back what it already delivered).
+      StatusOr<bool> more = Fill(added == 0 ? timeout_ms : 0);
       if (!more.ok()) return more.status();
+      if (!*more && !input_done_) break;  // nothing arrived yet
       continue;
     } else if (avail > 0) {
       line = std::string_view(start, avail);  // last line without a newline
@@ -91,8 +76,7 @@ StatusOr<size_t> FileSource::Poll(RecordChunk& chunk, size_t max_records, int) {
 }
 
 Status FileSource::Close() {
-  if (file_) gzclose(file_);
-  file_ = nullptr;
+  reader_.reset();
   return Status::Ok();
 }
 

@@ -1,16 +1,15 @@
 // File: stages/file_source/file_source.h
-// FileSource: a sluice::Source over NDJSON — a file (gzip-compressed when it ends in .gz) or
-// standard input. One stream; the offset of a record is its line number (0-based), so dead
+// FileSource: a sluice::Source over NDJSON — a file (plain or gzip) or standard input, a pipe
+// or a FIFO, read as lines arrive (stages/file_source/input_reader.h). One stream; the offset of a record is its line number (0-based), so dead
 // letters and logs point at the line. There are no offsets to commit: the exit status tells
 // whether everything was delivered. Blank lines are skipped. Ingress thread only.
 #pragma once
-
-#include <zlib.h>
 
 #include <memory>
 #include <string>
 
 #include "engine/source.h"
+#include "stages/file_source/input_reader.h"
 
 namespace sluice::stages {
 
@@ -37,12 +36,13 @@ class FileSource final : public Source {
 
  private:
   explicit FileSource(const FileSourceConfig& config);
-  /// Refills buf_ from the file; false at end of input.
-  StatusOr<bool> Fill();
+  /// Appends what the input has to buf_, waiting at most `timeout_ms` on a stream; false when
+  /// nothing arrived (input_done_ tells whether it ended).
+  StatusOr<bool> Fill(int timeout_ms);
 
   const FileSourceConfig config_;
   std::string display_name_;
-  gzFile file_ = nullptr;  ///< zlib reads plain and gzip files alike
+  std::unique_ptr<InputReader> reader_;
   std::string buf_;        ///< unread bytes start at pos_
   size_t pos_ = 0;
   bool input_done_ = false;

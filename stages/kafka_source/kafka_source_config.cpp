@@ -47,14 +47,14 @@ std::string ForbiddenPropertyReason(const std::string& name) {
 }
 
 bool IsSecretProperty(const std::string& name) {
-  // Anything that looks like a credential or private key material.
-  static constexpr std::array<std::string_view, 6> kMarkers = {"password", "secret", "ssl.key.pem",
-                                                               "sasl.oauthbearer.config",
-                                                               "ssl_key", "token"};
+  // Anything that may hold a credential or private key material: passwords, secrets, tokens,
+  // keys (ssl.key.pem, ssl.key.password, ssl_key), JAAS configs and every OAUTHBEARER setting.
+  // A few harmless ones (ssl.key.location, a path) are hidden too: hiding too much costs nothing.
+  static constexpr std::array<std::string_view, 5> kMarkers = {"password", "secret", "token", "key", "jaas"};
   for (std::string_view m : kMarkers) {
     if (name.find(m) != std::string::npos) return true;
   }
-  return false;
+  return name.rfind("sasl.oauthbearer.", 0) == 0;
 }
 
 std::vector<std::pair<std::string, std::string>> DeriveMemoryProperties(int64_t memory_budget_bytes) {

@@ -69,6 +69,7 @@ class ClickHouseSink : public ::testing::Test {
   /// The DDL `sluice schema ddl --target clickhouse --table-name <db>.<table>` prints.
   std::string GeneratedDdl(const std::string& table) {
     cli::SchemaDdlOptions o;
+    o.target = "clickhouse";
     o.schema_file = Examples("schema.json");
     o.table_file = Examples("table.json");
     o.table_name = database_ + "." + table;

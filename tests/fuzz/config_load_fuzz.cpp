@@ -44,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sluice::cli::RunOptions ignored;
   app.add_option("--config", ignored.report_file);  // as main.cpp: the key is known, then refused
   sluice::cli::AddRunOptions(app, options);
-  const sluice::Status status = sluice::cli::ApplyConfigFile(path, app);
+  const sluice::Status status = sluice::cli::ApplyConfigFile(path, app).status();
   // A refusal must explain itself and name the file, so the user can find the bad line.
   if (!status.ok() && status.message().find(path) == std::string::npos) std::abort();
   return 0;

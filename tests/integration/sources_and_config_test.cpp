@@ -5,6 +5,11 @@
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 
 #include "tests/integration/integration_env.h"
@@ -84,6 +89,70 @@ TEST_F(SourcesAndConfig, GzipNdjsonFileLoadsExactly) {
 TEST_F(SourcesAndConfig, StdinLoadsExactly) {
   Generate(dir_ + "/stdin.ndjson", 5000, 33);
   LoadAndCheck("stdin", dir_ + "/stdin.ndjson", "stdin", 5000, 33);
+}
+
+// A writer that pauses (kcat, tail -f, a shell loop): what it wrote before the pause must reach
+// the sink while it pauses, within the linger time, not at the end of input. The writer holds
+// the FIFO open across the pause, so the first lines can only arrive if sluice reads them as
+// they come; the wait for them is a readiness bound, not a timing assertion.
+TEST_F(SourcesAndConfig, StdinDeliversWhileTheWriterPauses) {
+  Generate(dir_ + "/paused.ndjson", 3000, 34);
+  const std::string lines = ReadFileText(dir_ + "/paused.ndjson");
+  const size_t cut = lines.find('\n', lines.size() / 3) + 1;  // the first ~1,000 lines
+  const uint64_t first = static_cast<uint64_t>(std::count(lines.begin(), lines.begin() + cut, '\n'));
+  const std::string fifo = dir_ + "/stdin.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // Read-write: opening cannot block, and the FIFO has a writer until this test closes it.
+  const int writer = open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(writer, 0);
+  SluiceRun run = FileRun(*emulator_, "stdin-paused", "stdin");
+  run.stdin_path = fifo;
+  run.args.insert(run.args.end(), {"--linger-ms", "100", "--report", dir_ + "/paused.json"});
+  std::string error;
+  std::unique_ptr<testing::Subprocess> child = testing::Subprocess::Start(run.Options(), &error);
+  ASSERT_NE(child, nullptr) << error;
+  ASSERT_EQ(write(writer, lines.data(), cut), static_cast<ssize_t>(cut));
+  const uint64_t seen = emulator_->WaitForDistinctIds("stdin-paused", first, std::chrono::seconds(60));
+  EXPECT_EQ(seen, first) << "records written before the pause did not arrive while the writer paused";
+  EXPECT_TRUE(child->Running()) << "sluice ended while its input was still open";
+  ASSERT_EQ(write(writer, lines.data() + cut, lines.size() - cut), static_cast<ssize_t>(lines.size() - cut));
+  close(writer);
+  testing::ProcessResult r = child->Wait(kRunTimeoutMs);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(JsonIntField(ReadFileText(dir_ + "/paused.json"), "delivered"), 3000);
+  EXPECT_EQ(emulator_->Stats("stdin-paused").distinct_ids, 3000u);
+}
+
+// A gzip stream on a pipe is inflated as it arrives, members one after the other (`cat a.gz
+// b.gz`); one cut short is an error naming it, never a silent end of input.
+TEST_F(SourcesAndConfig, GzipOnStdinIsInflatedAndACutStreamIsAnError) {
+  Generate(dir_ + "/part.ndjson.gz", 2000, 35);
+  const std::string gz = ReadFileText(dir_ + "/part.ndjson.gz");
+  const std::string fifo = dir_ + "/gz.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  for (const bool cut : {false, true}) {
+    const int writer = open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(writer, 0);
+    SluiceRun run = FileRun(*emulator_, cut ? "stdin-gz-cut" : "stdin-gz", "stdin");
+    run.stdin_path = fifo;
+    std::string error;
+    std::unique_ptr<testing::Subprocess> child = testing::Subprocess::Start(run.Options(), &error);
+    ASSERT_NE(child, nullptr) << error;
+    const std::string bytes = cut ? gz.substr(0, gz.size() / 2) : gz + gz;
+    ASSERT_EQ(write(writer, bytes.data(), bytes.size()), static_cast<ssize_t>(bytes.size()));
+    close(writer);
+    testing::ProcessResult r = child->Wait(kRunTimeoutMs);
+    ASSERT_FALSE(r.timed_out) << r.err;
+    if (cut) {
+      EXPECT_NE(r.exit_code, 0) << r.err;
+      EXPECT_NE(r.err.find("gzip stream cut short"), std::string::npos) << r.err;
+    } else {
+      EXPECT_EQ(r.exit_code, 0) << r.err;
+      EXPECT_EQ(emulator_->Stats("stdin-gz").distinct_ids, 2000u);
+      EXPECT_EQ(emulator_->Stats("stdin-gz").records_stored, 4000u);
+    }
+  }
 }
 
 /// Runs a configuration that must be refused: exit 2, `expect_in_message` on stderr, no

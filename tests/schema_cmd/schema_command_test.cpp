@@ -64,7 +64,7 @@ TEST(SchemaCheck, PrintsMappedRowsAndRejectionsWithLineNumbers) {
   o.schema_file = schema;
   o.sample_file = sample;
   std::ostringstream out, err;
-  EXPECT_EQ(SchemaCheckCommand(o, out, err), kSchemaExitOk);
+  EXPECT_EQ(SchemaCheckCommand(o, out, err), kSchemaExitMismatch);  // 3 samples were rejected
   EXPECT_EQ(out.str(),
             "{\"_id\":1,\"name\":\"a\",\"price\":5.00}\n"
             "{\"_id\":2,\"name\":\"b\",\"price\":1.50}\n"
@@ -80,15 +80,18 @@ TEST(SchemaCheck, PrintsMappedRowsAndRejectionsWithLineNumbers) {
 TEST(SchemaCheck, StopsAtLimit) {
   TempDir dir;
   std::string lines;
-  for (int i = 1; i <= 50; ++i) lines += "{\"id\":" + std::to_string(i) + "}\n";
+  for (int i = 1; i <= 50; ++i) lines += "{\"id\":" + std::to_string(i) + ",\"n\":\"x\",\"p\":1}\n";
   SchemaCheckOptions o;
   o.schema_file = dir.Write("schema.json", kSchema);
   o.sample_file = dir.Write("s.ndjson", lines);
   o.limit = 7;
   std::ostringstream out, err;
   EXPECT_EQ(SchemaCheckCommand(o, out, err), kSchemaExitOk);
-  EXPECT_EQ(out.str(), "{\"_id\":1}\n{\"_id\":2}\n{\"_id\":3}\n{\"_id\":4}\n{\"_id\":5}\n{\"_id\":6}\n{\"_id\":7}\n");
+  std::string rows;
+  for (int i = 1; i <= 7; ++i) rows += "{\"_id\":" + std::to_string(i) + ",\"name\":\"x\",\"price\":1.00}\n";
+  EXPECT_EQ(out.str(), rows);
   EXPECT_NE(err.str().find("7 records: 7 mapped, 0 rejected"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("  name <- [\"n\"]: 7 of 7 samples\n"), std::string::npos) << err.str();
 }
 
 TEST(SchemaCheck, InvalidSchemaExitsTwoAndNamesTheProblem) {
@@ -197,7 +200,7 @@ TEST(SchemaCheck, NamesPartitionAndOffsetOfRejectedKafkaMessages) {
   o.brokers = brokers;
   o.topic = "mixed";
   std::ostringstream out, err;
-  ASSERT_EQ(SchemaCheckCommand(o, out, err), kSchemaExitOk) << err.str();
+  ASSERT_EQ(SchemaCheckCommand(o, out, err), kSchemaExitMismatch) << err.str();
   EXPECT_EQ(out.str(), "{\"_id\":1,\"airline\":\"A\",\"price\":200.00}\n{\"_id\":4}\n");
   const std::string e = err.str();
   EXPECT_NE(e.find("mixed partition 0 offset 1: rejected: "), std::string::npos) << e;
@@ -221,6 +224,7 @@ TEST(SchemaDdl, PrintsTheClickHouseTableForTheTutorialSchema) {
   SchemaDdlOptions o;
   o.schema_file = ExamplesDir() + "/schema.json";
   o.table_file = ExamplesDir() + "/table.json";
+  o.target = "clickhouse";
   o.table_name = "db1.flights";
   std::ostringstream out, err;
   ASSERT_EQ(SchemaDdlCommand(o, out, err), kSchemaExitOk) << err.str();
@@ -257,6 +261,7 @@ TEST(SchemaCommands, ParsesCheckAndDdlSubcommands) {
     auto schema = AddSchemaCommands(app);
     app.parse("schema check --schema s.json --sample-file x.ndjson --limit 3", /*program_name_included=*/false);
     EXPECT_TRUE(schema->Parsed());
+    EXPECT_FALSE(schema->check_options.allow_missing);
     EXPECT_EQ(schema->check_options.schema_file, "s.json");
     EXPECT_EQ(schema->check_options.sample_file, "x.ndjson");
     EXPECT_EQ(schema->check_options.limit, 3u);
@@ -267,7 +272,13 @@ TEST(SchemaCommands, ParsesCheckAndDdlSubcommands) {
     app.parse("schema ddl --schema s.json --table-name db.t", false);
     EXPECT_TRUE(schema->Parsed());
     EXPECT_EQ(schema->ddl_options.table_name, "db.t");
-    EXPECT_EQ(schema->ddl_options.target, "clickhouse");
+    EXPECT_EQ(schema->ddl_options.target, "featurebase");  // the primary target is the default
+  }
+  {
+    CLI::App app;
+    auto schema = AddSchemaCommands(app);
+    app.parse("schema check --schema s.json --sample-file x.ndjson --allow-missing", false);
+    EXPECT_TRUE(schema->check_options.allow_missing);
   }
   {
     CLI::App app;

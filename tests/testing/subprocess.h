@@ -97,6 +97,22 @@ class Subprocess {
     if (pid_ > 0 && !exited_) kill(pid_, sig);
   }
 
+  /// True while `sig` was sent to the child but not yet delivered to it (/proc/PID/status:
+  /// SigPnd or ShdPnd). Two quick signals of one kind merge into one while the first is still
+  /// pending, so a test that means to send two waits for this to turn false in between.
+  bool SignalPending(int sig) const {
+    if (pid_ <= 0 || exited_) return false;
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    std::string line;
+    const unsigned long long bit = 1ull << (sig - 1);
+    while (std::getline(status, line)) {
+      if (line.rfind("SigPnd:", 0) == 0 || line.rfind("ShdPnd:", 0) == 0) {
+        if (std::strtoull(line.c_str() + 7, nullptr, 16) & bit) return true;
+      }
+    }
+    return false;
+  }
+
   /// True while the child has not exited (reaps it when it has).
   bool Running() {
     Reap(false);

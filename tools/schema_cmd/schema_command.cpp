@@ -12,6 +12,7 @@
 #include "stages/schema_map/ingest_schema.h"
 #include "stages/schema_map/schema_map_transform.h"
 #include "tools/schema_cmd/kafka_sample_reader.h"
+#include "tools/schema_cmd/path_coverage.h"
 
 namespace sluice::cli {
 namespace {
@@ -20,9 +21,12 @@ namespace {
 constexpr size_t kChunkRecords = 1000;
 
 // Maps the records in `chunk` and prints the result; `label(i)` names record i for messages.
+// The coverage looks at the same payloads on its own, so the mapping stays SchemaMapTransform's.
 template <typename Label>
 void MapAndPrint(const stages::SchemaMapTransform& transform, TransformState& state, RecordChunk& chunk,
-                 Label label, std::ostream& out, std::ostream& err, uint64_t& mapped, uint64_t& rejected) {
+                 Label label, std::ostream& out, std::ostream& err, uint64_t& mapped, uint64_t& rejected,
+                 PathCoverage& coverage) {
+  for (size_t i = 0; i < chunk.records.size(); ++i) coverage.Add(chunk.Payload(i));
   transform.Apply(state, chunk);
   for (size_t i = 0; i < chunk.records.size(); ++i) {
     const OutputRecord& o = chunk.outputs[i];
@@ -44,6 +48,49 @@ std::string DescribeColumns(const stages::IngestSchema& schema) {
     text += '\n';
   }
   return text;
+}
+
+// The per-column counts, the warnings for columns no sample had, and the verdict; returns the
+// exit status.
+int ReportCoverage(const SchemaCheckOptions& o, const std::vector<stages::Column>& columns,
+                   const PathCoverage& coverage, uint64_t rejected, std::ostream& err) {
+  if (coverage.samples() == 0) {
+    // No record to try the schema on: passing would let an empty topic or file wave any schema
+    // through a CI gate, so this fails even with --allow-missing.
+    err << "schema check: the sample has no records, so nothing was checked (exit status " << kSchemaExitMismatch
+        << ")\n";
+    return kSchemaExitMismatch;
+  }
+  const std::string of = " of " + std::to_string(coverage.samples()) + (coverage.samples() == 1 ? " sample" : " samples");
+  err << "columns: samples with a value at the path\n";
+  size_t missing = 0;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const PathCoverage::ColumnCounts& n = coverage.counts(i);
+    err << "  " << columns[i].name << " <- " << stages::PathToString(columns[i].path) << ": " << n.value << of;
+    if (n.null != 0) err << ", null in " << n.null;
+    err << '\n';
+    if (!coverage.Matched(i)) ++missing;
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    if (!coverage.Matched(i)) err << "warning: " << coverage.Diagnose(i) << '\n';
+  }
+  const bool missing_fails = missing != 0 && !o.allow_missing;
+  if (rejected == 0 && !missing_fails) {
+    if (missing != 0) {
+      err << "schema check: " << missing << (missing == 1 ? " column" : " columns")
+          << " matched no sample (allowed by --allow-missing)\n";
+    }
+    return kSchemaExitOk;
+  }
+  std::string why;
+  if (rejected != 0) why = std::to_string(rejected) + (rejected == 1 ? " sample rejected" : " samples rejected");
+  if (missing_fails) {
+    why += (why.empty() ? "" : ", ") + std::to_string(missing) + (missing == 1 ? " column" : " columns") +
+           " matched no sample (--allow-missing lets that pass)";
+  }
+  err << "schema check: the schema does not fit the sample: " << why << " (exit status " << kSchemaExitMismatch
+      << ")\n";
+  return kSchemaExitMismatch;
 }
 
 StatusOr<std::vector<std::pair<std::string, std::string>>> SplitProps(const std::vector<std::string>& props) {
@@ -79,6 +126,8 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
   }
   err << "schema " << o.schema_file << " is valid: " << schema->columns().size() << " columns\n"
       << DescribeColumns(*schema);
+  const std::vector<stages::Column> columns = schema->columns();
+  PathCoverage coverage(columns);
 
   stages::SchemaMapConfig map_config;
   map_config.payload_mode = stages::PayloadMode::kMapped;
@@ -106,14 +155,14 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
     while (mapped + rejected < o.limit && !(*source)->Exhausted()) {
       chunk.Clear();
       const size_t want = static_cast<size_t>(std::min<uint64_t>(kChunkRecords, o.limit - mapped - rejected));
-      StatusOr<size_t> got = (*source)->Poll(chunk, want, 0);
+      StatusOr<size_t> got = (*source)->Poll(chunk, want, 100);  // a pipe may pause: wait, do not spin
       if (!got.ok()) {
         err << "sluice schema check: reading " << name << ": " << got.status().message() << '\n';
         return kSchemaExitReadFailed;
       }
       if (*got == 0) continue;
       auto label = [&](size_t i) { return name + ":" + std::to_string(chunk.records[i].position.offset + 1); };
-      MapAndPrint(**transform, *state, chunk, label, out, err, mapped, rejected);
+      MapAndPrint(**transform, *state, chunk, label, out, err, mapped, rejected, coverage);
     }
     (void)(*source)->Close();
   } else {
@@ -142,12 +191,12 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
         return o.topic + " partition " + std::to_string(messages[first + i].partition) + " offset " +
                std::to_string(messages[first + i].offset);
       };
-      MapAndPrint(**transform, *state, chunk, label, out, err, mapped, rejected);
+      MapAndPrint(**transform, *state, chunk, label, out, err, mapped, rejected, coverage);
     }
   }
   err << "schema check: " << (mapped + rejected) << " records: " << mapped << " mapped, " << rejected
       << " rejected\n";
-  return kSchemaExitOk;
+  return ReportCoverage(o, columns, coverage, rejected, err);
 }
 
 int SchemaCheckCommand(const SchemaCheckOptions& options) { return SchemaCheckCommand(options, std::cout, std::cerr); }
@@ -157,8 +206,8 @@ int SchemaDdlCommand(const SchemaDdlOptions& o, std::ostream& out, std::ostream&
     err << "sluice schema ddl: --schema is required\n";
     return kSchemaExitInvalid;
   }
-  if (o.target != "clickhouse") {
-    err << "sluice schema ddl: --target must be clickhouse, got \"" << o.target << "\"\n";
+  if (o.target != "featurebase" && o.target != "clickhouse") {
+    err << "sluice schema ddl: --target must be featurebase or clickhouse, got \"" << o.target << "\"\n";
     return kSchemaExitInvalid;
   }
   if (o.table_name.empty()) {
@@ -170,7 +219,16 @@ int SchemaDdlCommand(const SchemaDdlOptions& o, std::ostream& out, std::ostream&
     err << "sluice schema ddl: invalid schema: " << schema.status().message() << '\n';
     return kSchemaExitInvalid;
   }
-  out << stages::ClickHouseDdl(*schema, o.table_name) << '\n';
+  if (o.target == "clickhouse") {
+    out << stages::ClickHouseDdl(*schema, o.table_name) << '\n';
+    return kSchemaExitOk;
+  }
+  StatusOr<std::string> ddl = stages::FeatureBaseDdl(*schema, o.table_name);
+  if (!ddl.ok()) {
+    err << "sluice schema ddl: " << ddl.status().message() << '\n';
+    return kSchemaExitInvalid;
+  }
+  out << *ddl << '\n';
   return kSchemaExitOk;
 }
 
@@ -201,13 +259,25 @@ std::unique_ptr<SchemaCommands> AddSchemaCommands(CLI::App& app) {
   check->add_option("-X", c.kafka_props, "librdkafka property key=value (repeatable)");
   check->add_option("--limit", c.limit, "Records to check at most")->capture_default_str();
   check->add_option("--timeout-ms", c.timeout_ms, "Give up waiting for Kafka after this long")->capture_default_str();
+  check->add_flag("--allow-missing", c.allow_missing,
+                  "A column whose path matched no sample is only a warning (rejected samples still fail)");
+  check->footer(
+      "Exit status:\n"
+      "  0  the schema fits the sample: no sample rejected, every column's path found in some sample\n"
+      "  1  the samples could not be read (I/O error while reading, Kafka unreachable or topic missing)\n"
+      "  2  usage error, invalid schema/table file, or a --sample-file that cannot be opened\n"
+      "  3  the schema does not fit the sample: a sample was rejected, or a column's path matched no\n"
+      "     sample (a warning names the nearest existing key; --allow-missing lets this part pass),\n"
+      "     or the sample had no records");
 
   SchemaDdlOptions& d = commands->ddl_options;
   CLI::App* ddl = schema->add_subcommand("ddl", "Print the CREATE TABLE statement matching the schema");
   ddl->add_option("--schema", d.schema_file, "Ingest schema: JSON list of {name, path, type?}");
   ddl->add_option("--table", d.table_file, "Table definition: JSON list of {name, type, scale?}");
-  ddl->add_option("--target", d.target, "Database dialect: clickhouse")->capture_default_str();
-  ddl->add_option("--table-name", d.table_name, "Table name in the statement (db.table allowed)")->capture_default_str();
+  ddl->add_option("--target", d.target, "Database dialect: featurebase (FeatureBase SQL) or clickhouse")
+      ->capture_default_str();
+  ddl->add_option("--table-name", d.table_name, "Table name in the statement (db.table allowed for clickhouse)")
+      ->capture_default_str();
 
   commands->check_ = check;
   commands->ddl_ = ddl;

@@ -1,14 +1,19 @@
 // File: tools/schema_cmd/schema_command.h
 // `sluice schema check` and `sluice schema ddl`: try an ingest schema on sample records before a
-// run, and print the ClickHouse table that matches it.
+// run, and print the FeatureBase (or ClickHouse) table that matches it.
 //
 //   check: loads --schema (and --table), maps each sample record (an NDJSON --sample-file, or the
 //          first --limit messages of a Kafka --topic read from the beginning without committing)
 //          and prints every mapped row to `out` (the mapped payload, one JSON object per line) and
-//          every rejection with its line (file) or partition/offset (Kafka) to `err`, then counts.
-//          Exit 0 when the schema is valid (even if some samples are rejected), 2 when the schema
-//          or the flags are invalid, 1 when the samples cannot be read (I/O, Kafka).
-//   ddl:   prints ClickHouseDdl() for --target clickhouse and --table-name (default "flights").
+//          every rejection with its line (file) or partition/offset (Kafka) to `err`, then counts:
+//          per column, how many samples had a value (and null) at its path, and for a column whose
+//          path matched no sample a warning with the nearest existing key (PathCoverage).
+//          Exit status (kSchemaExit*): 0 the schema fits the sample; 3 some sample was rejected or
+//          some column matched no sample (--allow-missing lets the latter pass) or there was no
+//          sample at all; 2 the schema or the flags are invalid; 1 the samples cannot be read
+//          (I/O, Kafka).
+//   ddl:   prints FeatureBaseDdl() (--target featurebase, the default) or ClickHouseDdl()
+//          (--target clickhouse) for --table-name (default "flights").
 //
 // main.cpp wiring:
 //   auto schema = sluice::cli::AddSchemaCommands(app);
@@ -37,19 +42,23 @@ struct SchemaCheckOptions {
   std::vector<std::string> kafka_props;   ///< -X key=value
   uint64_t limit = 100;                   ///< --limit: records to check at most
   int timeout_ms = 10000;                 ///< --timeout-ms: give up waiting for Kafka after this
+  bool allow_missing = false;             ///< --allow-missing: a column no sample had still passes
 };
 
 struct SchemaDdlOptions {
   std::string schema_file;                ///< --schema (required)
   std::string table_file;                 ///< --table (optional)
-  std::string target = "clickhouse";      ///< --target: only clickhouse today
-  std::string table_name = "flights";     ///< --table-name: may be db.table
+  std::string target = "featurebase";     ///< --target: featurebase or clickhouse
+  std::string table_name = "flights";     ///< --table-name: may be db.table for clickhouse
 };
 
 /// Exit codes of the schema commands.
 inline constexpr int kSchemaExitOk = 0;
 inline constexpr int kSchemaExitReadFailed = 1;
 inline constexpr int kSchemaExitInvalid = 2;
+/// `schema check`: the schema does not fit the sample (a rejected sample, or a column whose path
+/// matched no sample unless --allow-missing).
+inline constexpr int kSchemaExitMismatch = 3;
 
 /// `sluice schema check`. Rows go to `out`, rejections and counts to `err`.
 int SchemaCheckCommand(const SchemaCheckOptions& options, std::ostream& out, std::ostream& err);

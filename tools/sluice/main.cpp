@@ -7,6 +7,7 @@
 
 #include "tools/sluice/config_file.h"
 #include "tools/sluice/demo_command.h"
+#include "tools/sluice/exit_status.h"
 #include "tools/sluice/run_command.h"
 #include "tools/sluice/run_options.h"
 #include "tools/schema_cmd/schema_command.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   run->add_option("--config", config_path, "TOML file with the same settings as the flags (flags win)")
       ->check(CLI::ExistingFile);
   AddRunOptions(*run, run_options);
+  run->footer(ExitStatusHelp());
 
   DemoOptions demo_options;
   RunOptions demo_run;
@@ -49,11 +51,12 @@ int main(int argc, char** argv) {
       RunOptions ignored_config;
       from_file.add_option("--config", ignored_config.report_file);
       AddRunOptions(from_file, run_options);
-      sluice::Status s = ApplyConfigFile(config, from_file);
-      if (!s.ok()) {
-        std::fprintf(stderr, "sluice: configuration error: %s\n", s.ToString().c_str());
+      auto kafka_table = ApplyConfigFile(config, from_file);
+      if (!kafka_table.ok()) {
+        std::fprintf(stderr, "sluice: configuration error: %s\n", kafka_table.status().ToString().c_str());
         return 2;
       }
+      run_options.config_kafka_properties = std::move(*kafka_table);
     }
   }
   try {

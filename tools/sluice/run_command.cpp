@@ -14,6 +14,8 @@
 #include "stages/schema_map/schema_map_transform.h"
 #include "stages/sink_formats/make_sink_format.h"
 #include "tools/metrics_server/pipeline_metrics.h"
+#include "tools/sluice/exit_status.h"
+#include "tools/sluice/kafka_properties.h"
 #include "tools/sluice/secrets.h"
 
 namespace sluice::cli {
@@ -22,8 +24,12 @@ namespace sluice::cli {
 namespace {
 
 std::atomic<int> g_stop_requests{0};
+std::atomic<int> g_last_stop_signal{0};
 
-void OnStopSignal(int) { g_stop_requests.fetch_add(1, std::memory_order_relaxed); }
+void OnStopSignal(int signal_number) {
+  g_last_stop_signal.store(signal_number, std::memory_order_relaxed);
+  g_stop_requests.fetch_add(1, std::memory_order_relaxed);
+}
 
 Status ParseRateLimit(const std::string& text, double& records_per_s, double& bytes_per_s) {
   // "1000/s,1MB/s": a plain count is records, a size with a unit is bytes.
@@ -40,19 +46,6 @@ Status ParseRateLimit(const std::string& text, double& records_per_s, double& by
     (has_unit ? bytes_per_s : records_per_s) = static_cast<double>(v);
   }
   return Status::Ok();
-}
-
-std::vector<std::pair<std::string, std::string>> SplitProps(const std::vector<std::string>& props, Status& error) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& p : props) {
-    const auto eq = p.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      error = InvalidArgument("-X expects key=value, got \"" + p.substr(0, p.find('=')) + "\"");
-      return out;
-    }
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
-  return out;
 }
 
 StatusOr<stages::AuthMode> ChooseAuth(const RunOptions& o, stages::HttpSinkConfig& http) {
@@ -106,6 +99,8 @@ std::atomic<int>* InstallStopSignals() {
   std::signal(SIGPIPE, SIG_IGN);
   return &g_stop_requests;
 }
+
+int LastStopSignal() { return g_last_stop_signal.load(std::memory_order_relaxed); }
 
 StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   auto run = std::make_shared<BuiltRun>();
@@ -212,10 +207,22 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   if (!sender.ok()) return sender.status();
   run->sender = std::move(*sender);
 
+  // --- Kafka properties ([kafka] table, SLUICE_KAFKA_*, -X), for the consumer and a Kafka DLQ.
+  // Checked against librdkafka here, once, so that no later error can quote a value.
+  std::vector<std::pair<std::string, std::string>> props;
+  if (o.source == "kafka" || o.dlq.rfind("kafka:", 0) == 0) {
+    StatusOr<std::vector<KafkaProperty>> resolved =
+        ResolveKafkaProperties(o.config_kafka_properties, ProcessEnvironment(), o.kafka_props);
+    if (!resolved.ok()) return resolved.status();
+    SLUICE_RETURN_IF_ERROR(CheckKafkaProperties(*resolved));
+    if (o.debug && !resolved->empty()) {
+      std::fprintf(stderr, "sluice: Kafka properties (secret values redacted):\n%s",
+                   DescribeKafkaProperties(*resolved).c_str());
+    }
+    for (KafkaProperty& p : *resolved) props.emplace_back(std::move(p.name), std::move(p.value));
+  }
+
   // --- Source.
-  Status prop_error;
-  auto props = SplitProps(o.kafka_props, prop_error);
-  SLUICE_RETURN_IF_ERROR(prop_error);
   if (o.source == "kafka") {
     stages::KafkaSourceConfig kc;
     kc.brokers = o.brokers;
@@ -250,7 +257,9 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
     run->dead_letters = std::move(*dlq);
   }
 
-  PipelineParts parts{run->source.get(), run->transform.get(), run->batcher.get(), run->sender.get(),
+  run->source_watch = std::make_unique<EndWatchingSource>(run->source.get());
+  run->bounded = o.source != "kafka" || o.until_caught_up;
+  PipelineParts parts{run->source_watch.get(), run->transform.get(), run->batcher.get(), run->sender.get(),
                       run->dead_letters.get()};
   auto pipeline = Pipeline::Create(pc, parts);
   if (!pipeline.ok()) return pipeline.status();
@@ -297,13 +306,21 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
     return 2;
   }
   RunSummary summary;
-  Status s = ExecuteRun(**run, stop, summary);
+  RunEnd end;
+  end.status = ExecuteRun(**run, stop, summary);
+  end.stop_requests = stop ? stop->load(std::memory_order_relaxed) : 0;
+  end.last_signal = LastStopSignal();
+  end.bounded = (*run)->bounded;
+  end.reached_end = (*run)->source_watch->ReachedEnd();
   std::fprintf(stderr, "%s", summary.ToText().c_str());
-  if (!s.ok()) {
-    std::fprintf(stderr, "sluice: run failed: %s\n", s.ToString().c_str());
-    return s.code() == StatusCode::kCancelled ? 130 : 1;
+  const int code = ExitStatusFor(end);
+  if (!end.status.ok()) {
+    std::fprintf(stderr, "sluice: run failed: %s\n", end.status.ToString().c_str());
+  } else if (code == kExitStoppedBeforeEnd) {
+    std::fprintf(stderr, "sluice: stopped by a signal before the end of the input; what was delivered is "
+                         "committed, a new run continues from there (exit status %d)\n", code);
   }
-  return 0;
+  return code;
 }
 
 }  // namespace sluice::cli

@@ -14,6 +14,7 @@
 #include "engine/run_summary.h"
 #include "engine/status.h"
 #include "tools/metrics_server/metrics_server.h"
+#include "tools/sluice/end_watching_source.h"
 #include "tools/sluice/run_options.h"
 
 namespace sluice::cli {
@@ -22,6 +23,10 @@ namespace sluice::cli {
 struct BuiltRun {
   PipelineConfig pipeline_config;
   std::unique_ptr<Source> source;
+  /// What the pipeline reads from: `source`, watched for reaching its end (exit status).
+  std::unique_ptr<EndWatchingSource> source_watch;
+  /// --until-caught-up, file: or stdin: the run has an end, and stopping before it is exit 3.
+  bool bounded = false;
   std::unique_ptr<RecordTransform> transform;
   std::shared_ptr<const SinkFormat> format;
   std::unique_ptr<stages::MicroBatcher> batcher;
@@ -46,5 +51,8 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop);
 
 /// Installs SIGINT/SIGTERM handlers that count into the returned flag.
 std::atomic<int>* InstallStopSignals();
+
+/// The signal number of the last SIGINT/SIGTERM received (0: none yet).
+int LastStopSignal();
 
 }  // namespace sluice::cli

@@ -90,7 +90,10 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--group", o.group, "Consumer group id")->capture_default_str();
   app.add_option("--auto-offset-reset", o.auto_offset_reset, "earliest | latest, when the group has no offset")
       ->capture_default_str();
-  app.add_option("-X", o.kafka_props, "librdkafka property key=value (repeatable; SASL, SSL, ...)");
+  app.add_option("-X", o.kafka_props,
+                 "librdkafka property key=value (repeatable; SASL, SSL, ...); key=@PATH reads the value from "
+                 "the file PATH. Also SLUICE_KAFKA_<KEY> / SLUICE_KAFKA_<KEY>_FILE in the environment and a "
+                 "[kafka] table in --config; -X wins over the environment, which wins over the file");
   app.add_flag("--until-caught-up", o.until_caught_up,
                "Stop once every partition reached the end offset it had when the run started");
   app.add_option("--memory-budget", o.memory_budget, "Memory for prefetch and in-flight records")->capture_default_str();

@@ -19,7 +19,10 @@ struct RunOptions {
   std::vector<std::string> topics;         ///< --topic (repeatable)
   std::string group = "sluice";            ///< --group
   std::string auto_offset_reset = "earliest";
-  std::vector<std::string> kafka_props;    ///< -X key=value
+  std::vector<std::string> kafka_props;    ///< -X key=value (value "@PATH": read from PATH)
+  /// The --config file's [kafka] table (name, value), in file order; not a flag. -X and
+  /// SLUICE_KAFKA_* override it (see kafka_properties.h).
+  std::vector<std::pair<std::string, std::string>> config_kafka_properties;
   bool until_caught_up = false;
   std::string memory_budget = "512MiB";
   int commit_interval_ms = 1000;
