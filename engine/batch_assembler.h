@@ -23,8 +23,10 @@ class BatchAssembler {
   virtual void Tick(Clock::time_point now, const Emit& emit) = 0;
   /// Emits the open batch, if any, now.
   virtual void Flush(const Emit& emit) = 0;
-  /// Lowers the byte cap for the rest of the run (after a 413). Thread-safe.
-  virtual void LowerMaxBytes(size_t max_bytes) = 0;
+  /// Caps batch bodies at min(the configured byte cap, `hint`): the sender's view of what the
+  /// sink accepts (BatchSender::MaxBatchBytesHint). The hint drops after 413 answers and rises
+  /// again after accepted ones, so this may raise the cap back too. Thread-safe.
+  virtual void SetMaxBytesHint(size_t hint) = 0;
 };
 
 }  // namespace sluice

@@ -449,9 +449,9 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
     if (now - last_tick >= std::chrono::milliseconds(config_.tick_interval_ms)) {
       SendTick(/*flush=*/false);
       last_tick = now;
-      // After a 413 the sender knows a smaller body limit; the batcher adopts it for the run.
-      const size_t hint = parts_.sender->MaxBatchBytesHint();
-      if (hint != SIZE_MAX) parts_.assembler->LowerMaxBytes(hint);
+      // After a 413 the sender knows a smaller body limit, and after a run of accepted requests
+      // it raises it again; the batcher follows both ways.
+      parts_.assembler->SetMaxBytesHint(parts_.sender->MaxBatchBytesHint());
     }
     PrintProgress(now, false);
   }

@@ -1,5 +1,6 @@
 #include "stages/batcher/micro_batcher.h"
 
+#include <algorithm>
 #include <string>
 
 namespace sluice::stages {
@@ -25,10 +26,8 @@ MicroBatcher::MicroBatcher(const BatchPolicy& policy, std::shared_ptr<const Sink
   close_bytes_ = probe.size();
 }
 
-void MicroBatcher::LowerMaxBytes(size_t max_bytes) {
-  size_t cur = max_bytes_.load(std::memory_order_relaxed);
-  while (max_bytes < cur && !max_bytes_.compare_exchange_weak(cur, max_bytes)) {
-  }
+void MicroBatcher::SetMaxBytesHint(size_t hint) {
+  max_bytes_.store(std::min(policy_.max_bytes, hint), std::memory_order_relaxed);
 }
 
 MicroBatcher::OpenBatch& MicroBatcher::SlotFor(uint32_t stream) {

@@ -1,7 +1,7 @@
 // File: stages/batcher/micro_batcher.h
 // MicroBatcher: the batch-assemble stage. Writes each accepted record's JSON value straight
 // into the open batch's body in the sink's framing (SinkFormat) and seals the batch by count,
-// bytes or linger. Called from one serial graph node: not thread-safe, except LowerMaxBytes().
+// bytes or linger. Called from one serial graph node: not thread-safe, except SetMaxBytesHint().
 #pragma once
 
 #include <atomic>
@@ -22,7 +22,7 @@ class MicroBatcher final : public BatchAssembler {
   void Add(const RecordChunk& chunk, Clock::time_point now, const Emit& emit) override;
   void Tick(Clock::time_point now, const Emit& emit) override;
   void Flush(const Emit& emit) override;
-  void LowerMaxBytes(size_t max_bytes) override;
+  void SetMaxBytesHint(size_t hint) override;
 
  private:
   MicroBatcher(const BatchPolicy& policy, std::shared_ptr<const SinkFormat> format);

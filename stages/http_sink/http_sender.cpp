@@ -37,9 +37,12 @@
 
 #include <cerrno>
 
+#include "stages/http_sink/body_size_limit.h"
 #include "stages/http_sink/concurrency_controller.h"
+#include "stages/http_sink/endpoint_health.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/retry_after.h"
+#include "stages/http_sink/retry_schedule.h"
 
 namespace sluice::stages {
 namespace {
@@ -131,6 +134,8 @@ struct Job {
   int retries = 0;               // transient failures so far
   int auth_retries = 0;          // 401s so far
   std::string gzipped;           // compressed body, made on first send
+  bool probe = false;            // its current request is its endpoint's health probe
+  BodySizeLimit::History too_large;  // 413 answers so far
 };
 
 struct Submission {
@@ -138,11 +143,12 @@ struct Submission {
   Clock::time_point intended{};
 };
 
-// Per-endpoint state: its own Retry-After pause and token buckets.
+// Per-endpoint state: its own Retry-After pause, health and token buckets.
 struct Endpoint {
   std::string url;
   std::string url_for_messages;
   Clock::time_point paused_until{};
+  EndpointHealth health;
   double record_tokens = 0;
   double byte_tokens = 0;
   Clock::time_point refilled_at{};
@@ -279,7 +285,7 @@ struct HttpSender::Impl {
   // Stats (written on the sender thread, read anywhere).
   std::atomic<uint64_t> requests{0}, retries{0}, retries_throttled{0}, retries_server{0},
       retries_network{0}, auth_refreshes{0}, splits{0}, bytes_sent{0}, in_flight{0}, waiting{0};
-  std::atomic<size_t> max_batch_bytes_hint{std::numeric_limits<size_t>::max()};
+  BodySizeLimit body_limit;  // 2xx/413 history; its Hint() is MaxBatchBytesHint()
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
   std::atomic<int> concurrency_limit{0};  // what Dispatch allows now (fixed or adaptive)
@@ -383,10 +389,7 @@ struct HttpSender::Impl {
   }
 
   Clock::duration Backoff(int attempt) {
-    const double ceiling_ms = std::min<double>(
-        config.backoff_max_ms, config.backoff_initial_ms * std::pow(2.0, std::min(attempt, 30)));
-    std::uniform_real_distribution<double> dist(0.0, ceiling_ms);  // full jitter
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(dist(rng)));
+    return DrawBackoff(attempt, config.backoff_initial_ms, config.backoff_max_ms, rng);
   }
 
   int Limit() const { return controller ? controller->Limit() : config.concurrency; }
@@ -619,6 +622,10 @@ struct HttpSender::Impl {
           wake = std::min(wake, e.paused_until);
           continue;
         }
+        if (!e.health.CanSend(now)) {  // unhealthy, and its probe is out or not due yet
+          if (e.health.probe_at() > now) wake = std::min(wake, e.health.probe_at());
+          continue;
+        }
         Refill(e, now);
         const Clock::duration w = RateWait(e, static_cast<double>(job.batch->records.size()),
                                            static_cast<double>(body.size()));
@@ -636,6 +643,8 @@ struct HttpSender::Impl {
       e.byte_tokens -= static_cast<double>(body.size());
       std::unique_ptr<Job> owned = std::move(ready.front());
       ready.pop_front();
+      owned->probe = e.health.IsProbeDue();
+      e.health.OnSent(owned->probe);
       StartRequest(std::move(owned), chosen, now);
     }
     return wake;
@@ -715,9 +724,23 @@ struct HttpSender::Impl {
     }
   }
 
+  // Logs an endpoint's health change (rare: once per state change or failed probe).
+  void NoteHealth(size_t endpoint, EndpointHealth::Change change) {
+    if (change == EndpointHealth::Change::kNone) return;
+    size_t healthy_others = 0;
+    for (size_t i = 0; i < endpoints.size(); ++i) {
+      if (i != endpoint && endpoints[i].health.healthy()) ++healthy_others;
+    }
+    const Endpoint& e = endpoints[endpoint];
+    std::fprintf(stderr, "sluice http_sink: %s\n",
+                 HealthChangeMessage(e.url_for_messages, e.health, change, healthy_others).c_str());
+  }
+
   enum class RetryKind { kThrottled, kServer, kNetwork };
 
-  void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why) {
+  // `status`: the HTTP status that asked for the retry (0 when none arrived), for the pause log.
+  void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why,
+                     long status = 0) {
     retries.fetch_add(1, std::memory_order_relaxed);
     switch (kind) {
       case RetryKind::kThrottled: retries_throttled.fetch_add(1, std::memory_order_relaxed); break;
@@ -731,14 +754,19 @@ struct HttpSender::Impl {
       return;
     }
     const Clock::time_point now = Clock::now();
-    if (t.retry_after_s >= 0) {
-      // Retry-After pauses the whole endpoint; the job itself may go to another endpoint.
+    // The job's own backoff is the floor for every retry: a Retry-After of 0 sent straight back
+    // to the queue made a retry storm. Retry-After pauses the whole endpoint on top (capped, so
+    // a sink cannot stop the run for days); the job itself may go to another endpoint.
+    const RetryPacing pacing = PaceRetry(Backoff(job->retries - 1), t.retry_after_s, Ms(config.retry_after_max_ms));
+    if (pacing.requested_s >= 0) {
       Endpoint& e = endpoints[t.endpoint];
-      e.paused_until = std::max(e.paused_until, now + std::chrono::seconds(t.retry_after_s));
-      ready.push_back(std::move(job));
-      return;
+      if (ShouldLogPause(e.paused_until, now, pacing.endpoint_pause)) {
+        std::fprintf(stderr, "sluice http_sink: %s\n",
+                     PauseMessage(e.url_for_messages, status, pacing, Ms(config.retry_after_max_ms)).c_str());
+      }
+      e.paused_until = std::max(e.paused_until, now + pacing.endpoint_pause);
     }
-    timers.emplace(now + Backoff(job->retries - 1), std::move(job));
+    timers.emplace(now + pacing.job_wait, std::move(job));
   }
 
   std::unique_ptr<Job> SubJob(const Job& parent, size_t begin, size_t end) {
@@ -827,6 +855,12 @@ struct HttpSender::Impl {
     }
     if (!outcome.answered) {
       const std::string& err = outcome.error;
+      if (!outcome.permanent) {
+        NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnFailure(
+                                    outcome.timed_out ? EndpointHealth::Failure::kTimeout
+                                                      : EndpointHealth::Failure::kConnection,
+                                    job->probe, now));
+      }
       if (outcome.permanent) {
         Fatal(FailedPrecondition("POST " + url + " failed: " + err));
       } else {
@@ -839,6 +873,8 @@ struct HttpSender::Impl {
       return;
     }
     const long status = outcome.status;
+    NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnAnswer(job->probe));
+    if (status >= 200 && status < 300) body_limit.OnAccepted(job->batch->payload.size());
     const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
     ResponseVerdict v = format->Judge(status, t->response, job->batch->records.size());
     const size_t n = job->batch->records.size();
@@ -856,7 +892,7 @@ struct HttpSender::Impl {
           ObserveResponse(now - t->started, true, in_flight_before);
         }
         ScheduleRetry(std::move(job), throttled ? RetryKind::kThrottled : RetryKind::kServer, *t,
-                      "HTTP " + std::to_string(status) + ": " + Snippet(t->response));
+                      "HTTP " + std::to_string(status) + ": " + Snippet(t->response), status);
         break;
       }
       case ResponseClass::kRefreshAuth:
@@ -877,18 +913,22 @@ struct HttpSender::Impl {
           ready.push_front(std::move(job));
         }
         break;
-      case ResponseClass::kTooLarge: {
-        const size_t half = job->batch->payload.size() / 2;
-        size_t cur = max_batch_bytes_hint.load(std::memory_order_relaxed);
-        while (half < cur && !max_batch_bytes_hint.compare_exchange_weak(cur, half)) {
-        }
-        if (n <= 1) {
-          RejectAll(*job, "record too large for the sink (HTTP 413): " + v.reason);
-        } else {
-          Split(std::move(job));
+      case ResponseClass::kTooLarge:
+        // See body_size_limit.h: a 413 to a body no larger than one the sink accepted is
+        // transient; only a record that keeps getting 413 is dead-lettered.
+        switch (body_limit.OnTooLarge(job->batch->payload.size(), n, job->too_large)) {
+          case BodySizeLimit::TooLarge::kRetry:
+            ScheduleRetry(std::move(job), RetryKind::kServer, *t, "HTTP 413: " + Snippet(t->response), status);
+            break;
+          case BodySizeLimit::TooLarge::kSplit:
+            Split(std::move(job));
+            break;
+          case BodySizeLimit::TooLarge::kReject:
+            RejectAll(*job, "record too large for the sink (HTTP 413 " + std::to_string(job->too_large.too_large_answers) +
+                                " times, no body this large was ever accepted): " + v.reason);
+            break;
         }
         break;
-      }
       case ResponseClass::kRejectedRequest:
         ObserveResponse(now - t->started, false, in_flight_before);  // processed: a real service time
         if (n <= 1) {
@@ -1094,6 +1134,9 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
     Endpoint e;
     e.url = u;
     e.url_for_messages = UrlForMessages(u);
+    // Probes of a dead endpoint back off like retries do: at most backoff_max_ms apart, so an
+    // endpoint that comes back is used again about as soon as a retry would find it.
+    e.health = EndpointHealth(Ms(config.backoff_max_ms));
     e.record_tokens = config.rate_limit_records_per_s;
     e.byte_tokens = config.rate_limit_bytes_per_s;
     e.refilled_at = Clock::now();
@@ -1175,7 +1218,7 @@ SenderStats HttpSender::Stats() const {
 }
 
 int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency_limit.load(std::memory_order_relaxed); }
-size_t HttpSender::MaxBatchBytesHint() const { return impl_->max_batch_bytes_hint.load(std::memory_order_relaxed); }
+size_t HttpSender::MaxBatchBytesHint() const { return impl_->body_limit.Hint(); }
 const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
 const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }
 

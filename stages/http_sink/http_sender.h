@@ -5,9 +5,10 @@
 // batch's buffer) and libcurl's multi interface (curl_multi_socket_action) for https, HTTP/2,
 // proxies, basic auth and the token request; HttpSinkConfig::transport picks. Per response it asks the SinkFormat
 // for a verdict and acts on it: report delivered/rejected records, retry with capped
-// full-jitter backoff (timers live in the loop, never a sleep), honour Retry-After per
-// endpoint, refresh a FeatureBase token once for all waiting requests, split on 413 /
-// whole-request 400 to isolate bad records, or stop on a fatal answer. Easy handles are pooled
+// full-jitter backoff (timers live in the loop, never a sleep; retry_schedule.h), honour a
+// capped Retry-After per endpoint, route around unhealthy endpoints (endpoint_health.h),
+// refresh a FeatureBase token once for all waiting requests, split on 413 /
+// whole-request 400 to isolate bad records (413s as body_size_limit.h decides), or stop on a fatal answer. Easy handles are pooled
 // and configured once (per request only the body is set), so connections stay alive. With
 // adaptive_concurrency the in-flight limit is a ConcurrencyController (AIMD on RTT and
 // push-back answers).
@@ -55,8 +56,9 @@ class HttpSender final : public BatchSender {
   /// call Submit(); it must not block.
   void SetBatchRecycler(std::function<void(std::unique_ptr<Batch>)> recycler);
 
-  /// Largest body size the sink is known to accept: starts at SIZE_MAX and drops to half the
-  /// size of any request answered 413. The batch assembler should keep batches below it.
+  /// Largest body size the sink is known to accept: starts at SIZE_MAX, drops to half the size
+  /// of a request answered 413 that was larger than any accepted one, and rises again after
+  /// runs of accepted requests (body_size_limit.h). The batch assembler keeps batches below it.
   [[nodiscard]] size_t MaxBatchBytesHint() const override;
   /// Requests allowed in flight now: the fixed `concurrency`, or with adaptive_concurrency the
   /// AIMD limit (starts at min_concurrency). Any thread; a relaxed snapshot.

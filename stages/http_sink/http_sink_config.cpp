@@ -22,6 +22,7 @@ Status Validate(const HttpSinkConfig& c) {
   if (c.backoff_initial_ms < 1 || c.backoff_max_ms < c.backoff_initial_ms) {
     return InvalidArgument("backoff needs 1 <= backoff_initial_ms <= backoff_max_ms");
   }
+  if (c.retry_after_max_ms < 0) return InvalidArgument("retry_after_max_ms must be >= 0");
   if (c.rate_limit_records_per_s < 0 || c.rate_limit_bytes_per_s < 0) {
     return InvalidArgument("rate limits must be >= 0");
   }

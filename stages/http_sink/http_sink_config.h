@@ -31,7 +31,8 @@ enum class HttpTransport {
 
 struct HttpSinkConfig {
   /// Ingest URLs (complete, incl. any query the format needs). Batches are spread round-robin;
-  /// each endpoint has its own pause (Retry-After) and rate-limit state. Required.
+  /// each endpoint has its own pause (Retry-After), health (endpoint_health.h) and rate-limit
+  /// state. Required.
   std::vector<std::string> urls;
   /// Requests in flight in total (also the per-host connection cap). Default 4. Ignored when
   /// adaptive_concurrency is on.
@@ -72,7 +73,8 @@ struct HttpSinkConfig {
   std::string ca_file;
   /// Turn off TLS peer and host verification (the CLI warns). Default false.
   bool insecure = false;
-  /// Whole-request timeout in ms. Default 30000.
+  /// Whole-request timeout in ms. Default 30000. Also how long a hanging endpoint holds each
+  /// request before it counts as a failure towards the endpoint's health (endpoint_health.h).
   int request_timeout_ms = 30000;
   /// TCP/TLS connect timeout in ms. Default 5000.
   int connect_timeout_ms = 5000;
@@ -83,6 +85,10 @@ struct HttpSinkConfig {
   int backoff_initial_ms = 100;
   /// Largest backoff ceiling in ms. Default 10000.
   int backoff_max_ms = 10000;
+  /// Longest pause a Retry-After answer can put on an endpoint, in ms (a longer Retry-After is
+  /// cut to this, and the pause is logged). Retry-After only lengthens a retry's wait: the
+  /// backoff above is always the floor. Default 60000.
+  int retry_after_max_ms = 60000;
 
   /// Per-endpoint record rate limit (token bucket, 1 s burst); 0 = off (default).
   double rate_limit_records_per_s = 0;

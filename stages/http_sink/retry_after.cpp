@@ -10,8 +10,10 @@ long ParseRetryAfterSeconds(std::string_view value) {
   while (i < value.size() && (value[i] == ' ' || value[i] == '\t')) ++i;
   long seconds = 0;
   size_t digits = 0;
-  while (i < value.size() && value[i] >= '0' && value[i] <= '9' && digits < 7) {
-    seconds = seconds * 10 + (value[i++] - '0');
+  while (i < value.size() && value[i] >= '0' && value[i] <= '9') {
+    const long digit = value[i++] - '0';
+    seconds = seconds > (kRetryAfterSaturatedSeconds - digit) / 10 ? kRetryAfterSaturatedSeconds
+                                                                   : seconds * 10 + digit;
     ++digits;
   }
   return digits > 0 ? seconds : -1;

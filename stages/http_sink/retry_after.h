@@ -9,8 +9,14 @@
 
 namespace sluice::stages {
 
-/// The seconds of a Retry-After value ("120", leading blanks allowed; at most 7 digits are
-/// read, so a huge value is capped instead of overflowing), or -1 when it does not start with a
+/// Where ParseRetryAfterSeconds saturates: about 68 years, far above any pause the sender
+/// takes (it caps pauses at HttpSinkConfig::retry_after_max_ms), and small enough that
+/// std::chrono::seconds(value) converted to nanoseconds cannot overflow.
+inline constexpr long kRetryAfterSaturatedSeconds = 2147483647L;
+
+/// The seconds of a Retry-After value ("120", leading blanks allowed), saturating at
+/// kRetryAfterSaturatedSeconds however many digits follow (a value is never truncated to its
+/// first digits, which would turn 315360000 into 3153600), or -1 when it does not start with a
 /// digit. The HTTP-date form is not parsed: -1, and the normal backoff applies.
 long ParseRetryAfterSeconds(std::string_view value);
 

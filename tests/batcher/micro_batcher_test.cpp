@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+
 #include "tests/testing/fake_parts.h"
 
 namespace sluice::stages {
@@ -98,11 +101,29 @@ TEST(MicroBatcher, SkipsRejectedRecords) {
   EXPECT_EQ(out.batches[0]->payload, R"(["good"])");
 }
 
+TEST(MicroBatcher, MaxBytesHintRisesBackToTheConfiguredCap) {
+  BatchPolicy p;
+  p.max_records = 1000;
+  p.max_bytes = 2000;
+  auto b = Make(p);
+  b->SetMaxBytesHint(300);
+  b->SetMaxBytesHint(SIZE_MAX);  // the sender no longer knows a limit: the policy's cap again
+  Collector out;
+  b->Add(Chunk(0, 200), BatchAssembler::Clock::now(), out.emit());
+  b->Flush(out.emit());
+  size_t largest = 0;
+  for (auto& batch : out.batches) {
+    EXPECT_LE(batch->payload.size(), 2000u);
+    largest = std::max(largest, batch->payload.size());
+  }
+  EXPECT_GT(largest, 300u);
+}
+
 TEST(MicroBatcher, LowerMaxBytesTakesEffect) {
   BatchPolicy p;
   p.max_records = 1000;
   auto b = Make(p);
-  b->LowerMaxBytes(300);
+  b->SetMaxBytesHint(300);
   Collector out;
   b->Add(Chunk(0, 200), BatchAssembler::Clock::now(), out.emit());
   b->Flush(out.emit());

@@ -13,8 +13,15 @@ TEST(ParseRetryAfterSeconds, ReadsDelaySeconds) {
   EXPECT_EQ(ParseRetryAfterSeconds(" \t7\r\n"), 7);  // a raw header line's value, CRLF and all
 }
 
-TEST(ParseRetryAfterSeconds, CapsAtSevenDigits) {
-  EXPECT_EQ(ParseRetryAfterSeconds("123456789012345678901234567890"), 1234567);
+TEST(ParseRetryAfterSeconds, ReadsEveryDigit) {
+  // Ten years: reading only the first 7 digits made this 3153600 s (36 days).
+  EXPECT_EQ(ParseRetryAfterSeconds("315360000"), 315360000);
+  EXPECT_EQ(ParseRetryAfterSeconds("2147483647"), kRetryAfterSaturatedSeconds);
+}
+
+TEST(ParseRetryAfterSeconds, SaturatesInsteadOfOverflowing) {
+  EXPECT_EQ(ParseRetryAfterSeconds("2147483648"), kRetryAfterSaturatedSeconds);
+  EXPECT_EQ(ParseRetryAfterSeconds("123456789012345678901234567890"), kRetryAfterSaturatedSeconds);
 }
 
 TEST(ParseRetryAfterSeconds, RejectsWhatIsNotDelaySeconds) {

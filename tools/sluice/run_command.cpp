@@ -195,6 +195,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   http.max_retries = o.max_retries;
   http.backoff_initial_ms = o.backoff_initial_ms;
   http.backoff_max_ms = o.backoff_max_ms;
+  http.retry_after_max_ms = o.retry_after_max_ms;
   http.gzip = o.compress == "gzip";
   http.transport = o.http_client == "curl" ? stages::HttpTransport::kCurl : stages::HttpTransport::kAuto;
   if (!o.rate_limit.empty())

@@ -52,10 +52,19 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--max-concurrency", o.max_concurrency, "Upper bound of --concurrency auto")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  app.add_option("--request-timeout-ms", o.request_timeout_ms, "Whole-request timeout")->capture_default_str();
+  app.add_option("--request-timeout-ms", o.request_timeout_ms,
+                 "Whole-request timeout; 3 timeouts or connection failures in a row mark an endpoint unhealthy")
+      ->capture_default_str();
   app.add_option("--max-retries", o.max_retries, "Retries per batch before giving up (-1: unbounded)")->capture_default_str();
   app.add_option("--backoff-initial-ms", o.backoff_initial_ms, "First retry backoff ceiling")->capture_default_str();
-  app.add_option("--backoff-max-ms", o.backoff_max_ms, "Largest retry backoff ceiling")->capture_default_str();
+  app.add_option("--backoff-max-ms", o.backoff_max_ms,
+                 "Largest retry backoff ceiling (also the longest interval between probes of an unhealthy endpoint)")
+      ->capture_default_str();
+  app.add_option("--retry-after-max-ms", o.retry_after_max_ms,
+                 "Longest pause a sink's Retry-After can put on an endpoint; longer values are cut to it and "
+                 "pauses over 1 s are logged (the retry backoff is always the floor)")
+      ->check(CLI::Range(0, 86400000))
+      ->capture_default_str();
   app.add_option("--retry-on", o.retry_on, "HTTP status to always retry (repeatable)");
   app.add_option("--no-retry-on", o.no_retry_on, "HTTP status never to retry: stops the run instead (repeatable)");
   app.add_option("--rate-limit", o.rate_limit, "Client-side limit per endpoint, e.g. 1000/s,1MB/s");

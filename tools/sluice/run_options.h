@@ -50,6 +50,7 @@ struct RunOptions {
   int max_retries = -1;
   int backoff_initial_ms = 100;
   int backoff_max_ms = 10000;
+  int retry_after_max_ms = 60000;         ///< longest pause a Retry-After can impose
   std::vector<int> retry_on;
   std::vector<int> no_retry_on;
   std::string rate_limit;                  ///< e.g. 1000/s,1MB/s
