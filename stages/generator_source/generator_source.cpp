@@ -6,7 +6,7 @@
 #include <limits>
 #include <thread>
 
-#include "tools/fake_flights/flight_generator.h"
+#include "stages/generator_source/flight_generator.h"
 
 namespace sluice::stages {
 

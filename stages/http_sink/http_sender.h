@@ -27,7 +27,7 @@
 #include "engine/sink_format.h"
 #include "engine/status.h"
 #include "stages/http_sink/http_sink_config.h"
-#include "stages/http_sink/latency_histogram.h"
+#include "engine/latency_histogram.h"
 
 namespace sluice::stages {
 

@@ -1,6 +1,6 @@
 // File: stages/http_sink/http_sink_config.h
 // HttpSinkConfig: everything HttpSender is built from (endpoints, concurrency, auth, TLS,
-// timeouts, retry, rate limits, compression). Filled by tools/sluice, which has already loaded
+// timeouts, retry, rate limits, compression). Filled by the app (app/), which has already loaded
 // secrets from env/files; Validate() runs before the sender is created.
 // Thread-safety: plain value; the sender keeps its own copy.
 #pragma once

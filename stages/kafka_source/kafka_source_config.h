@@ -1,7 +1,7 @@
 // File: stages/kafka_source/kafka_source_config.h
 // KafkaSourceConfig: everything the Kafka source needs, as one aggregate with defaults, plus
 // Validate() (run before anything is built) and DeriveMemoryProperties() (how the memory budget
-// turns into librdkafka fetch/queue limits). Used by tools/sluice and by KafkaSource::Create.
+// turns into librdkafka fetch/queue limits). Used by the app (app/) and by KafkaSource::Create.
 // Thread-safety: plain data and pure functions.
 #pragma once
 

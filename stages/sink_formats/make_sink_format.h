@@ -1,7 +1,7 @@
 // File: stages/sink_formats/make_sink_format.h
 // MakeSinkFormat(): builds the SinkFormat named in SinkFormatConfig, and RequestUrl(): the URL
 // the sender must POST to for that format (ClickHouse puts its INSERT query in the URL).
-// Called once at startup by tools/sluice. Thread-safety: pure functions.
+// Called once at startup by the app (app/). Thread-safety: pure functions.
 #pragma once
 
 #include <memory>

@@ -1,6 +1,6 @@
 // File: stages/sink_formats/sink_format_config.h
 // SinkFormatConfig: which body framing and response rules the sink uses (--format), plus the
-// user's overrides of which HTTP statuses are retried. Filled by tools/sluice, read once by
+// user's overrides of which HTTP statuses are retried. Filled by the app (app/), read once by
 // MakeSinkFormat(). Thread-safety: plain value.
 #pragma once
 

@@ -18,8 +18,8 @@
 
 #include "stages/http_sink/http_sender.h"
 #include "stages/sink_formats/make_sink_format.h"
-#include "tools/common/child_process.h"
-#include "tools/common/http_get.h"
+#include "app/common/child_process.h"
+#include "app/common/http_get.h"
 
 namespace sluice::stages {
 namespace {

@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "tools/metrics_server/metrics_server.h"
-#include "tools/metrics_server/pipeline_metrics.h"
-#include "tools/metrics_server/prometheus_writer.h"
+#include "app/metrics/metrics_server.h"
+#include "app/metrics/pipeline_metrics.h"
+#include "app/metrics/prometheus_writer.h"
 
 namespace sluice::metrics {
 namespace {

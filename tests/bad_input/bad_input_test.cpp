@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "tests/integration/integration_env.h"
-#include "tools/fake_flights/flight_generator.h"
+#include "stages/generator_source/flight_generator.h"
 
 namespace sluice::it {
 namespace {

@@ -12,11 +12,12 @@
 #include <string>
 #include <vector>
 
-#include "tools/bench_cmd/bench_commands.h"
-#include "tools/bench_cmd/bench_runner.h"
-#include "tools/common/child_process.h"
-#include "tools/common/http_get.h"
-#include "tools/sluice/run_options.h"
+#include "app/bench/bench_commands.h"
+#include "app/bench/bench_runner.h"
+#include "app/sweep/sweep_commands.h"
+#include "app/common/child_process.h"
+#include "app/common/http_get.h"
+#include "app/pipeline_setup/run_options.h"
 
 namespace sluice {
 namespace {
@@ -169,7 +170,7 @@ TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {
   const std::string out = ::testing::TempDir() + "/sweep_" + std::to_string(getpid());
   const std::string config = out + "/recommended.toml";
   CLI::App app;
-  auto commands = bench::AddBenchCommands(app);
+  auto commands = bench::AddSweepCommands(app);
   std::vector<std::string> args = {"sluice", "sweep", "--sink-url", base_ + "/v2/sinks/sweep", "--schema",
                                    Examples() + "/schema.json", "--table", Examples() + "/table.json",
                                    "--batch-sizes", "100,500", "--concurrency", "1,2", "--point-duration", "600ms",

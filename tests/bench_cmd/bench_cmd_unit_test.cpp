@@ -10,9 +10,9 @@
 #include <string>
 
 #include "stages/generator_source/generator_source.h"
-#include "tools/bench_cmd/bench_runner.h"
-#include "tools/bench_cmd/sweep_runner.h"
-#include "tools/sluice/run_options.h"
+#include "app/bench/bench_runner.h"
+#include "app/sweep/sweep_runner.h"
+#include "app/pipeline_setup/run_options.h"
 
 namespace sluice {
 namespace {

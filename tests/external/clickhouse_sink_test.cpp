@@ -19,9 +19,9 @@
 #include "stages/schema_map/ingest_schema.h"
 #include "tests/external/clickhouse_server.h"
 #include "tests/external/run_program.h"
-#include "tools/common/child_process.h"
-#include "tools/fake_flights/flight_generator.h"
-#include "tools/schema_cmd/schema_command.h"
+#include "app/common/child_process.h"
+#include "stages/generator_source/flight_generator.h"
+#include "app/schema/schema_command.h"
 
 namespace sluice::testing {
 namespace {

@@ -1,6 +1,6 @@
 // libFuzzer target for the `sluice run --config FILE` loader: arbitrary bytes are written to a
 // temp file and applied with ApplyConfigFile to a fresh CLI::App carrying every `run` flag
-// (AddRunOptions), exactly as tools/sluice/main.cpp does. Any text must end in Ok or an error
+// (AddRunOptions), exactly as app/main.cpp does. Any text must end in Ok or an error
 // Status: an exception escaping the loader, a crash, a hang or a sanitizer report is a finding.
 // Seeds: tests/fuzz/corpus/config_load_fuzz/.
 #include <unistd.h>
@@ -11,8 +11,8 @@
 #include <cstdlib>
 #include <string>
 
-#include "tools/sluice/config_file.h"
-#include "tools/sluice/run_options.h"
+#include "app/config/config_file.h"
+#include "app/pipeline_setup/run_options.h"
 
 namespace {
 

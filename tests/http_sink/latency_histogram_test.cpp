@@ -1,7 +1,7 @@
 // LatencyHistogram: percentiles within the bucket resolution, max, merge.
 #include <gtest/gtest.h>
 
-#include "stages/http_sink/latency_histogram.h"
+#include "engine/latency_histogram.h"
 
 namespace sluice::stages {
 namespace {

@@ -11,7 +11,7 @@
 #include <set>
 #include <sstream>
 
-#include "tools/fake_flights/flight_generator.h"
+#include "stages/generator_source/flight_generator.h"
 
 namespace sluice::it {
 

@@ -251,7 +251,7 @@ TEST_F(ConfigErrors, SchemaThatIsNotJsonIsRefused) {
 }
 
 // KNOWN PRODUCT BUG (fails today): --schema is declared with CLI::ExistingFile, so CLI11 refuses
-// a missing file during parsing and CLI11_PARSE in tools/sluice/main.cpp exits with CLI11's own
+// a missing file during parsing and CLI11_PARSE in app/main.cpp exits with CLI11's own
 // code 105 (ValidationError) instead of sluice's configuration-error status 2. The message
 // itself names the file.
 TEST_F(ConfigErrors, SchemaFileThatDoesNotExistIsRefused) {

@@ -1,5 +1,5 @@
 // Unit tests for FlightGenerator, the airport/airline tables and (as the generator uses it) engine/json_string.h.
-#include "tools/fake_flights/flight_generator.h"
+#include "stages/generator_source/flight_generator.h"
 
 #include <gtest/gtest.h>
 #include <simdjson.h>
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/json_string.h"
-#include "tools/fake_flights/flight_data.h"
+#include "stages/generator_source/flight_data.h"
 
 namespace sluice {
 namespace {

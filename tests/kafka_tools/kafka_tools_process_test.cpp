@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "tools/mock_kafka/mock_cluster.h"
+#include "devtools/mock_kafka/mock_cluster.h"
 
 extern char** environ;
 

@@ -1,14 +1,14 @@
 // In-process tests of MockCluster, the watermark counters, the control protocol and
 // ProduceFlights against a real librdkafka mock cluster on loopback.
-#include "tools/mock_kafka/mock_cluster.h"
+#include "devtools/mock_kafka/mock_cluster.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-#include "tools/fake_flights/flight_producer.h"
-#include "tools/mock_kafka/control_commands.h"
+#include "devtools/fake_flights/flight_producer.h"
+#include "devtools/mock_kafka/control_commands.h"
 
 namespace sluice {
 namespace {

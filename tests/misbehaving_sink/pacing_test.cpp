@@ -20,8 +20,8 @@
 
 #include "tests/testing/process_env.h"
 #include "tests/testing/subprocess.h"
-#include "tools/common/child_process.h"
-#include "tools/common/http_get.h"
+#include "app/common/child_process.h"
+#include "app/common/http_get.h"
 
 namespace sluice::testing {
 namespace {

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "tests/schema_cmd/flight_samples.h"
-#include "tools/schema_cmd/path_coverage.h"
-#include "tools/schema_cmd/schema_command.h"
+#include "app/schema/path_coverage.h"
+#include "app/schema/schema_command.h"
 
 namespace sluice::cli {
 namespace {

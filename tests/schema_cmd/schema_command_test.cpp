@@ -1,4 +1,4 @@
-// Tests for tools/schema_cmd: `sluice schema check` on NDJSON files and on a Kafka topic of an
+// Tests for app/schema: `sluice schema check` on NDJSON files and on a Kafka topic of an
 // in-process mock cluster, `sluice schema ddl`, and the CLI11 wiring.
 #include <unistd.h>
 
@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "tools/fake_flights/flight_producer.h"
-#include "tools/mock_kafka/mock_cluster.h"
-#include "tools/schema_cmd/schema_command.h"
+#include "devtools/fake_flights/flight_producer.h"
+#include "devtools/mock_kafka/mock_cluster.h"
+#include "app/schema/schema_command.h"
 
 namespace sluice::cli {
 namespace {

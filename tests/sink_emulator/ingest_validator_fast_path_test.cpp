@@ -3,7 +3,7 @@
 // mutations of them, whenever the fast path takes a body its result must be byte-identical to
 // the full walk's (counts, rows, row offsets, per-record errors) and the full walk must accept
 // the body; Validate (fast path, then full walk) must always answer exactly as the full walk.
-#include "tools/sink_emulator/ingest_validator.h"
+#include "devtools/sink_emulator/ingest_validator.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Unit tests for IngestValidator (value normalization and per-record validation), in-process.
-#include "tools/sink_emulator/ingest_validator.h"
-#include "tools/sink_emulator/row_store.h"
+#include "devtools/sink_emulator/ingest_validator.h"
+#include "devtools/sink_emulator/row_store.h"
 
 #include <gtest/gtest.h>
 

@@ -1,6 +1,6 @@
 // Unit tests for RowArena and SinkStore (upsert by _id, many rows, rows larger than a chunk,
 // compaction, sorted dumps), in-process.
-#include "tools/sink_emulator/row_store.h"
+#include "devtools/sink_emulator/row_store.h"
 
 #include <gtest/gtest.h>
 

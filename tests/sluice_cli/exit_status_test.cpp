@@ -1,5 +1,5 @@
-// ExitStatusFor: the exit-status table of `sluice run` (tools/sluice/exit_status.h), case by case.
-#include "tools/sluice/exit_status.h"
+// ExitStatusFor: the exit-status table of `sluice run` (app/run/exit_status.h), case by case.
+#include "app/run/exit_status.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>

@@ -1,7 +1,7 @@
 // ResolveKafkaProperties / CheckKafkaProperties / HideValue: precedence of [kafka] table,
 // environment and -X; "@PATH" and *_FILE values; errors that name property and path but never
 // a value.
-#include "tools/sluice/kafka_properties.h"
+#include "app/config/kafka_properties.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -7,7 +7,7 @@
 #include <sstream>
 #include <thread>
 
-#include "tools/common/http_get.h"
+#include "app/common/http_get.h"
 
 namespace sluice::testing {
 

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "tests/testing/subprocess.h"
-#include "tools/common/child_process.h"
+#include "app/common/child_process.h"
 
 namespace sluice::testing {
 

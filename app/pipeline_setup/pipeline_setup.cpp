@@ -1,0 +1,282 @@
+// File: app/pipeline_setup/pipeline_setup.cpp
+// BuildRun: RunOptions -> every stage, validated before anything is read; ExecuteRun: one run of
+// a built pipeline (metrics endpoint, report file). Main thread only.
+#include "app/pipeline_setup/pipeline_setup.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "app/config/kafka_properties.h"
+#include "app/config/secrets.h"
+#include "app/metrics/pipeline_metrics.h"
+#include "stages/batcher/micro_batcher.h"
+#include "stages/dead_letter/make_dead_letter_sink.h"
+#include "stages/file_source/file_source.h"
+#include "stages/http_sink/http_sender.h"
+#include "stages/kafka_source/kafka_source.h"
+#include "stages/schema_map/ingest_schema.h"
+#include "stages/schema_map/schema_map_transform.h"
+#include "stages/sink_formats/make_sink_format.h"
+
+namespace sluice::cli {
+namespace {
+
+Status ParseRateLimit(const std::string& text, double& records_per_s, double& bytes_per_s) {
+  // "1000/s,1MB/s": a plain count is records, a size with a unit is bytes.
+  std::stringstream ss(text);
+  std::string part;
+  while (std::getline(ss, part, ',')) {
+    if (part.size() < 3 || part.substr(part.size() - 2) != "/s")
+      return InvalidArgument("--rate-limit: \"" + part + "\" must end in /s (e.g. 1000/s or 1MB/s)");
+    const std::string amount = part.substr(0, part.size() - 2);
+    const bool has_unit = amount.find_first_of("bBkKmMgG") != std::string::npos;
+    uint64_t v = 0;
+    std::string err = ParseBytes(amount, v);
+    if (!err.empty()) return InvalidArgument("--rate-limit: " + err);
+    (has_unit ? bytes_per_s : records_per_s) = static_cast<double>(v);
+  }
+  return Status::Ok();
+}
+
+StatusOr<stages::AuthMode> ChooseAuth(const RunOptions& o, stages::HttpSinkConfig& http) {
+  auto secret = [](const char* name, std::string& into) -> Status {
+    StatusOr<std::string> v = ReadSecret(name);
+    if (!v.ok()) return v.status();
+    into = *v;
+    return Status::Ok();
+  };
+  SLUICE_RETURN_IF_ERROR(secret("SLUICE_USERNAME", http.username));
+  SLUICE_RETURN_IF_ERROR(secret("SLUICE_PASSWORD", http.password));
+  SLUICE_RETURN_IF_ERROR(secret("SLUICE_API_KEY", http.api_key));
+  SLUICE_RETURN_IF_ERROR(secret("SLUICE_BEARER_TOKEN", http.bearer_token));
+  std::string mode = o.auth;
+  if (mode == "auto") {
+    if (o.sink_format == "clickhouse") mode = http.username.empty() ? "none" : "clickhouse";
+    else if (!http.api_key.empty()) mode = "api-key";
+    else if (!o.auth_url.empty()) mode = "featurebase";
+    else if (!http.bearer_token.empty()) mode = "bearer";
+    else if (!http.username.empty()) mode = "basic";
+    else mode = "none";
+  }
+  if (mode == "none") return stages::AuthMode::kNone;
+  if (mode == "featurebase") {
+    if (o.auth_url.empty()) return InvalidArgument("--auth featurebase needs --auth-url");
+    if (http.username.empty() || http.password.empty())
+      return InvalidArgument("--auth featurebase needs SLUICE_USERNAME and SLUICE_PASSWORD (or *_FILE) in the environment");
+    return stages::AuthMode::kFeatureBaseToken;
+  }
+  if (mode == "api-key") {
+    if (http.api_key.empty()) return InvalidArgument("--auth api-key needs SLUICE_API_KEY (or SLUICE_API_KEY_FILE)");
+    return stages::AuthMode::kApiKey;
+  }
+  if (mode == "bearer") {
+    if (http.bearer_token.empty())
+      return InvalidArgument("--auth bearer needs SLUICE_BEARER_TOKEN (or SLUICE_BEARER_TOKEN_FILE)");
+    return stages::AuthMode::kBearer;
+  }
+  if (mode == "basic") return stages::AuthMode::kBasic;
+  return stages::AuthMode::kClickHouseHeaders;
+}
+
+}  // namespace
+
+StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
+  auto run = std::make_shared<BuiltRun>();
+  run->report_file = o.report_file;
+  if (!o.metrics_addr.empty()) {
+    std::string host;
+    uint16_t port = 0;
+    SLUICE_RETURN_IF_ERROR(metrics::ParseHostPort(o.metrics_addr, &host, &port));
+    run->metrics_addr = o.metrics_addr;
+  }
+
+  // --- Budgets: one memory budget feeds librdkafka's prefetch and the engine's in-flight bound.
+  uint64_t memory_budget = 0;
+  if (std::string e = ParseBytes(o.memory_budget, memory_budget); !e.empty()) return InvalidArgument("--memory-budget: " + e);
+  if (memory_budget < (64ull << 20)) return InvalidArgument("--memory-budget must be at least 64MiB");
+  uint64_t batch_bytes = 0;
+  if (std::string e = ParseBytes(o.batch_bytes, batch_bytes); !e.empty()) return InvalidArgument("--batch-bytes: " + e);
+
+  PipelineConfig& pc = run->pipeline_config;
+  pc.chunk_max_records = o.chunk_records;
+  pc.drain_timeout_ms = o.drain_timeout_ms;
+  pc.worker_threads = o.threads;
+  pc.skip_rejected = o.skip_rejected;
+  pc.skip_tombstones = o.skip_tombstones;
+  pc.ordered = o.ordered;
+  pc.progress = !o.quiet;
+  // In-flight records hold their payload about three times (input, output, batch body).
+  pc.max_inflight_bytes = memory_budget / 4 / 3;
+  pc.max_inflight_records = o.max_inflight_records ? o.max_inflight_records
+                                                   : std::max<uint64_t>(pc.max_inflight_bytes / 256, pc.chunk_max_records);
+  pc.tick_interval_ms = std::max(1, std::min(50, o.linger_ms / 4 + 1));
+  SLUICE_RETURN_IF_ERROR(Validate(pc));
+
+  // --- Schema and transform.
+  if (o.schema_file.empty()) return InvalidArgument("--schema is required (the ingest schema, e.g. examples/flights/schema.json)");
+  StatusOr<stages::IngestSchema> schema = stages::IngestSchema::Load(o.schema_file, o.table_file);
+  if (!schema.ok()) return schema.status();
+  stages::SchemaMapConfig map_config;
+  const std::string payload = o.payload.empty() ? (o.sink_format == "featurebase" ? "raw" : "mapped") : o.payload;
+  StatusOr<stages::PayloadMode> mode = stages::ParsePayloadMode(payload);
+  if (!mode.ok()) return mode.status();
+  map_config.payload_mode = *mode;
+  uint64_t max_record_bytes = 0;
+  if (std::string e = ParseBytes(o.max_record_bytes, max_record_bytes); !e.empty())
+    return InvalidArgument("--max-record-bytes: " + e);
+  map_config.max_record_bytes = static_cast<size_t>(max_record_bytes);
+  if (o.sink_format == "clickhouse" && map_config.payload_mode != stages::PayloadMode::kMapped)
+    return InvalidArgument("--sink-format clickhouse takes mapped columns only (--payload mapped)");
+  auto transform = stages::SchemaMapTransform::Create(map_config, std::move(*schema));
+  if (!transform.ok()) return transform.status();
+  run->transform = std::move(*transform);
+
+  // --- Sink format, batcher, sender.
+  stages::SinkFormatConfig fc;
+  fc.name = o.sink_format;
+  fc.clickhouse_table = o.clickhouse_table;
+  fc.retry_on.insert(o.retry_on.begin(), o.retry_on.end());
+  fc.no_retry_on.insert(o.no_retry_on.begin(), o.no_retry_on.end());
+  auto format = stages::MakeSinkFormat(fc);
+  if (!format.ok()) return format.status();
+  run->format = std::shared_ptr<const SinkFormat>(std::move(*format));
+
+  stages::BatchPolicy policy;
+  policy.max_records = o.batch_size;
+  policy.max_bytes = batch_bytes;
+  policy.linger_ms = o.linger_ms;
+  policy.per_stream = o.ordered;
+  auto batcher = stages::MicroBatcher::Create(policy, run->format);
+  if (!batcher.ok()) return batcher.status();
+  run->batcher = std::move(*batcher);
+
+  stages::HttpSinkConfig http;
+  if (o.sink_urls.empty()) return InvalidArgument("--sink-url is required");
+  for (const auto& u : o.sink_urls) http.urls.push_back(stages::RequestUrl(fc, u));
+  if (o.concurrency == "auto") {
+    http.adaptive_concurrency = true;
+    http.min_concurrency = 1;
+    http.max_concurrency = o.max_concurrency;
+    http.log_concurrency_changes = o.debug;
+  } else {
+    try {
+      http.concurrency = std::stoi(o.concurrency);
+    } catch (...) {
+      return InvalidArgument("--concurrency must be a number or auto, got \"" + o.concurrency + "\"");
+    }
+  }
+  http.auth_url = o.auth_url;
+  http.extra_headers = o.headers;
+  http.ca_file = o.ca_file;
+  http.insecure = o.insecure;
+  http.request_timeout_ms = o.request_timeout_ms;
+  http.max_retries = o.max_retries;
+  http.backoff_initial_ms = o.backoff_initial_ms;
+  http.backoff_max_ms = o.backoff_max_ms;
+  http.retry_after_max_ms = o.retry_after_max_ms;
+  http.gzip = o.compress == "gzip";
+  http.transport = o.http_client == "curl" ? stages::HttpTransport::kCurl : stages::HttpTransport::kAuto;
+  if (!o.rate_limit.empty())
+    SLUICE_RETURN_IF_ERROR(ParseRateLimit(o.rate_limit, http.rate_limit_records_per_s, http.rate_limit_bytes_per_s));
+  StatusOr<stages::AuthMode> auth = ChooseAuth(o, http);
+  if (!auth.ok()) return auth.status();
+  http.auth = *auth;
+  if (o.insecure) std::fprintf(stderr, "sluice: WARNING: --insecure: the sink's TLS certificate is not verified\n");
+  auto sender = stages::HttpSender::Create(http, run->format);
+  if (!sender.ok()) return sender.status();
+  run->sender = std::move(*sender);
+
+  // --- Kafka properties ([kafka] table, SLUICE_KAFKA_*, -X), for the consumer and a Kafka DLQ.
+  // Checked against librdkafka here, once, so that no later error can quote a value.
+  std::vector<std::pair<std::string, std::string>> props;
+  if (o.source == "kafka" || o.dlq.rfind("kafka:", 0) == 0) {
+    StatusOr<std::vector<KafkaProperty>> resolved =
+        ResolveKafkaProperties(o.config_kafka_properties, ProcessEnvironment(), o.kafka_props);
+    if (!resolved.ok()) return resolved.status();
+    SLUICE_RETURN_IF_ERROR(CheckKafkaProperties(*resolved));
+    if (o.debug && !resolved->empty()) {
+      std::fprintf(stderr, "sluice: Kafka properties (secret values redacted):\n%s",
+                   DescribeKafkaProperties(*resolved).c_str());
+    }
+    for (KafkaProperty& p : *resolved) props.emplace_back(std::move(p.name), std::move(p.value));
+  }
+
+  // --- Source.
+  if (o.source == "kafka") {
+    stages::KafkaSourceConfig kc;
+    kc.brokers = o.brokers;
+    kc.topics = o.topics;
+    kc.group_id = o.group;
+    kc.auto_offset_reset = o.auto_offset_reset;
+    kc.properties = props;
+    kc.until_caught_up = o.until_caught_up;
+    kc.memory_budget_bytes = static_cast<int64_t>(memory_budget / 2);
+    kc.commit_interval_ms = o.commit_interval_ms;
+    // sluice_consumer_lag comes from librdkafka statistics.
+    if (!o.metrics_addr.empty() && kc.statistics_interval_ms == 0) kc.statistics_interval_ms = 5000;
+    if (kc.brokers.empty()) return InvalidArgument("--brokers is required for the kafka source");
+    if (kc.topics.empty()) return InvalidArgument("--topic is required for the kafka source");
+    auto source = stages::KafkaSource::Create(kc);
+    if (!source.ok()) return source.status();
+    run->source = std::move(*source);
+  } else if (o.source == "stdin" || o.source.rfind("file:", 0) == 0) {
+    stages::FileSourceConfig fsc;
+    fsc.path = o.source == "stdin" ? "-" : o.source.substr(5);
+    auto source = stages::FileSource::Create(fsc);
+    if (!source.ok()) return source.status();
+    run->source = std::move(*source);
+  } else {
+    return InvalidArgument("--source must be kafka, file:PATH or stdin, got \"" + o.source + "\"");
+  }
+
+  // --- Dead letters.
+  if (!o.dlq.empty()) {
+    auto dlq = stages::MakeDeadLetterSink(o.dlq, o.brokers, props);
+    if (!dlq.ok()) return dlq.status();
+    run->dead_letters = std::move(*dlq);
+  }
+
+  run->source_watch = std::make_unique<EndWatchingSource>(run->source.get());
+  run->bounded = o.source != "kafka" || o.until_caught_up;
+  PipelineParts parts{run->source_watch.get(), run->transform.get(), run->batcher.get(), run->sender.get(),
+                      run->dead_letters.get()};
+  auto pipeline = Pipeline::Create(pc, parts);
+  if (!pipeline.ok()) return pipeline.status();
+  run->pipeline = std::move(*pipeline);
+  return run;
+}
+
+Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summary) {
+  if (!run.metrics_addr.empty()) {
+    const auto* kafka = dynamic_cast<const stages::KafkaSource*>(run.source.get());
+    const Pipeline* pipeline = run.pipeline.get();
+    const stages::HttpSender* sender = run.sender.get();
+    auto server = metrics::MetricsServer::Start(run.metrics_addr, [kafka, pipeline, sender] {
+      std::vector<metrics::PartitionLagSample> lag;
+      if (kafka != nullptr) {
+        for (const stages::PartitionLag& p : kafka->Lag()) lag.push_back({p.topic, p.partition, p.consumer_lag});
+      }
+      return metrics::RenderPipelineMetrics(pipeline->counters(), pipeline->InFlightRecords(), sender->Stats(),
+                                            &sender->RequestLatency(), lag, sender->CurrentConcurrencyLimit());
+    });
+    if (!server.ok()) return server.status();
+    run.metrics = std::move(*server);
+    std::fprintf(stderr, "sluice: metrics at http://%s/metrics (port %u)\n", run.metrics_addr.c_str(),
+                 static_cast<unsigned>(run.metrics->port()));
+  }
+  Status s = run.pipeline->Run(stop);
+  summary = run.pipeline->Summary();
+  if (run.dead_letters) {
+    Status f = run.dead_letters->Flush();
+    if (s.ok() && !f.ok()) s = f.WithContext("flushing dead letters");
+  }
+  if (!run.report_file.empty()) {
+    std::ofstream out(run.report_file);
+    out << summary.ToJson();
+    if (!out) std::fprintf(stderr, "sluice: cannot write the report to %s\n", run.report_file.c_str());
+  }
+  return s;
+}
+
+}  // namespace sluice::cli

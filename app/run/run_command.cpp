@@ -1,0 +1,58 @@
+// File: app/run/run_command.cpp
+#include "app/run/run_command.h"
+
+#include <csignal>
+#include <cstdio>
+
+#include "app/run/exit_status.h"
+
+namespace sluice::cli {
+namespace {
+
+std::atomic<int> g_stop_requests{0};
+std::atomic<int> g_last_stop_signal{0};
+
+void OnStopSignal(int signal_number) {
+  g_last_stop_signal.store(signal_number, std::memory_order_relaxed);
+  g_stop_requests.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+std::atomic<int>* InstallStopSignals() {
+  struct sigaction sa{};
+  sa.sa_handler = OnStopSignal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::signal(SIGPIPE, SIG_IGN);
+  return &g_stop_requests;
+}
+
+int LastStopSignal() { return g_last_stop_signal.load(std::memory_order_relaxed); }
+
+int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
+  StatusOr<std::shared_ptr<BuiltRun>> run = BuildRun(o);
+  if (!run.ok()) {
+    std::fprintf(stderr, "sluice: configuration error: %s\n", run.status().ToString().c_str());
+    return 2;
+  }
+  RunSummary summary;
+  RunEnd end;
+  end.status = ExecuteRun(**run, stop, summary);
+  end.stop_requests = stop ? stop->load(std::memory_order_relaxed) : 0;
+  end.last_signal = LastStopSignal();
+  end.bounded = (*run)->bounded;
+  end.reached_end = (*run)->source_watch->ReachedEnd();
+  std::fprintf(stderr, "%s", summary.ToText().c_str());
+  const int code = ExitStatusFor(end);
+  if (!end.status.ok()) {
+    std::fprintf(stderr, "sluice: run failed: %s\n", end.status.ToString().c_str());
+  } else if (code == kExitStoppedBeforeEnd) {
+    std::fprintf(stderr, "sluice: stopped by a signal before the end of the input; what was delivered is "
+                         "committed, a new run continues from there (exit status %d)\n", code);
+  }
+  return code;
+}
+
+}  // namespace sluice::cli
