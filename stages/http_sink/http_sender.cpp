@@ -243,17 +243,15 @@ bool ProxyConfigured() {
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t bytes = size * n;
-  if (t->response.size() + bytes > t->answer_cap) {
-    t->overflow = AnswerOverflow::kOverCap;
-    return 0;
-  }
-  if (t->answer_budget != nullptr) {
-    if (!t->answer_budget->TryGrow(t->answer_held, bytes)) {
-      t->overflow = AnswerOverflow::kOverBudget;
-      return 0;
+  size_t announced = 0;
+  if (t->response.empty()) {
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0) {
+      announced = static_cast<size_t>(length);
     }
-    t->answer_held += bytes;
   }
+  t->overflow = AdmitAnswerBytes(t->answer_budget, t->answer_cap, t->response.size(), bytes, announced, t->answer_held);
+  if (t->overflow != AnswerOverflow::kNone) return 0;
   t->response.append(data, bytes);
   return bytes;
 }
@@ -650,7 +648,8 @@ struct HttpSender::Impl {
     if (fatal) return wake;
     if (token_mode && !token_valid) return wake;  // the token fetch's completion wakes us
     const int limit = Limit();
-    while (!ready.empty() && data_in_flight < limit) {
+    // The answer budget's gate: requests whose answers could not all be held are not started.
+    while (!ready.empty() && data_in_flight < limit && answer_budget.RoomForRequest(data_in_flight)) {
       Job& job = *ready.front();
       if (config.gzip && job.gzipped.empty() && !GzipCompress(job.batch->payload, job.gzipped)) {
         Fatal(Internal("gzip compression failed"));
@@ -894,6 +893,7 @@ struct HttpSender::Impl {
       FinishTransfer(t);
       return;  // nothing past a fatal error is acknowledged
     }
+    if (outcome.over_budget) answer_budget.ObserveOverflow(in_flight_before);
     if (!outcome.answered) {
       const std::string& err = outcome.error;
       if (outcome.permanent) {
@@ -910,6 +910,7 @@ struct HttpSender::Impl {
     const long status = outcome.status;
     const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
     const size_t n = job->batch->records.size();
+    if (outcome.complete) answer_budget.ObserveAnswer(t->response.size());
     ResponseVerdict v = format->JudgeAnswer(status, t->response, n, outcome.complete);
     if (!outcome.complete) {
       v.reason += " - " + outcome.error + " (answer cap " + std::to_string(t->answer_cap) + " bytes for " +

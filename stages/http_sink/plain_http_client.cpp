@@ -7,6 +7,7 @@
 #include <http_parser.h>
 
 #include <algorithm>
+#include <climits>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -118,6 +119,7 @@ struct PlainHttpClient::Connection {
   bool field_is_location = false;
   bool last_was_value = false;
   bool headers_done = false;  // a final (non-1xx) answer's head was parsed
+  size_t announced_length = 0;  // the answer's Content-Length; 0 when none
   AnswerOverflow overflow = AnswerOverflow::kNone;
   std::string retry_after;
 
@@ -131,6 +133,7 @@ struct PlainHttpClient::Connection {
     field_is_location = false;
     last_was_value = false;
     headers_done = false;
+    announced_length = 0;
     overflow = AnswerOverflow::kNone;
     retry_after.clear();
     answer_complete = false;
@@ -166,17 +169,11 @@ struct PlainHttpClient::Connection {
                                                           : c->client->options_.max_response_bytes;
     // Never keep part of an answer as if it were all of it: stop reading (a nonzero return
     // stops the parser) and report it incomplete.
-    if (out->size() + n > cap) {
-      c->overflow = AnswerOverflow::kOverCap;
-      return 1;
-    }
-    if (c->request.answer_budget != nullptr && c->request.answer_held != nullptr) {
-      if (!c->request.answer_budget->TryGrow(*c->request.answer_held, n)) {
-        c->overflow = AnswerOverflow::kOverBudget;
-        return 1;
-      }
-      *c->request.answer_held += n;
-    }
+    size_t unused_held = 0;
+    size_t& held = c->request.answer_held != nullptr ? *c->request.answer_held : unused_held;
+    c->overflow = AdmitAnswerBytes(c->request.answer_held != nullptr ? c->request.answer_budget : nullptr, cap,
+                                   out->size(), n, c->announced_length, held);
+    if (c->overflow != AnswerOverflow::kNone) return 1;
     out->append(at, n);
     return 0;
   }
@@ -197,6 +194,10 @@ struct PlainHttpClient::Connection {
       return 0;
     }
     c->headers_done = true;
+    // http_parser counts content_length down while the body is read: take it now.
+    if ((p->flags & F_CHUNKED) == 0 && p->content_length != ULLONG_MAX) {
+      c->announced_length = static_cast<size_t>(p->content_length);
+    }
     if (c->request.retry_after_s != nullptr && !c->retry_after.empty()) {
       const long seconds = ParseRetryAfterSeconds(c->retry_after);
       if (seconds >= 0) *c->request.retry_after_s = seconds;
