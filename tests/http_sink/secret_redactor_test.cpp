@@ -50,7 +50,8 @@ TEST(SecretRedactor, EncodesBasicCredentialsLikeHttp) {
 
 TEST(AnswerBudget, CapGrowsWithTheRequestUpToACeiling) {
   EXPECT_EQ(AnswerCapForRecords(1), kMinAnswerCapBytes);
-  EXPECT_EQ(AnswerCapForRecords(500), 500 * kAnswerBytesPerRecord);
+  EXPECT_EQ(AnswerCapForRecords(500), kMinAnswerCapBytes);
+  EXPECT_EQ(AnswerCapForRecords(2000), 2000 * kAnswerBytesPerRecord);
   EXPECT_EQ(AnswerCapForRecords(size_t{1} << 40), kMaxAnswerCapBytes);
 }
 
@@ -62,6 +63,21 @@ TEST(AnswerBudget, RefusesGrowthPastTheTotalUnlessTheAnswerIsAlone) {
   b.Release(120);
   EXPECT_EQ(b.Held(), 0u);
   EXPECT_EQ(b.Peak(), 120u);
+}
+
+TEST(AnswerBudget, ReservesTheAnnouncedLengthAndLearnsTheAnswerSize) {
+  AnswerBudget b(1000);
+  size_t held_a = 0;
+  EXPECT_EQ(AdmitAnswerBytes(&b, 5000, 0, 10, 600, held_a), AnswerOverflow::kNone);
+  EXPECT_EQ(held_a, 600u);  // the whole Content-Length, not just the first chunk
+  EXPECT_FALSE(b.RoomForRequest(1));  // two answers of ~600 bytes would not fit 1000
+  size_t held_b = 0;
+  EXPECT_EQ(AdmitAnswerBytes(&b, 5000, 0, 10, 600, held_b), AnswerOverflow::kOverBudget);
+  EXPECT_EQ(held_b, 0u);
+  EXPECT_EQ(AdmitAnswerBytes(&b, 5000, 10, 100, 0, held_a), AnswerOverflow::kNone);  // within the reservation
+  EXPECT_EQ(held_a, 600u);
+  EXPECT_EQ(AdmitAnswerBytes(&b, 500, 0, 10, 600, held_b), AnswerOverflow::kOverCap);
+  EXPECT_EQ(AdmitAnswerBytes(nullptr, 500, 495, 10, 0, held_b), AnswerOverflow::kOverCap);
 }
 
 }  // namespace
