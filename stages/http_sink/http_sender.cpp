@@ -1025,7 +1025,11 @@ struct HttpSender::Impl {
       o.over_budget = rc == CURLE_WRITE_ERROR && t->overflow == AnswerOverflow::kOverBudget;
       if (o.answered) {
         o.status = code;
-        if (!o.complete) o.error = "the answer was cut short: " + std::string(t->error[0] != 0 ? t->error : curl_easy_strerror(rc));
+        if (!o.complete) {
+          o.error = t->overflow == AnswerOverflow::kOverCap
+                        ? std::string("the answer is longer than its cap")
+                        : "the answer was cut short: " + std::string(t->error[0] != 0 ? t->error : curl_easy_strerror(rc));
+        }
       } else if (o.over_budget) {
         o.error = "answer aborted: answers held at once would pass the answer budget of " +
                   std::to_string(answer_budget.Total()) + " bytes";
