@@ -27,6 +27,9 @@ enum class ResponseClass : uint8_t {
   kTooLarge,         ///< 413: split in halves and resend; lower the batch cap
   kRejectedRequest,  ///< 400 naming bad input as a whole: split to isolate the bad records
   kFatal,            ///< any other 4xx: configuration error; stop and commit nothing past it
+  kNotUnderstood,    ///< a 2xx answer that was not read whole, or that does not say every record
+                     ///< was stored or named as failed: acknowledges nothing; resend the batch
+                     ///< (the sender stops the run after a few such answers in a row)
 };
 
 struct ResponseVerdict {
@@ -51,8 +54,25 @@ class SinkFormat {
   virtual void Close(std::string& payload) const = 0;
   /// Framing bytes added per record besides the value itself (for byte caps).
   virtual size_t PerRecordOverheadBytes() const = 0;
-  /// Judges a response to a request that carried `record_count` records.
+  /// Judges a response to a request that carried `record_count` records. `body` is the whole
+  /// answer (the sender calls this through JudgeAnswer, which handles incomplete ones).
   virtual ResponseVerdict Judge(long http_status, std::string_view body, size_t record_count) const = 0;
+
+  /// The sender's entry point. `complete` is false when the answer was cut short (the
+  /// connection ended early, or it passed its size cap): a 2xx answer then acknowledges
+  /// nothing (kNotUnderstood), since a failure list read in part would read as "no failures";
+  /// any other status is judged by its status and the part that arrived.
+  ResponseVerdict JudgeAnswer(long http_status, std::string_view body, size_t record_count,
+                              bool complete) const {
+    if (!complete && http_status >= 200 && http_status < 300) {
+      ResponseVerdict v;
+      v.cls = ResponseClass::kNotUnderstood;
+      v.reason = "HTTP " + std::to_string(http_status) + " answer was not read whole (" +
+                 std::to_string(body.size()) + " bytes arrived)";
+      return v;
+    }
+    return Judge(http_status, body, record_count);
+  }
 };
 
 }  // namespace sluice

@@ -169,6 +169,10 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   http.auth_url = o.auth_url;
   http.extra_headers = o.headers;
   http.ca_file = o.ca_file;
+  // Answers held at once (per-record error lists, slow sinks with many requests in flight)
+  // share the memory budget: an eighth of it, besides the in-flight records' quarter and
+  // librdkafka's half.
+  http.max_answer_bytes_total = static_cast<size_t>(memory_budget / 8);
   http.insecure = o.insecure;
   http.request_timeout_ms = o.request_timeout_ms;
   http.max_retries = o.max_retries;

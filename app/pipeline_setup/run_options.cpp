@@ -96,7 +96,7 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
                  "[kafka] table in --config; -X wins over the environment, which wins over the file");
   app.add_flag("--until-caught-up", o.until_caught_up,
                "Stop once every partition reached the end offset it had when the run started");
-  app.add_option("--memory-budget", o.memory_budget, "Memory for prefetch and in-flight records")->capture_default_str();
+  app.add_option("--memory-budget", o.memory_budget, "Memory for prefetch, in-flight records and the sink's answers held at once")->capture_default_str();
   app.add_option("--commit-interval-ms", o.commit_interval_ms, "How often stored offsets are committed")
       ->capture_default_str();
   app.add_option("--dlq", o.dlq, "Dead-letter destination: kafka:TOPIC or file:PATH");

@@ -37,12 +37,14 @@
 
 #include <cerrno>
 
+#include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/body_size_limit.h"
 #include "stages/http_sink/concurrency_controller.h"
 #include "stages/http_sink/endpoint_health.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/retry_after.h"
 #include "stages/http_sink/retry_schedule.h"
+#include "stages/http_sink/secret_redactor.h"
 
 namespace sluice::stages {
 namespace {
@@ -50,7 +52,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using Ms = std::chrono::milliseconds;
 
-constexpr size_t kMaxResponseBytes = 1u << 20;  // enough for per-record error lists
+// Answers in a row for the same batch that acknowledge nothing because they could not be read
+// whole or understood (kNotUnderstood) before the run stops: a sink that keeps answering so is
+// broken or misconfigured, and resending forever would hide it.
+constexpr int kMaxNotUnderstoodInARow = 3;
 constexpr size_t kDefaultUploadBuffer = 64u << 10;  // libcurl's default upload buffer
 constexpr size_t kMaxUploadBuffer = 1u << 20;      // 1 MiB per handle at most (curl allows 2 MiB)
 // Fresh tokens refused in a row, with no accepted request in between, before we conclude the
@@ -133,6 +138,7 @@ struct Job {
   Clock::time_point intended{};  // open-loop intended send time; epoch = none
   int retries = 0;               // transient failures so far
   int auth_retries = 0;          // 401s so far
+  int not_understood = 0;        // kNotUnderstood answers in a row
   std::string gzipped;           // compressed body, made on first send
   bool probe = false;            // its current request is its endpoint's health probe
   BodySizeLimit::History too_large;  // 413 answers so far
@@ -184,6 +190,11 @@ struct Transfer {
   std::string response;
   std::string request_body;  // token request body (batches send their payload in place)
   long retry_after_s = -1;
+  std::string location;      // the answer's Location header (redirects are named, not followed)
+  size_t answer_cap = kMinAnswerCapBytes;  // longest answer kept whole (AnswerCapForRecords)
+  AnswerBudget* answer_budget = nullptr;   // total answer bytes held; null for the token request
+  size_t answer_held = 0;                  // bytes of `response` counted in answer_budget
+  AnswerOverflow overflow = AnswerOverflow::kNone;  // why the libcurl write callback stopped
   uint64_t token_generation = 0;
   Clock::time_point started{};
   char error[CURL_ERROR_SIZE] = {0};
@@ -214,6 +225,8 @@ std::shared_ptr<HeaderList> MakeHeaderList(const std::vector<std::string>& lines
 // How a data request ended, from either client.
 struct RequestOutcome {
   bool answered = false;   // an HTTP status arrived
+  bool complete = true;    // with answered: the body was read whole
+  bool over_budget = false;  // !answered: aborted to keep answers within the answer budget
   long status = 0;
   bool permanent = false;  // a failure no retry can fix (bad URL, TLS trust)
   bool timed_out = false;
@@ -230,13 +243,31 @@ bool ProxyConfigured() {
   return false;
 }
 
+// Keeps an answer whole or not at all: past its cap, or past the total answer budget, the
+// transfer is aborted (returning less than `bytes` makes curl end it with CURLE_WRITE_ERROR)
+// and `overflow` says why.
 size_t OnBody(char* data, size_t size, size_t n, void* user) {
   auto* t = static_cast<Transfer*>(user);
   const size_t bytes = size * n;
-  if (t->response.size() < kMaxResponseBytes) {
-    t->response.append(data, std::min(bytes, kMaxResponseBytes - t->response.size()));
+  size_t announced = 0;
+  if (t->response.empty()) {
+    curl_off_t length = -1;
+    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0) {
+      announced = static_cast<size_t>(length);
+    }
   }
+  t->overflow = AdmitAnswerBytes(t->answer_budget, t->answer_cap, t->response.size(), bytes, announced, t->answer_held);
+  if (t->overflow != AnswerOverflow::kNone) return 0;
+  t->response.append(data, bytes);
   return bytes;
+}
+
+bool StartsWithIgnoreCase(std::string_view line, std::string_view lower_prefix) {
+  if (line.size() < lower_prefix.size()) return false;
+  for (size_t i = 0; i < lower_prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(line[i])) != lower_prefix[i]) return false;
+  }
+  return true;
 }
 
 size_t OnHeader(char* data, size_t size, size_t n, void* user) {
@@ -256,6 +287,14 @@ size_t OnHeader(char* data, size_t size, size_t n, void* user) {
       const long seconds = ParseRetryAfterSeconds(line.substr(kName.size()));
       if (seconds >= 0) t->retry_after_s = seconds;
     }
+  }
+  if (StartsWithIgnoreCase(line, "http/")) {
+    t->location.clear();  // a new answer's head (after a 100 Continue): its own fields only
+  } else if (StartsWithIgnoreCase(line, "location:")) {
+    std::string_view v = line.substr(9);
+    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
+    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
+    t->location.assign(v.substr(0, 2048));
   }
   return bytes;
 }
@@ -309,6 +348,8 @@ struct HttpSender::Impl {
   std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
   std::shared_ptr<HeaderList> data_headers;  // static_headers (+ the current bearer token)
   std::unique_ptr<ConcurrencyController> controller;  // null unless adaptive_concurrency
+  AnswerBudget answer_budget;  // total bytes of answers held (config.max_answer_bytes_total)
+  SecretRedactor redactor;     // every credential held; applied to all text from the sink
   std::function<void(std::unique_ptr<Batch>)> batch_recycler;  // set before Start, or empty
   std::atomic<std::thread::id> sender_thread_id{};
   int logged_limit = 0;
@@ -378,15 +419,9 @@ struct HttpSender::Impl {
 
   // --- helpers -------------------------------------------------------------------------------
 
-  std::string Redact(std::string text) const {
-    for (const std::string* secret : {&config.password, &config.api_key, &config.bearer_token, &token}) {
-      if (secret->size() < 3) continue;
-      for (size_t pos = text.find(*secret); pos != std::string::npos; pos = text.find(*secret, pos)) {
-        text.replace(pos, secret->size(), "***");
-      }
-    }
-    return text;
-  }
+  // Every text that came from the sink passes through here before it reaches a reason, a
+  // dead letter, a log line or a Status.
+  std::string Redact(std::string_view text) const { return redactor.Redact(text); }
 
   Clock::duration Backoff(int attempt) {
     return DrawBackoff(attempt, config.backoff_initial_ms, config.backoff_max_ms, rng);
@@ -450,6 +485,9 @@ struct HttpSender::Impl {
     }
     t->response.clear();  // keeps its capacity
     t->retry_after_s = -1;
+    t->location.clear();
+    t->overflow = AnswerOverflow::kNone;
+    t->answer_budget = &answer_budget;
     t->error[0] = 0;
     return t;
   }
@@ -484,6 +522,8 @@ struct HttpSender::Impl {
     if (!t->plain) curl_multi_remove_handle(multi, t->easy);
     t->active = false;
     t->job.reset();
+    answer_budget.Release(t->answer_held);
+    t->answer_held = 0;
     // An unusually long answer (an error list) need not stay allocated per handle.
     if (t->response.capacity() > (64u << 10)) std::string().swap(t->response);
     if (t->plain) {
@@ -507,6 +547,9 @@ struct HttpSender::Impl {
     Transfer* t = token_slot.get();
     t->response.clear();
     t->retry_after_s = -1;
+    t->answer_cap = kMinAnswerCapBytes;
+    t->answer_budget = nullptr;
+    t->overflow = AnswerOverflow::kNone;
     t->error[0] = 0;
     t->request_body = "{\"USERNAME\":";
     AppendJsonString(t->request_body, config.username);
@@ -557,6 +600,7 @@ struct HttpSender::Impl {
           expires_in = e;
         }
         token.assign(id_token);
+        redactor.AddToken(token);
         data_headers = MakeHeaderList(static_headers, "Authorization: Bearer " + token);
         token_valid = true;
         ++token_generation;
@@ -607,7 +651,8 @@ struct HttpSender::Impl {
     if (fatal) return wake;
     if (token_mode && !token_valid) return wake;  // the token fetch's completion wakes us
     const int limit = Limit();
-    while (!ready.empty() && data_in_flight < limit) {
+    // The answer budget's gate: requests whose answers could not all be held are not started.
+    while (!ready.empty() && data_in_flight < limit && answer_budget.RoomForRequest(data_in_flight)) {
       Job& job = *ready.front();
       if (config.gzip && job.gzipped.empty() && !GzipCompress(job.batch->payload, job.gzipped)) {
         Fatal(Internal("gzip compression failed"));
@@ -658,6 +703,7 @@ struct HttpSender::Impl {
     Transfer* t = TakeTransfer(/*for_plain_client=*/false);
     t->endpoint = endpoint;
     t->started = now;
+    t->answer_cap = AnswerCapForRecords(job->batch->records.size());
     t->token_generation = token_generation;
     if (t->url_endpoint != endpoint) {
       curl_easy_setopt(t->easy, CURLOPT_URL, endpoints[endpoint].url.c_str());
@@ -694,6 +740,7 @@ struct HttpSender::Impl {
     Transfer* t = TakeTransfer(/*for_plain_client=*/true);
     t->endpoint = endpoint;
     t->started = now;
+    t->answer_cap = AnswerCapForRecords(job->batch->records.size());
     t->token_generation = token_generation;
     t->headers = data_headers;  // kept alive while the request is out (a token refresh replaces it)
     job->batch->attempts++;
@@ -708,6 +755,10 @@ struct HttpSender::Impl {
     r.body = config.gzip ? t->job->gzipped : t->job->batch->payload;
     r.response = &t->response;
     r.retry_after_s = &t->retry_after_s;
+    r.location = &t->location;
+    r.max_response_bytes = t->answer_cap;
+    r.answer_budget = &answer_budget;
+    r.answer_held = &t->answer_held;
     plain->Start(r, now);
   }
 
@@ -716,7 +767,9 @@ struct HttpSender::Impl {
     plain->TakeFinished(plain_finished);
     for (PlainHttpFinished& f : plain_finished) {
       RequestOutcome o;
-      o.answered = f.failure == PlainHttpFailure::kNone;
+      o.answered = f.failure == PlainHttpFailure::kNone || f.failure == PlainHttpFailure::kAnswerIncomplete;
+      o.complete = f.failure == PlainHttpFailure::kNone;
+      o.over_budget = f.failure == PlainHttpFailure::kAnswerOverBudget;
       o.status = f.status;
       o.timed_out = f.failure == PlainHttpFailure::kTimeout;
       o.error = std::move(f.error);
@@ -809,7 +862,8 @@ struct HttpSender::Impl {
     }
   }
 
-  void RejectAll(const Job& job, const std::string& reason) {
+  void RejectAll(const Job& job, const std::string& sink_reason) {
+    const std::string reason = Redact(sink_reason);  // it quotes the sink: never a credential
     DeliveryReport report;
     for (size_t i = 0; i < job.batch->records.size(); ++i) {
       report.rejected.push_back(job.batch->Reject(i, reason, "sink"));
@@ -828,7 +882,7 @@ struct HttpSender::Impl {
     report.delivered.reserve(b.records.size());
     for (size_t i = 0; i < b.records.size(); ++i) {
       if (by_index[i] != nullptr) {
-        report.rejected.push_back(b.Reject(i, Redact(by_index[i]->reason), "sink"));
+        report.rejected.push_back(b.Reject(i, by_index[i]->reason, "sink"));  // redacted by RedactVerdict
       } else {
         report.delivered.push_back(b.records[i].position);
       }
@@ -837,6 +891,19 @@ struct HttpSender::Impl {
     bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed);
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
+  }
+
+  // The sink's words in a verdict (whole-request reason and per-record reasons) before they
+  // go anywhere: dead letters, retry reasons, fatal messages.
+  void RedactVerdict(ResponseVerdict& v) const {
+    v.reason = Redact(v.reason);
+    for (RejectedIndex& r : v.rejected) r.reason = Redact(r.reason);
+  }
+
+  std::string RedirectMessage(const std::string& url, long status, const std::string& location) const {
+    std::string m = "POST " + url + ": redirects are not followed; the sink answered HTTP " + std::to_string(status);
+    if (location.empty()) return m + " without a Location header";
+    return m + " with Location: " + Redact(UrlForMessages(location)) + " - use that URL as --sink-url";
   }
 
   void OnDataDone(Transfer* t, const RequestOutcome& outcome) {
@@ -853,6 +920,7 @@ struct HttpSender::Impl {
       FinishTransfer(t);
       return;  // nothing past a fatal error is acknowledged
     }
+    if (outcome.over_budget) answer_budget.ObserveOverflow(in_flight_before);
     if (!outcome.answered) {
       const std::string& err = outcome.error;
       if (!outcome.permanent) {
@@ -876,8 +944,15 @@ struct HttpSender::Impl {
     NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnAnswer(job->probe));
     if (status >= 200 && status < 300) body_limit.OnAccepted(job->batch->payload.size());
     const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
-    ResponseVerdict v = format->Judge(status, t->response, job->batch->records.size());
     const size_t n = job->batch->records.size();
+    if (outcome.complete) answer_budget.ObserveAnswer(t->response.size());
+    ResponseVerdict v = format->JudgeAnswer(status, t->response, n, outcome.complete);
+    if (!outcome.complete) {
+      v.reason += " - " + outcome.error + " (answer cap " + std::to_string(t->answer_cap) + " bytes for " +
+                  std::to_string(n) + " records)";
+    }
+    RedactVerdict(v);
+    if (v.cls != ResponseClass::kNotUnderstood) job->not_understood = 0;
     switch (v.cls) {
       case ResponseClass::kAccepted:
         refused_fresh_tokens = 0;
@@ -892,7 +967,21 @@ struct HttpSender::Impl {
           ObserveResponse(now - t->started, true, in_flight_before);
         }
         ScheduleRetry(std::move(job), throttled ? RetryKind::kThrottled : RetryKind::kServer, *t,
-                      "HTTP " + std::to_string(status) + ": " + Snippet(t->response), status);
+                      Redact("HTTP " + std::to_string(status) + ": " + Snippet(t->response)), status);
+        break;
+      }
+      case ResponseClass::kNotUnderstood: {
+        // Acknowledges nothing. Resent whole (the sink upserts by _id); a sink that keeps
+        // answering so stops the run before anything past this batch is committed.
+        const std::string what = "answer of " + std::to_string(t->response.size()) +
+                                 " bytes could not be understood: " + v.reason;
+        if (++job->not_understood >= kMaxNotUnderstoodInARow) {
+          Fatal(FailedPrecondition("POST " + url + ": " + what + " (" + std::to_string(job->not_understood) +
+                                   " such answers in a row for a batch of " + std::to_string(n) +
+                                   " records; nothing of it was acknowledged)"));
+        } else {
+          ScheduleRetry(std::move(job), RetryKind::kServer, *t, what);
+        }
         break;
       }
       case ResponseClass::kRefreshAuth:
@@ -938,8 +1027,12 @@ struct HttpSender::Impl {
         }
         break;
       case ResponseClass::kFatal:
-        Fatal(Status(CodeForHttpStatus(status), "POST " + url + " answered HTTP " + std::to_string(status) +
-                                                    ": " + Snippet(t->response)));
+        if (status >= 300 && status < 400) {
+          Fatal(FailedPrecondition(RedirectMessage(url, status, t->location)));
+        } else {
+          Fatal(Status(CodeForHttpStatus(status), "POST " + url + " answered HTTP " + std::to_string(status) +
+                                                      ": " + Snippet(t->response)));
+        }
         break;
     }
     FinishTransfer(t);
@@ -959,9 +1052,26 @@ struct HttpSender::Impl {
         continue;
       }
       RequestOutcome o;
-      o.answered = rc == CURLE_OK;
+      long code = 0;
+      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
+      // An answer whose head arrived but whose body stopped early (the connection ended before
+      // Content-Length, or it passed its cap) is answered but incomplete; one the answer
+      // budget stopped is resent later.
+      const bool cut_short = code >= 200 && (rc == CURLE_PARTIAL_FILE ||
+                                             (rc == CURLE_WRITE_ERROR && t->overflow == AnswerOverflow::kOverCap));
+      o.answered = rc == CURLE_OK || cut_short;
+      o.complete = rc == CURLE_OK;
+      o.over_budget = rc == CURLE_WRITE_ERROR && t->overflow == AnswerOverflow::kOverBudget;
       if (o.answered) {
-        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &o.status);
+        o.status = code;
+        if (!o.complete) {
+          o.error = t->overflow == AnswerOverflow::kOverCap
+                        ? std::string("the answer is longer than its cap")
+                        : "the answer was cut short: " + std::string(t->error[0] != 0 ? t->error : curl_easy_strerror(rc));
+        }
+      } else if (o.over_budget) {
+        o.error = "answer aborted: answers held at once would pass the answer budget of " +
+                  std::to_string(answer_budget.Total()) + " bytes";
       } else {
         o.permanent = IsPermanentCurlError(rc);
         o.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
@@ -1081,6 +1191,8 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   auto impl = std::make_unique<Impl>();
   impl->config = config;
   impl->format = std::move(format);
+  impl->answer_budget = AnswerBudget(config.max_answer_bytes_total);
+  impl->redactor = SecretRedactor::ForConfig(config);
   impl->multi = curl_multi_init();
   if (impl->multi == nullptr) return Internal("curl_multi_init failed");
   impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
@@ -1124,7 +1236,7 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
       po.epoll_fd = impl->epoll_fd;
       po.connect_timeout_ms = config.connect_timeout_ms;
       po.request_timeout_ms = config.request_timeout_ms;
-      po.max_response_bytes = kMaxResponseBytes;
+      po.max_response_bytes = kMinAnswerCapBytes;  // each request sets its own cap
       auto client = PlainHttpClient::Create(po, plain_urls);
       if (!client.ok()) return client.status();
       impl->plain = std::move(*client);

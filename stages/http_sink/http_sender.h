@@ -8,7 +8,11 @@
 // full-jitter backoff (timers live in the loop, never a sleep; retry_schedule.h), honour a
 // capped Retry-After per endpoint, route around unhealthy endpoints (endpoint_health.h),
 // refresh a FeatureBase token once for all waiting requests, split on 413 /
-// whole-request 400 to isolate bad records (413s as body_size_limit.h decides), or stop on a fatal answer. Easy handles are pooled
+// whole-request 400 to isolate bad records (413s as body_size_limit.h decides), or stop on a
+// fatal answer. Answers are read whole or not at all (answer_budget.h: a cap per answer that
+// grows with the request, a total for all answers held at once); an incomplete or not
+// understood 2xx acknowledges nothing and is resent, and the run stops after a few in a row.
+// Every text from the sink passes SecretRedactor. Easy handles are pooled
 // and configured once (per request only the body is set), so connections stay alive. With
 // adaptive_concurrency the in-flight limit is a ConcurrencyController (AIMD on RTT and
 // push-back answers).

@@ -95,6 +95,12 @@ struct HttpSinkConfig {
   /// Per-endpoint body byte rate limit (token bucket, 1 s burst); 0 = off (default).
   double rate_limit_bytes_per_s = 0;
 
+  /// Most bytes of the sink's answers held at once over all requests in flight; 0 = no total
+  /// (default). An answer whose growth would pass it is aborted and its batch resent later
+  /// (unacknowledged); one answer may always complete alone, up to its own cap (at most
+  /// kMaxAnswerCapBytes, answer_budget.h). tools/sluice derives it from --memory-budget.
+  size_t max_answer_bytes_total = 0;
+
   /// Compress bodies with gzip (Content-Encoding: gzip). Default false.
   bool gzip = false;
   /// Refresh a FeatureBase token this many seconds before it expires. Default 300.

@@ -7,6 +7,7 @@
 #include <http_parser.h>
 
 #include <algorithm>
+#include <climits>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -115,7 +116,11 @@ struct PlainHttpClient::Connection {
   http_parser parser{};
   std::string header_field;     // current header name (callbacks may split it)
   bool field_is_retry_after = false;
+  bool field_is_location = false;
   bool last_was_value = false;
+  bool headers_done = false;  // a final (non-1xx) answer's head was parsed
+  size_t announced_length = 0;  // the answer's Content-Length; 0 when none
+  AnswerOverflow overflow = AnswerOverflow::kNone;
   std::string retry_after;
 
   static Connection* Of(http_parser* p) { return static_cast<Connection*>(p->data); }
@@ -125,7 +130,11 @@ struct PlainHttpClient::Connection {
     parser.data = this;
     header_field.clear();
     field_is_retry_after = false;
+    field_is_location = false;
     last_was_value = false;
+    headers_done = false;
+    announced_length = 0;
+    overflow = AnswerOverflow::kNone;
     retry_after.clear();
     answer_complete = false;
   }
@@ -144,16 +153,28 @@ struct PlainHttpClient::Connection {
     if (!c->last_was_value) {
       c->field_is_retry_after = EqualsIgnoreCase(c->header_field, "retry-after");
       if (c->field_is_retry_after) c->retry_after.clear();
+      c->field_is_location = c->request.location != nullptr && EqualsIgnoreCase(c->header_field, "location");
+      if (c->field_is_location) c->request.location->clear();
       c->last_was_value = true;
     }
     if (c->field_is_retry_after && c->retry_after.size() < 32) c->retry_after.append(at, n);
+    if (c->field_is_location && c->request.location->size() < 2048) c->request.location->append(at, n);
     return 0;
   }
   static int OnBody(http_parser* p, const char* at, size_t n) {
     Connection* c = Of(p);
     std::string* out = c->request.response;
-    const size_t cap = c->client->options_.max_response_bytes;
-    if (out != nullptr && out->size() < cap) out->append(at, std::min(n, cap - out->size()));
+    if (out == nullptr) return 0;
+    const size_t cap = c->request.max_response_bytes != 0 ? c->request.max_response_bytes
+                                                          : c->client->options_.max_response_bytes;
+    // Never keep part of an answer as if it were all of it: stop reading (a nonzero return
+    // stops the parser) and report it incomplete.
+    size_t unused_held = 0;
+    size_t& held = c->request.answer_held != nullptr ? *c->request.answer_held : unused_held;
+    c->overflow = AdmitAnswerBytes(c->request.answer_held != nullptr ? c->request.answer_budget : nullptr, cap,
+                                   out->size(), n, c->announced_length, held);
+    if (c->overflow != AnswerOverflow::kNone) return 1;
+    out->append(at, n);
     return 0;
   }
   static int OnMessageComplete(http_parser* p) {
@@ -169,7 +190,13 @@ struct PlainHttpClient::Connection {
     if (p->status_code >= 100 && p->status_code < 200) {
       // An interim answer (100 Continue, 103) has no body; its fields are not the answer's.
       c->retry_after.clear();
+      if (c->request.location != nullptr) c->request.location->clear();
       return 0;
+    }
+    c->headers_done = true;
+    // http_parser counts content_length down while the body is read: take it now.
+    if ((p->flags & F_CHUNKED) == 0 && p->content_length != ULLONG_MAX) {
+      c->announced_length = static_cast<size_t>(p->content_length);
     }
     if (c->request.retry_after_s != nullptr && !c->retry_after.empty()) {
       const long seconds = ParseRetryAfterSeconds(c->retry_after);
@@ -393,8 +420,7 @@ void PlainHttpClient::TryReceive(Connection* c) {
         return;
       }
       if (!c->answer_started && ReplayOnFreshConnection(c)) return;
-      Fail(c, PlainHttpFailure::kNetwork,
-           "receive from " + endpoints_[c->endpoint]->url.host_header + ": " + ErrnoText(err));
+      FailAnswer(c, "receive from " + endpoints_[c->endpoint]->url.host_header + ": " + ErrnoText(err));
       return;
     }
     if (c->state == Connection::State::kIdle || !c->has_request) {
@@ -413,8 +439,8 @@ void PlainHttpClient::TryReceive(Connection* c) {
       } else if (ReplayOnFreshConnection(c)) {
         return;
       }
-      Fail(c, PlainHttpFailure::kNetwork,
-           "connection to " + endpoints_[c->endpoint]->url.host_header + " closed before the answer was complete");
+      FailAnswer(c, "connection to " + endpoints_[c->endpoint]->url.host_header +
+                        " closed before the answer was complete");
       return;
     }
     c->answer_started = true;
@@ -423,6 +449,11 @@ void PlainHttpClient::TryReceive(Connection* c) {
     if (c->answer_complete) {
       if (used < n) c->keep_alive = false;  // bytes past the answer: do not trust the stream
       Complete(c);
+      return;
+    }
+    if (c->overflow != AnswerOverflow::kNone) {
+      FailAnswer(c, "answer from " + endpoints_[c->endpoint]->url.host_header +
+                        (c->overflow == AnswerOverflow::kOverCap ? " is longer than its cap" : " is over the answer budget"));
       return;
     }
     if (HTTP_PARSER_ERRNO(&c->parser) != HPE_OK || used != n) {
@@ -557,6 +588,21 @@ void PlainHttpClient::Fail(Connection* c, PlainHttpFailure failure, std::string 
   c->has_request = false;
   busy_.erase(std::find(busy_.begin(), busy_.end(), c));
   Close(c);
+}
+
+// An answer that stopped before its end. Once its head was read the caller learns the status
+// and that the body is not whole (a 2xx with part of an error list must not read as success);
+// before that it is a network failure like any other.
+void PlainHttpClient::FailAnswer(Connection* c, std::string error) {
+  if (!c->headers_done) {
+    Fail(c, PlainHttpFailure::kNetwork, std::move(error));
+    return;
+  }
+  const long status = static_cast<long>(c->parser.status_code);
+  const PlainHttpFailure failure = c->overflow == AnswerOverflow::kOverBudget ? PlainHttpFailure::kAnswerOverBudget
+                                                                               : PlainHttpFailure::kAnswerIncomplete;
+  Fail(c, failure, std::move(error));
+  finished_.back().status = status;
 }
 
 void PlainHttpClient::Complete(Connection* c) {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine/status.h"
+#include "stages/http_sink/answer_budget.h"
 
 namespace sluice::stages {
 
@@ -47,6 +48,15 @@ struct PlainHttpRequest {
   std::string_view body;
   std::string* response = nullptr;  ///< the answer's body is appended (up to the cap)
   long* retry_after_s = nullptr;    ///< set when the answer has "Retry-After: <seconds>"
+  std::string* location = nullptr;  ///< set to the answer's Location header, if any
+  /// This answer's cap; 0 = the client's max_response_bytes. A longer answer is aborted and
+  /// finishes as kAnswerIncomplete.
+  size_t max_response_bytes = 0;
+  /// Optional: total answer bytes held by all requests. Each chunk kept is counted in it and in
+  /// *answer_held (both must be set, and *answer_held released by the caller when done); an
+  /// answer the budget refuses is aborted and finishes as kAnswerOverBudget.
+  AnswerBudget* answer_budget = nullptr;
+  size_t* answer_held = nullptr;
 };
 
 /// Why a request got no HTTP answer.
@@ -56,12 +66,15 @@ enum class PlainHttpFailure {
   kNetwork,   ///< reset or closed mid-request
   kTimeout,   ///< request_timeout_ms (or connect_timeout_ms) passed
   kProtocol,  ///< the answer was not HTTP/1.x
+  kAnswerIncomplete,  ///< the answer's head arrived (see status) but its body did not arrive
+                      ///< whole: the connection ended early, or it passed its cap
+  kAnswerOverBudget,  ///< aborted: keeping more of it would pass the answer budget's total
 };
 
 struct PlainHttpFinished {
   void* tag = nullptr;
   PlainHttpFailure failure = PlainHttpFailure::kNone;
-  long status = 0;    ///< HTTP status when failure == kNone
+  long status = 0;    ///< HTTP status when failure is kNone, kAnswerIncomplete or kAnswerOverBudget
   std::string error;  ///< what went wrong otherwise (no secrets: only addresses and errno text)
 };
 
@@ -72,7 +85,8 @@ struct PlainHttpClientOptions {
   int connect_timeout_ms = 5000;
   /// Whole-request timeout, from Start() to the last byte of the answer. Default 30000.
   int request_timeout_ms = 30000;
-  /// Bytes of an answer's body kept; the rest is read and dropped. Default 1 MiB.
+  /// Cap of an answer's body when the request gives none; a longer answer is aborted
+  /// (kAnswerIncomplete), never kept in part as if whole. Default 1 MiB.
   size_t max_response_bytes = 1u << 20;
 };
 
@@ -114,6 +128,7 @@ class PlainHttpClient {
   void TrySend(Connection* c);
   void TryReceive(Connection* c);
   void Fail(Connection* c, PlainHttpFailure failure, std::string error);
+  void FailAnswer(Connection* c, std::string error);
   void Complete(Connection* c);
   void Close(Connection* c);
   void Release(Connection* c);

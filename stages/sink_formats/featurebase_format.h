@@ -19,8 +19,11 @@ class FeatureBaseFormat final : public SinkFormat {
   uint32_t Append(std::string& payload, std::string_view value, bool first) const override;
   void Close(std::string& payload) const override;
   size_t PerRecordOverheadBytes() const override;
-  /// 2xx: accepted; records named in the body's `errors` ([{"index":i,"message":..}], lenient
-  /// about the reason's key: message/error/reason) are listed in `rejected`. Other statuses:
+  /// 2xx: accepted when the answer accounts for every record; records named in the body's
+  /// `errors` ([{"index":i,"message":..}], lenient about the reason's key: message/error/reason)
+  /// are listed in `rejected`. kNotUnderstood when the body is not a JSON object, says
+  /// "success":false, or gives `records_stored` + named failures < records sent (an empty body
+  /// is accepted). The README's delivery-guarantee section has the table. Other statuses:
   /// ClassifyHttpStatus() with the body's JSON `code`.
   ResponseVerdict Judge(long http_status, std::string_view body, size_t record_count) const override;
 

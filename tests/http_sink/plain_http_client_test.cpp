@@ -177,6 +177,9 @@ struct Call {
   std::string body;
   std::string response;
   long retry_after_s = -1;
+  std::string location;
+  AnswerBudget* budget = nullptr;
+  size_t held = 0;
   PlainHttpFinished result;
   bool done = false;
 };
@@ -208,6 +211,9 @@ class Loop {
     r.body = call.body;
     r.response = &call.response;
     r.retry_after_s = &call.retry_after_s;
+    r.location = &call.location;
+    r.answer_budget = call.budget;
+    r.answer_held = &call.held;
     client_->Start(r, Clock::now());
   }
 
@@ -365,16 +371,71 @@ TEST(PlainHttpClient, ReadsChunkedAnswerAndRetryAfter) {
   EXPECT_EQ(server.Connections(), 1);
 }
 
-TEST(PlainHttpClient, KeepsOnlyTheCappedPartOfALongAnswer) {
+// Part of an answer must never pass for all of it (a per-record error list cut at the cap
+// would read as "no failures"): the request finishes as incomplete, with its status.
+TEST(PlainHttpClient, ReportsAnAnswerLongerThanItsCapAsIncomplete) {
   const std::string big(5000, 'e');
-  ScriptedTcpServer server({Reply{"HTTP/1.1 400 Bad Request\r\nContent-Length: 5000\r\n\r\n" + big}});
+  ScriptedTcpServer server({Reply{"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + big}});
   Loop loop({server.Url("/")});  // cap: 1024 bytes
   Call call;
   call.body = "x";
   loop.Start(call);
   ASSERT_TRUE(loop.RunUntilDone({&call}));
-  EXPECT_EQ(call.result.status, 400);
-  EXPECT_EQ(call.response, big.substr(0, 1024));
+  EXPECT_EQ(call.result.failure, PlainHttpFailure::kAnswerIncomplete) << call.result.error;
+  EXPECT_EQ(call.result.status, 200);
+  EXPECT_LE(call.response.size(), 1024u);
+}
+
+TEST(PlainHttpClient, ReportsAnAnswerCutShortWithItsStatus) {
+  ScriptedTcpServer server({Reply{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"success\":tr", true}});
+  Loop loop({server.Url("/")});
+  Call call;
+  call.body = "x";
+  loop.Start(call);
+  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  EXPECT_EQ(call.result.failure, PlainHttpFailure::kAnswerIncomplete) << call.result.error;
+  EXPECT_EQ(call.result.status, 200);
+}
+
+TEST(PlainHttpClient, AbortsAnAnswerThatWouldPassTheAnswerBudget) {
+  ScriptedTcpServer server({Reply{Ok("hello")}});
+  Loop loop({server.Url("/")});
+  AnswerBudget budget(100);
+  ASSERT_TRUE(budget.TryGrow(0, 100));  // another answer holds the whole total
+  Call call;
+  call.body = "x";
+  call.budget = &budget;
+  loop.Start(call);
+  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  EXPECT_EQ(call.result.failure, PlainHttpFailure::kAnswerOverBudget) << call.result.error;
+  EXPECT_EQ(call.held, 0u);
+  EXPECT_EQ(budget.Held(), 100u);
+}
+
+TEST(PlainHttpClient, CountsAnswerBytesInTheBudget) {
+  ScriptedTcpServer server({Reply{Ok("hello")}});
+  Loop loop({server.Url("/")});
+  AnswerBudget budget(100);
+  Call call;
+  call.body = "x";
+  call.budget = &budget;
+  loop.Start(call);
+  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  EXPECT_EQ(call.result.failure, PlainHttpFailure::kNone) << call.result.error;
+  EXPECT_EQ(call.held, 5u);
+  EXPECT_EQ(budget.Held(), 5u);
+}
+
+TEST(PlainHttpClient, KeepsTheLocationOfARedirect) {
+  ScriptedTcpServer server(
+      {Reply{"HTTP/1.1 308 Permanent Redirect\r\nLocation: http://elsewhere:9/ingest\r\nContent-Length: 0\r\n\r\n"}});
+  Loop loop({server.Url("/")});
+  Call call;
+  call.body = "x";
+  loop.Start(call);
+  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  EXPECT_EQ(call.result.status, 308);
+  EXPECT_EQ(call.location, "http://elsewhere:9/ingest");
 }
 
 TEST(PlainHttpClient, AnswerWithoutLengthEndsWhenTheServerCloses) {

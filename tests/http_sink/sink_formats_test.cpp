@@ -123,9 +123,58 @@ TEST(FeatureBaseFormat, JudgeListsPerRecordErrorsOfAcceptedRequest) {
   EXPECT_EQ(v.rejected[0].reason, "bad _id");
   EXPECT_EQ(v.rejected[1].index, 0u);
   EXPECT_EQ(v.rejected[1].reason, "type");
+  EXPECT_EQ(f.Judge(200, "", 3).cls, ResponseClass::kAccepted);
   EXPECT_TRUE(f.Judge(200, "", 3).rejected.empty());
-  EXPECT_TRUE(f.Judge(201, "ok", 3).rejected.empty());
+  EXPECT_EQ(f.Judge(200, R"({"errors":[]})", 3).cls, ResponseClass::kAccepted);
   EXPECT_TRUE(f.Judge(200, R"({"errors":[]})", 3).rejected.empty());
+}
+
+// Each 2xx answer shape of the README's table (delivery guarantee).
+TEST(FeatureBaseFormat, JudgeAcknowledgesOnlyAnswersThatAccountForEveryRecord) {
+  FeatureBaseFormat f;
+  // Every record stored, or stored + named failures = sent.
+  EXPECT_EQ(f.Judge(200, R"({"success":true,"records_stored":3})", 3).cls, ResponseClass::kAccepted);
+  ResponseVerdict named = f.Judge(200, R"({"success":true,"records_stored":1,"errors":[{"index":0,"message":"a"},{"index":2,"message":"b"}]})", 3);
+  EXPECT_EQ(named.cls, ResponseClass::kAccepted);
+  EXPECT_EQ(named.rejected.size(), 2u);
+  // success:false that names every failure is a per-record answer like any other.
+  ResponseVerdict all_named = f.Judge(200, R"({"success":false,"records_stored":0,"errors":[{"index":0,"message":"a"}]})", 1);
+  EXPECT_EQ(all_named.cls, ResponseClass::kAccepted);
+  EXPECT_EQ(all_named.rejected.size(), 1u);
+  // Fewer stored than sent, without saying which: nothing is acknowledged.
+  ResponseVerdict failed = f.Judge(200, R"({"success":false,"records_stored":0})", 3);
+  EXPECT_EQ(failed.cls, ResponseClass::kNotUnderstood);
+  EXPECT_NE(failed.reason.find("success"), std::string::npos) << failed.reason;
+  EXPECT_TRUE(failed.rejected.empty());
+  EXPECT_EQ(f.Judge(200, R"({"success":false})", 3).cls, ResponseClass::kNotUnderstood);
+  ResponseVerdict half = f.Judge(200, R"({"success":true,"records_stored":2})", 4);
+  EXPECT_EQ(half.cls, ResponseClass::kNotUnderstood);
+  EXPECT_NE(half.reason.find("stored 2 of 4"), std::string::npos) << half.reason;
+  EXPECT_EQ(f.Judge(200, R"({"success":true,"records_stored":1,"errors":[{"index":0,"message":"a"}]})", 3).cls,
+            ResponseClass::kNotUnderstood);
+  // Not the JSON object FeatureBase answers: nothing is acknowledged.
+  EXPECT_EQ(f.Judge(200, "<html>ok</html>", 3).cls, ResponseClass::kNotUnderstood);
+  EXPECT_EQ(f.Judge(201, "ok", 3).cls, ResponseClass::kNotUnderstood);
+  EXPECT_EQ(f.Judge(200, R"({"success":true,"records_stored":3,"errors":[{"ind)", 3).cls,
+            ResponseClass::kNotUnderstood);
+  EXPECT_EQ(f.Judge(200, "[1,2,3]", 3).cls, ResponseClass::kNotUnderstood);
+}
+
+TEST(SinkFormat, AnIncompleteAnswerAcknowledgesNothing) {
+  FeatureBaseFormat fb;
+  NdjsonFormat nd;
+  const std::string whole = R"({"success":true,"records_stored":3})";
+  for (const SinkFormat* f : std::initializer_list<const SinkFormat*>{&fb, &nd}) {
+    EXPECT_EQ(f->JudgeAnswer(200, whole, 3, true).cls, ResponseClass::kAccepted) << f->Name();
+    ResponseVerdict cut = f->JudgeAnswer(200, whole.substr(0, 10), 3, false);
+    EXPECT_EQ(cut.cls, ResponseClass::kNotUnderstood) << f->Name();
+    EXPECT_NE(cut.reason.find("not read whole"), std::string::npos) << cut.reason;
+    // Other statuses keep their meaning: a cut 503 is still a 503.
+    EXPECT_EQ(f->JudgeAnswer(503, "x", 3, false).cls, ResponseClass::kRetry) << f->Name();
+  }
+  // Formats whose sinks answer an empty body: an empty complete 2xx acknowledges the batch.
+  EXPECT_EQ(nd.JudgeAnswer(200, "", 3, true).cls, ResponseClass::kAccepted);
+  EXPECT_EQ(nd.JudgeAnswer(200, "<html>ok</html>", 3, true).cls, ResponseClass::kAccepted);
 }
 
 TEST(FeatureBaseFormat, JudgeClassifiesErrors) {
