@@ -112,47 +112,8 @@ struct FieldMapper::Context {
   }
 };
 
-FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)) {
-  nodes_.emplace_back();
+FieldMapper::FieldMapper(IngestSchema schema) : schema_(std::move(schema)), trie_(schema_) {
   const auto& columns = schema_.columns();
-  for (uint32_t c = 0; c < columns.size(); ++c) {
-    uint32_t node = 0;
-    for (const std::string& key : columns[c].path) {
-      int32_t child = FindChild(node, key);
-      if (child < 0) {
-        child = static_cast<int32_t>(nodes_.size());
-        Node n;
-        n.first_column = c;
-        n.depth = nodes_[node].depth + 1;
-        nodes_.push_back(std::move(n));
-        Child entry;
-        entry.key = key;
-        entry.node = static_cast<uint32_t>(child);
-        entry.length = static_cast<uint32_t>(key.size());
-        std::memcpy(&entry.head, key.data(), std::min<size_t>(key.size(), 8));
-        if (key.size() > 8) std::memcpy(&entry.tail, key.data() + key.size() - 8, 8);
-        nodes_[node].children.push_back(std::move(entry));
-      }
-      node = static_cast<uint32_t>(child);
-    }
-    // IngestSchema guarantees paths form a tree (no duplicates, no prefixes).
-    nodes_[node].column = static_cast<int32_t>(c);
-  }
-  for (Node& n : nodes_) {
-    BuildTable(n);
-    for (Child& child : n.children) {
-      child.column = nodes_[child.node].column;
-      child.string_column =
-          child.column >= 0 && columns[static_cast<size_t>(child.column)].type == ColumnType::kString;
-      child.predictable = child.key.find('"') == std::string::npos;
-      child.pattern = "\"" + child.key + "\":";
-      for (size_t i = 0; i < std::min<size_t>(child.pattern.size(), 16); ++i) {
-        const uint64_t byte = static_cast<unsigned char>(child.pattern[i]);
-        child.pattern_head[i / 8] |= byte << (8 * (i % 8));
-        child.pattern_mask[i / 8] |= uint64_t{0xFF} << (8 * (i % 8));
-      }
-    }
-  }
   std::vector<uint32_t> order{static_cast<uint32_t>(schema_.id_index())};
   for (uint32_t c = 0; c < columns.size(); ++c) {
     if (c != schema_.id_index()) order.push_back(c);
@@ -178,22 +139,7 @@ FieldMapper::Scratch FieldMapper::MakeScratch() const {
   return s;
 }
 
-int32_t FieldMapper::FindChild(uint32_t node, std::string_view key) const {
-  for (const Child& child : nodes_[node].children) {
-    if (child.key.size() == key.size() && std::memcmp(child.key.data(), key.data(), key.size()) == 0) {
-      return static_cast<int32_t>(child.node);
-    }
-  }
-  return -1;
-}
-
 namespace {
-
-inline uint64_t Load8(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
 
 inline void CopyBlocks(char* dst, const char* src, size_t n) {
   size_t i = 0;
@@ -204,82 +150,6 @@ inline void CopyBlocks(char* dst, const char* src, size_t n) {
 }
 
 }  // namespace
-
-void FieldMapper::BuildTable(Node& node) {
-  const size_t count = node.children.size();
-  if (count == 0 || count > 4096) return;
-  for (size_t i = 0; i < count; ++i) {
-    for (size_t j = i + 1; j < count; ++j) {
-      const Child& a = node.children[i];
-      const Child& b = node.children[j];
-      // Keys longer than 16 bytes that differ only in the middle: no hash can split them.
-      if (a.length == b.length && a.head == b.head && a.tail == b.tail) return;
-    }
-  }
-  uint32_t bits = 1;
-  while ((size_t{1} << bits) < 2 * count) ++bits;
-  for (; bits <= 14; ++bits) {
-    uint64_t multiplier = 0x9E3779B97F4A7C15ULL;
-    for (int attempt = 0; attempt < 200; ++attempt) {
-      multiplier = multiplier * 6364136223846793005ULL + 1442695040888963407ULL;
-      multiplier |= 1;
-      std::vector<int16_t> table(size_t{1} << bits, -1);
-      bool ok = true;
-      for (size_t i = 0; i < count && ok; ++i) {
-        const Child& c = node.children[i];
-        int16_t& entry = table[KeyHash(c.head, c.tail, c.length, multiplier, 64 - bits)];
-        if (entry >= 0) ok = false;
-        entry = static_cast<int16_t>(i);
-      }
-      if (ok) {
-        node.table = std::move(table);
-        node.multiplier = multiplier;
-        node.shift = 64 - bits;
-        return;
-      }
-    }
-  }
-}
-
-// Inlined into WalkObject (the hot path: one call per key); the rare cases (no hash table,
-// keys longer than 16 bytes) go through FindChild.
-inline int32_t FieldMapper::FindChildInPlace(uint32_t node, std::string_view key) const {
-  const size_t len = key.size();
-  uint64_t head = Load8(key.data());
-  if (len < 8) head &= (uint64_t{1} << (8 * len)) - 1;
-  const uint64_t tail = len > 8 ? Load8(key.data() + len - 8) : 0;
-  const Node& n = nodes_[node];
-  if (!n.table.empty()) {
-    const int16_t i = n.table[KeyHash(head, tail, len, n.multiplier, n.shift)];
-    if (i < 0) return -1;
-    const Child& child = n.children[static_cast<size_t>(i)];
-    if (child.length != len || child.head != head || child.tail != tail) return -1;
-    if (len <= 16) return static_cast<int32_t>(child.node);
-  }
-  return FindChild(node, key);
-}
-
-inline const FieldMapper::Child* FieldMapper::FindChildEntry(uint32_t node,
-                                                            std::string_view key) const {
-  const size_t len = key.size();
-  uint64_t head = Load8(key.data());
-  if (len < 8) head &= (uint64_t{1} << (8 * len)) - 1;
-  const uint64_t tail = len > 8 ? Load8(key.data() + len - 8) : 0;
-  const Node& n = nodes_[node];
-  if (!n.table.empty()) {
-    const int16_t i = n.table[KeyHash(head, tail, len, n.multiplier, n.shift)];
-    if (i < 0) return nullptr;
-    const Child& child = n.children[static_cast<size_t>(i)];
-    if (child.length != len || child.head != head || child.tail != tail) return nullptr;
-    if (len <= 16) return &child;
-  }
-  for (const Child& child : n.children) {
-    if (child.key.size() == len && std::memcmp(child.key.data(), key.data(), len) == 0) {
-      return &child;
-    }
-  }
-  return nullptr;
-}
 
 bool FieldMapper::MapRecord(JsonReader& reader, Scratch& scratch, const char* data, size_t length,
                             size_t capacity, PayloadMode mode, std::string* out,
@@ -406,9 +276,9 @@ bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Conte
     if (ctx.may_escape && std::memchr(key.data(), '\\', key.size()) != nullptr) {
       // Escaped key: checked and matched in its unescaped form ("cl\u00e9" is "clé").
       if (error_code e = field.unescaped_key().get(key); e) return ctx.JsonError(e);
-      child = FindChild(node, key);
+      child = trie_.FindChild(node, key);
     } else {
-      child = FindChildInPlace(node, key);
+      child = trie_.FindChildInPlace(node, key);
     }
     od::value& value = field.value();
     if (child < 0) {
@@ -417,7 +287,7 @@ bool FieldMapper::WalkObject(od::object& object, uint32_t node, int depth, Conte
       }
       continue;
     }
-    const Node& n = nodes_[static_cast<size_t>(child)];
+    const Node& n = trie_.node(static_cast<size_t>(child));
     if (n.column >= 0) {
       const uint32_t index = static_cast<uint32_t>(n.column);
       Scratch::Slot& slot = ctx.scratch->slots[index];
@@ -915,7 +785,7 @@ struct FieldMapper::FastCursor {
   // 7 bytes past the record, inside the padding.
   const char* SkipDigits(const char* at) const {
     while (at < end) {
-      const uint64_t x = Load8(at) ^ 0x3030303030303030ULL;  // digits become 0..9
+      const uint64_t x = LoadBytes8(at) ^ 0x3030303030303030ULL;  // digits become 0..9
       // Bit 7 of each byte that is not a digit (a carry out of such a byte can only spoil the
       // bytes after it; only the first one counts).
       const uint64_t other = ((x + 0x7676767676767676ULL) | x) & 0x8080808080808080ULL;
@@ -1020,8 +890,8 @@ namespace {
 // caller checked; the caller also checks that the pattern ends inside the record.
 template <typename ChildT>
 inline bool MatchesPattern(const char* p, const ChildT& child) {
-  const uint64_t a = Load8(p);
-  const uint64_t b = Load8(p + 8);
+  const uint64_t a = LoadBytes8(p);
+  const uint64_t b = LoadBytes8(p + 8);
   if ((((a ^ child.pattern_head[0]) & child.pattern_mask[0]) |
        ((b ^ child.pattern_head[1]) & child.pattern_mask[1])) != 0) {
     return false;
@@ -1049,7 +919,7 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
     if (p >= end || *p != '"') return false;
     const Child* child = nullptr;
     if constexpr (kMapped) {
-      const Node& n = nodes_[node];
+      const Node& n = trie_.node(node);
       const uint32_t k = c.key_index++;
       if (k < kPredictedKeys) {
         const uint64_t guess = c.key_sequence[k];
@@ -1071,7 +941,7 @@ bool FieldMapper::FastObject(FastCursor& c, uint32_t node, int depth) const {
         p = key_end;
         if (p + 1 >= end || *p != ':') return false;  // ':' and a byte of value
         ++p;
-        child = FindChildEntry(node, key);
+        child = trie_.FindChildEntry(node, key);
         if (k < kPredictedKeys) {
           c.key_sequence[k] =
               child == nullptr
