@@ -15,6 +15,7 @@
 
 #include "engine/json_string.h"
 #include "stages/json_parse/json_number.h"
+#include "stages/schema_map/number_coercion.h"
 #include "stages/schema_map/rfc3339.h"
 
 namespace sluice::stages {
@@ -343,18 +344,6 @@ error_code StringContent(od::value& value, std::string_view token, bool may_esca
   return simdjson::SUCCESS;
 }
 
-void AppendUint(std::string* out, uint64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
-
-void AppendInt(std::string* out, int64_t v) {
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof buf, v);
-  out->append(buf, static_cast<size_t>(r.ptr - buf));
-}
-
 }  // namespace
 
 bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& ctx) const {
@@ -413,31 +402,17 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
         if (type == od::json_type::number) return ctx.JsonError(simdjson::NUMBER_ERROR);
         return ctx.ColumnError(column, Preview(token) + " is not a number");
       }
-      if (type == od::json_type::number && n.frac_digits.empty() && !n.has_exponent) {
-        // Plain integer text is already canonical (the grammar has no leading zeros) when it
-        // cannot overflow: keep the token ("-0" still becomes "0" below).
-        if ((column.type == ColumnType::kId && !n.negative && n.int_digits.size() <= 19) ||
-            (column.type == ColumnType::kInt && n.int_digits.size() <= 18 &&
-             !(n.negative && n.int_digits == "0"))) {
-          ctx.SetInput(slot, token);
-          return true;
-        }
-      }
-      NumberConversion r;
+      bool keep_token = false;
       int64_t fraction_digits = 0;
-      if (column.type == ColumnType::kInt) {
-        int64_t v = 0;
-        r = ToInt64(n, &v);
-        if (r == NumberConversion::kOk) AppendInt(&buf, v);
-      } else if (column.type == ColumnType::kId) {
-        uint64_t v = 0;
-        r = ToUint64(n, &v);
-        if (r == NumberConversion::kOk) AppendUint(&buf, v);
-      } else {
-        r = AppendScaledDecimal(n, column.scale, &buf, &fraction_digits);
-      }
+      const NumberConversion r = CoerceNumber(column, n, type == od::json_type::number, &buf,
+                                              &keep_token, &fraction_digits);
       switch (r) {
-        case NumberConversion::kOk: return finish_buffer();
+        case NumberConversion::kOk:
+          if (keep_token) {
+            ctx.SetInput(slot, token);
+            return true;
+          }
+          return finish_buffer();
         case NumberConversion::kNotInteger:
           return ctx.ColumnError(column, Preview(token) + " is not an integer");
         case NumberConversion::kNegative:
@@ -471,10 +446,7 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
           JsonNumberText n;
           if (!ParseJsonNumber(token, &n)) return ctx.JsonError(simdjson::NUMBER_ERROR);
         }
-        const bool is_string = type == od::json_type::string;
-        if (text == (is_string ? "true" : "1")) {
-          v = true;
-        } else if (text != (is_string ? "false" : "0")) {
+        if (!BoolFromText(text, type == od::json_type::string, &v)) {
           return ctx.ColumnError(column, Preview(token) +
                                              " is not a bool (use true/false, \"true\"/\"false\", 0 or 1)");
         }
@@ -1096,29 +1068,16 @@ bool FieldMapper::FastColumn(FastCursor& c, uint32_t index) const {
       } else if (kind != Kind::kNumber) {
         return false;
       }
-      const JsonNumberText& n = number;
-      if (kind == Kind::kNumber && n.frac_digits.empty() && !n.has_exponent) {
-        if ((column.type == ColumnType::kId && !n.negative && n.int_digits.size() <= 19) ||
-            (column.type == ColumnType::kInt && n.int_digits.size() <= 18 &&
-             !(n.negative && n.int_digits == "0"))) {
-          c.SetInput(slot, begin, c.p);
-          return true;
-        }
+      bool keep_token = false;
+      int64_t fraction_digits = 0;
+      if (CoerceNumber(column, number, kind == Kind::kNumber, &buf, &keep_token,
+                       &fraction_digits) != NumberConversion::kOk) {
+        buf.resize(buffer_begin);
+        return false;
       }
-      if (column.type == ColumnType::kInt) {
-        int64_t v = 0;
-        if (ToInt64(n, &v) != NumberConversion::kOk) return false;
-        AppendInt(&buf, v);
-      } else if (column.type == ColumnType::kId) {
-        uint64_t v = 0;
-        if (ToUint64(n, &v) != NumberConversion::kOk) return false;
-        AppendUint(&buf, v);
-      } else {
-        int64_t fraction_digits = 0;
-        if (AppendScaledDecimal(n, column.scale, &buf, &fraction_digits) != NumberConversion::kOk) {
-          buf.resize(buffer_begin);
-          return false;
-        }
+      if (keep_token) {
+        c.SetInput(slot, begin, c.p);
+        return true;
       }
       return finish_buffer();
     }
@@ -1126,18 +1085,9 @@ bool FieldMapper::FastColumn(FastCursor& c, uint32_t index) const {
       bool v = false;
       if (kind == Kind::kTrue || kind == Kind::kFalse) {
         v = kind == Kind::kTrue;
-      } else if (kind == Kind::kString) {
-        if (content == "true") {
-          v = true;
-        } else if (content != "false") {
-          return false;
-        }
-      } else {
-        if (token == "1") {
-          v = true;
-        } else if (token != "0") {
-          return false;
-        }
+      } else if (!BoolFromText(kind == Kind::kString ? content : token, kind == Kind::kString,
+                               &v)) {
+        return false;
       }
       buf.append(v ? "true" : "false");
       return finish_buffer();
