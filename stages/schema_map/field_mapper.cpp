@@ -7,15 +7,10 @@
 #include <cstring>
 #include <type_traits>
 
-#if defined(__AVX2__)
-#include <immintrin.h>
-#elif defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "engine/json_string.h"
 #include "stages/json_parse/json_number.h"
 #include "stages/schema_map/number_coercion.h"
+#include "stages/schema_map/record_scan.h"
 #include "stages/schema_map/rfc3339.h"
 
 namespace sluice::stages {
@@ -581,137 +576,6 @@ namespace {
 
 constexpr int kFastMaxDepth = 32;
 static_assert(simdjson::SIMDJSON_PADDING >= 63, "ScanRecord reads whole 64-byte blocks");
-
-// Whole 64-byte blocks: the quote bits of each are stored; backslashes, control bytes and
-// high bytes are only OR-ed together (one check per record, not per block).
-#if defined(__AVX2__)
-struct ScanAccumulator {
-  __m256i bad = _mm256_setzero_si256();
-  __m256i high = _mm256_setzero_si256();
-  uint64_t Block(const char* bytes) {
-    uint64_t quote_bits = 0;
-    for (size_t i = 0; i < 64; i += 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bytes + i));
-      const __m256i quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
-      const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
-      const __m256i backslash = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\'));
-      bad = _mm256_or_si256(bad, _mm256_or_si256(control, backslash));
-      high = _mm256_or_si256(high, v);
-      quote_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(quote))} << i;
-    }
-    return quote_bits;
-  }
-  // The last, partial block: bits past the record are cleared.
-  uint64_t Tail(const char* bytes, uint64_t valid) {
-    uint64_t quote_bits = 0;
-    uint64_t bad_bits = 0;
-    uint64_t high_bits = 0;
-    for (size_t i = 0; i < 64; i += 32) {
-      const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bytes + i));
-      const __m256i quote = _mm256_cmpeq_epi8(v, _mm256_set1_epi8('"'));
-      const __m256i control = _mm256_cmpeq_epi8(_mm256_min_epu8(v, _mm256_set1_epi8(0x1F)), v);
-      const __m256i b = _mm256_or_si256(control, _mm256_cmpeq_epi8(v, _mm256_set1_epi8('\\')));
-      quote_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(quote))} << i;
-      bad_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(b))} << i;
-      high_bits |= uint64_t{static_cast<uint32_t>(_mm256_movemask_epi8(v))} << i;
-    }
-    tail_bad = (bad_bits & valid) != 0;
-    tail_high = (high_bits & valid) != 0;
-    return quote_bits & valid;
-  }
-  bool AnyBad() const { return tail_bad || _mm256_movemask_epi8(bad) != 0; }
-  bool AnyHigh() const { return tail_high || _mm256_movemask_epi8(high) != 0; }
-  bool tail_bad = false;
-  bool tail_high = false;
-};
-#elif defined(__SSE2__)
-struct ScanAccumulator {
-  __m128i bad = _mm_setzero_si128();
-  __m128i high = _mm_setzero_si128();
-  uint64_t Block(const char* bytes) {
-    uint64_t quote_bits = 0;
-    for (size_t i = 0; i < 64; i += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
-      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-      const __m128i backslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-      bad = _mm_or_si128(bad, _mm_or_si128(control, backslash));
-      high = _mm_or_si128(high, v);
-      quote_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(quote))} << i;
-    }
-    return quote_bits;
-  }
-  // The last, partial block: bits past the record are cleared.
-  uint64_t Tail(const char* bytes, uint64_t valid) {
-    uint64_t quote_bits = 0;
-    uint64_t bad_bits = 0;
-    uint64_t high_bits = 0;
-    for (size_t i = 0; i < 64; i += 16) {
-      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + i));
-      const __m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-      const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v);
-      const __m128i b = _mm_or_si128(control, _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
-      quote_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(quote))} << i;
-      bad_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(b))} << i;
-      high_bits |= uint64_t{static_cast<uint32_t>(_mm_movemask_epi8(v))} << i;
-    }
-    tail_bad = (bad_bits & valid) != 0;
-    tail_high = (high_bits & valid) != 0;
-    return quote_bits & valid;
-  }
-  bool AnyBad() const { return tail_bad || _mm_movemask_epi8(bad) != 0; }
-  bool AnyHigh() const { return tail_high || _mm_movemask_epi8(high) != 0; }
-  bool tail_bad = false;
-  bool tail_high = false;
-};
-#else
-struct ScanAccumulator {
-  bool bad = false;
-  bool high = false;
-  uint64_t Block(const char* bytes) {
-    uint64_t quote_bits = 0;
-    for (size_t j = 0; j < 64; ++j) {
-      const unsigned char b = static_cast<unsigned char>(bytes[j]);
-      quote_bits |= uint64_t{b == '"'} << j;
-      bad |= b < 0x20 || b == '\\';
-      high |= b >= 0x80;
-    }
-    return quote_bits;
-  }
-  uint64_t Tail(const char* bytes, uint64_t valid) {
-    uint64_t quote_bits = 0;
-    for (size_t j = 0; j < 64 && ((valid >> j) & 1) != 0; ++j) {
-      const unsigned char b = static_cast<unsigned char>(bytes[j]);
-      quote_bits |= uint64_t{b == '"'} << j;
-      bad |= b < 0x20 || b == '\\';
-      high |= b >= 0x80;
-    }
-    return quote_bits;
-  }
-  bool AnyBad() const { return bad; }
-  bool AnyHigh() const { return high; }
-};
-#endif
-
-// One pass over the record before the walk: false when it has a backslash or a byte below 0x20
-// anywhere (escapes, raw control characters and whitespace other than ' ' all go to the full
-// walk); sets `*high` when it has a byte >= 0x80; writes the positions of its '"' bytes to
-// `quotes` (with no backslash, every quote opens or closes a string). Reads whole 64-byte
-// blocks, up to 63 bytes past the record (inside the padding the caller checked); the last
-// block's bits past the end are cleared.
-bool ScanRecord(const char* data, size_t length, uint64_t* quotes, bool* high) {
-  ScanAccumulator acc;
-  const size_t whole = length / 64;
-  for (size_t block = 0; block < whole; ++block) quotes[block] = acc.Block(data + block * 64);
-  const size_t rest = length % 64;
-  if (rest != 0) {
-    const uint64_t valid = (uint64_t{1} << rest) - 1;
-    quotes[whole] = acc.Tail(data + whole * 64, valid);
-  }
-  if (acc.AnyBad()) return false;
-  *high = acc.AnyHigh();
-  return true;
-}
 
 inline bool IsNumberByte(char c) {
   return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E';
