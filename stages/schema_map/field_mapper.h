@@ -9,6 +9,9 @@
 // they hold a backslash, through a per-object perfect hash on (length, first and last 8 bytes);
 // the byte-level fast path (compact records) first tries the key found at the same position in
 // the previous record (Scratch::key_sequence).
+// Files: field_mapper.cpp (construction, per-record choice of path, output), field_walk.cpp
+// (the On-Demand walk), field_fast_path.cpp (the byte-level fast path), field_path_trie.h
+// (the key trie), number_coercion.h (rules both paths share), record_scan.h (the SIMD scan).
 // Thread-safety: a FieldMapper is immutable and shared; a FieldMapper::Scratch and a
 // JsonReader belong to one worker. No heap allocation per accepted record once the scratch
 // buffers have grown; rejection reasons allocate.
@@ -80,6 +83,8 @@ class FieldMapper {
  private:
   using Child = FieldPathTrie::Child;
   using Node = FieldPathTrie::Node;
+  /// Keys per record whose position Scratch::key_sequence remembers (later ones: no guess).
+  static constexpr uint32_t kPredictedKeys = 256;
   struct Context;
   struct FastCursor;
 
