@@ -4,7 +4,8 @@
 // manner of simdjson's generic kernels: Avx2 (32 bytes), Sse2 (16 bytes) and Swar (8 bytes
 // in a uint64_t, any CPU) each provide Load, EqualTo, Control, | and HighBits, and the scan is
 // a template over them. NativeScanWidth is the widest one the compile flags allow
-// (SLUICE_SIMDJSON_FLAGS: AVX2 by default, SSE2 on a portable x86-64 build, Swar elsewhere).
+// (SLUICE_SIMDJSON_FLAGS: AVX2 by default, SSE2 on a portable x86-64 build, Swar elsewhere
+// or with SLUICE_SCAN_FORCE_SWAR).
 // Used by field_fast_path.cpp; tests/schema_map/record_scan_test.cpp checks every width the
 // build has against a byte-at-a-time reference.
 // Thread-safety: pure functions.
@@ -91,7 +92,11 @@ struct SwarScanWidth {
   }
 };
 
-#if defined(__AVX2__)
+// SLUICE_SCAN_FORCE_SWAR (a test build's define) runs the product on the portable width, so
+// the whole fast path can be tested with it on an x86 machine.
+#if defined(SLUICE_SCAN_FORCE_SWAR)
+using NativeScanWidth = SwarScanWidth;
+#elif defined(__AVX2__)
 using NativeScanWidth = Avx2ScanWidth;
 #elif defined(__SSE2__)
 using NativeScanWidth = Sse2ScanWidth;
