@@ -342,12 +342,7 @@ bool FieldMapper::FastColumn(FastCursor& c, uint32_t index) const {
   if (first == 'n') return c.Literal("null");  // null leaves the column out
   std::string& buf = c.scratch->buffer;
   const size_t buffer_begin = buf.size();
-  auto finish_buffer = [&]() {
-    slot.source = Scratch::Source::kBuffer;
-    slot.begin = static_cast<uint32_t>(buffer_begin);
-    slot.length = static_cast<uint32_t>(buf.size() - buffer_begin);
-    return true;
-  };
+  auto finish_buffer = [&]() { return SetBufferSlot(slot, buffer_begin, buf.size()); };
   enum class Kind : uint8_t { kString, kNumber, kTrue, kFalse };
   Kind kind;
   std::string_view content;  // string: between the quotes; number: the token

@@ -85,6 +85,14 @@ class FieldMapper {
   using Node = FieldPathTrie::Node;
   /// Keys per record whose position Scratch::key_sequence remembers (later ones: no guess).
   static constexpr uint32_t kPredictedKeys = 256;
+  /// Points `slot` at scratch.buffer[begin, end): a coerced value that differs from its input
+  /// text. Returns true (the success of the coercion that wrote it).
+  static bool SetBufferSlot(Scratch::Slot& slot, size_t begin, size_t end) {
+    slot.source = Scratch::Source::kBuffer;
+    slot.begin = static_cast<uint32_t>(begin);
+    slot.length = static_cast<uint32_t>(end - begin);
+    return true;
+  }
   struct Context;
   struct FastCursor;
 

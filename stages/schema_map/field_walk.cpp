@@ -256,12 +256,7 @@ bool FieldMapper::Coerce(uint32_t index, od::value& value, int depth, Context& c
   }
   std::string& buf = ctx.scratch->buffer;
   const size_t begin = buf.size();
-  auto finish_buffer = [&]() {
-    slot.source = Scratch::Source::kBuffer;
-    slot.begin = static_cast<uint32_t>(begin);
-    slot.length = static_cast<uint32_t>(buf.size() - begin);
-    return true;
-  };
+  auto finish_buffer = [&]() { return SetBufferSlot(slot, begin, buf.size()); };
 
   switch (column.type) {
     case ColumnType::kString: {
