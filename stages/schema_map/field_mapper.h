@@ -9,6 +9,9 @@
 // they hold a backslash, through a per-object perfect hash on (length, first and last 8 bytes);
 // the byte-level fast path (compact records) first tries the key found at the same position in
 // the previous record (Scratch::key_sequence).
+// Files: field_mapper.cpp (construction, per-record choice of path, output), field_walk.cpp
+// (the On-Demand walk), field_fast_path.cpp (the byte-level fast path), field_path_trie.h
+// (the key trie), number_coercion.h (rules both paths share), record_scan.h (the SIMD scan).
 // Thread-safety: a FieldMapper is immutable and shared; a FieldMapper::Scratch and a
 // JsonReader belong to one worker. No heap allocation per accepted record once the scratch
 // buffers have grown; rejection reasons allocate.
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "stages/json_parse/json_reader.h"
+#include "stages/schema_map/field_path_trie.h"
 #include "stages/schema_map/ingest_schema.h"
 #include "stages/schema_map/schema_map_config.h"
 
@@ -77,49 +81,21 @@ class FieldMapper {
   const IngestSchema& schema() const { return schema_; }
 
  private:
-  // A key compared as (length, first 8 bytes, last 8 bytes) before any memcmp, so a lookup
-  // is a few integer compares per child (keys are read in place from the padded input).
-  struct Child {
-    std::string key;
-    uint32_t node = 0;
-    uint32_t length = 0;
-    uint64_t head = 0;  ///< bytes 0..7 of the key, zero-filled past its end
-    uint64_t tail = 0;  ///< the last 8 bytes when the key is longer than 8, else 0
-    int32_t column = -1;         ///< copy of nodes_[node].column (one load less per key)
-    bool string_column = false;  ///< column >= 0 and its type is string
-    /// False when the key holds a '"' (then the pattern could match across a string's end).
-    bool predictable = false;
-    /// `"key":` as it appears in a compact record: its first 16 bytes (zero-filled) and a mask
-    /// of the bytes that count; the rest, if any, is compared from `pattern`.
-    uint64_t pattern_head[2] = {0, 0};
-    uint64_t pattern_mask[2] = {0, 0};
-    std::string pattern;
-  };
-  struct Node {
-    int32_t column = -1;          ///< leaf: the column index
-    uint32_t first_column = 0;    ///< a column under this node (for messages)
-    size_t depth = 0;             ///< number of keys from the root
-    std::vector<Child> children;  ///< inner node: keys to descend
-    /// Perfect hash of the children's (length, head, tail): index into `children` or -1.
-    /// Empty when none was found (then the children are scanned).
-    std::vector<int16_t> table;
-    uint64_t multiplier = 0;
-    uint32_t shift = 63;
-  };
-  static uint64_t KeyHash(uint64_t head, uint64_t tail, uint64_t length, uint64_t multiplier,
-                          uint32_t shift) {
-    return ((head ^ (tail << 1) ^ length) * multiplier) >> shift;
+  using Child = FieldPathTrie::Child;
+  using Node = FieldPathTrie::Node;
+  /// Keys per record whose position Scratch::key_sequence remembers (later ones: no guess).
+  static constexpr uint32_t kPredictedKeys = 256;
+  /// Points `slot` at scratch.buffer[begin, end): a coerced value that differs from its input
+  /// text. Returns true (the success of the coercion that wrote it).
+  static bool SetBufferSlot(Scratch::Slot& slot, size_t begin, size_t end) {
+    slot.source = Scratch::Source::kBuffer;
+    slot.begin = static_cast<uint32_t>(begin);
+    slot.length = static_cast<uint32_t>(end - begin);
+    return true;
   }
-  void BuildTable(Node& node);
   struct Context;
   struct FastCursor;
 
-  int32_t FindChild(uint32_t node, std::string_view key) const;
-  /// FindChild for a key inside the record, which may read up to 8 bytes past the key's end
-  /// (the record chunk's padding makes that safe).
-  int32_t FindChildInPlace(uint32_t node, std::string_view key) const;
-  /// Same lookup for the fast path, returning the child entry (nullptr when none).
-  const Child* FindChildEntry(uint32_t node, std::string_view key) const;
   bool WalkObject(simdjson::ondemand::object& object, uint32_t node, int depth,
                   Context& ctx) const;
   bool Coerce(uint32_t column, simdjson::ondemand::value& value, int depth, Context& ctx) const;
@@ -136,7 +112,7 @@ class FieldMapper {
   bool FastColumn(FastCursor& cursor, uint32_t index) const;
 
   IngestSchema schema_;
-  std::vector<Node> nodes_;                ///< nodes_[0] is the record's root object
+  FieldPathTrie trie_;  ///< built from schema_ (declared after it)
   /// A column in output order (_id first, then schema order) and its `"name":` (JSON-escaped)
   /// inside prefix_block_.
   struct OutputColumn {
