@@ -42,7 +42,7 @@ foreach(entry ${commands})
   endif()
 endforeach()
 if(HELP2MAN)
-  string(APPEND h2m "[SEE ALSO]\nThe README, docs/deploy.md and the --help texts in /usr/share/doc/sluice.\n")
+  string(APPEND h2m "[SEE ALSO]\nThe README, the docs (configuration.md, delivery.md, deploy.md, ...) and the --help texts in /usr/share/doc/sluice.\n")
   file(WRITE ${OUT_DIR}/sluice.h2m "${h2m}")
   # Only the first line of --version ("sluice 0.1.0 (commit ...)") belongs in the page's footer;
   # help2man would put the library lines into the description.

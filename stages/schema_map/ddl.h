@@ -1,7 +1,7 @@
 // File: stages/schema_map/ddl.h
 // The CREATE TABLE statement matching an IngestSchema, for `sluice schema ddl` and the
 // ClickHouse sink: FeatureBaseDdl (the primary target) and ClickHouseDdl. Column types: see
-// COERCION.md ("FeatureBase types", "ClickHouse types").
+// docs/schema.md ("FeatureBase types", "ClickHouse types").
 // Thread-safety: pure functions.
 #pragma once
 

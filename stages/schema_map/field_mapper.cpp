@@ -1,7 +1,7 @@
 // File: stages/schema_map/field_mapper.cpp
 // FieldMapper's construction (path trie, output order and column prefixes), the choice
 // between the fast path (field_fast_path.cpp) and the full walk (field_walk.cpp) per record,
-// and the mapped output both write from the scratch slots. See field_mapper.h and COERCION.md.
+// and the mapped output both write from the scratch slots. See field_mapper.h and docs/schema.md.
 // Thread-safety: see field_mapper.h.
 #include "stages/schema_map/field_mapper.h"
 

@@ -3,7 +3,7 @@
 // object is iterated once; each key is looked up in a trie built from the schema's paths
 // (nested objects are descended, everything else is validated and skipped), so the cost does
 // not depend on the order of keys and no key is searched twice. Values are coerced to their
-// column type (rules in COERCION.md) into per-worker scratch, then written out in schema
+// column type (rules in docs/schema.md) into per-worker scratch, then written out in schema
 // order (mapped mode) or the original record is minified (raw mode; copied as is when the walk
 // proves it has no insignificant whitespace). Keys are matched in place, unescaped only when
 // they hold a backslash, through a per-object perfect hash on (length, first and last 8 bytes);

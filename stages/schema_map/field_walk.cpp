@@ -1,6 +1,6 @@
 // File: stages/schema_map/field_walk.cpp
 // FieldMapper's full walk: the simdjson On-Demand iteration of one record with the coercions
-// of COERCION.md. It decides every record the fast path gives up on, and words every
+// of docs/schema.md. It decides every record the fast path gives up on, and words every
 // rejection. Number and bool rules come from number_coercion.h (shared with the fast path).
 // Thread-safety: const methods on a shared FieldMapper; Context and the scratch belong to the
 // calling worker.

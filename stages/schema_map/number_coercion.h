@@ -1,5 +1,5 @@
 // File: stages/schema_map/number_coercion.h
-// The coercion rules for scalar values into int, id, decimal and bool columns (COERCION.md),
+// The coercion rules for scalar values into int, id, decimal and bool columns (docs/schema.md),
 // written once: the On-Demand walk (field_walk.cpp) and the byte-level fast path
 // (field_fast_path.cpp) both call these, so the two produce the same bytes for every record
 // the fast path accepts. The walk turns a failed outcome into a rejection message; the fast

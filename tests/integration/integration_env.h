@@ -4,7 +4,7 @@
 //  - the suite's test account (kUser/kPassword), temp dirs it removes again, kcat;
 //  - SluiceRun: argv + env for `sluice run` against them, credentials only in the child's env;
 //  - ExpectedRows: what the sink must hold for given source records, computed from the example
-//    schema/table files independently of the schema-map stage (COERCION.md rules);
+//    schema/table files independently of the schema-map stage (docs/schema.md rules);
 //  - ParseFlatRow / CompareRows: exact comparison of GET /rows against the expectation;
 //  - CommittedOffsets: the group's committed offsets, read with a librdkafka consumer.
 // Thread-safety: one test thread.

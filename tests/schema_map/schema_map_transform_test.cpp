@@ -1,5 +1,5 @@
 // Tests for stages/schema_map/schema_map_transform.h: path extraction, every coercion rule of
-// COERCION.md, raw vs mapped bytes, rejection reasons, full validation of unvisited JSON, and
+// docs/schema.md, raw vs mapped bytes, rejection reasons, full validation of unvisited JSON, and
 // chunks that mix good and bad records.
 #include "stages/schema_map/schema_map_transform.h"
 
