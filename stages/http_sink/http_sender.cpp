@@ -812,7 +812,7 @@ struct HttpSender::Impl {
   void RejectAll(const Job& job, const std::string& reason) {
     DeliveryReport report;
     for (size_t i = 0; i < job.batch->records.size(); ++i) {
-      report.rejected.push_back(job.batch->Reject(i, reason, "sink"));
+      report.rejected.push_back(job.batch->Reject(i, reason, RejectStage::kSink));
     }
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
@@ -828,7 +828,7 @@ struct HttpSender::Impl {
     report.delivered.reserve(b.records.size());
     for (size_t i = 0; i < b.records.size(); ++i) {
       if (by_index[i] != nullptr) {
-        report.rejected.push_back(b.Reject(i, Redact(by_index[i]->reason), "sink"));
+        report.rejected.push_back(b.Reject(i, Redact(by_index[i]->reason), RejectStage::kSink));
       } else {
         report.delivered.push_back(b.records[i].position);
       }
