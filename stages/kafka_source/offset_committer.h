@@ -100,7 +100,7 @@ class OffsetCommitter {
   std::chrono::steady_clock::time_point deferred_next_attempt_{};
   std::chrono::milliseconds deferred_backoff_{100};
   /// Rebalance assign callbacks still to come before the group is settled again and a deferred
-  /// commit can be sent without meeting the rejoin (see CommitOnRevoke in the .cpp).
+  /// commit can be sent without meeting the rejoin (see OnRevoke in the .cpp).
   int deferred_wait_assigns_ = 0;
   uint64_t deferred_total_ = 0;
 };
