@@ -1,4 +1,6 @@
 // File: stages/kafka_source/log_limiter.cpp
+// LogLimiter's one-line-per-key-per-10-s rule. Used by KafkaSource and OffsetCommitter.
+// Thread-safety: none of its own; callers stay on the ingress thread (see log_limiter.h).
 #include "stages/kafka_source/log_limiter.h"
 
 namespace sluice::stages::internal {

@@ -1,4 +1,7 @@
 // File: stages/kafka_source/offset_committer.cpp
+// OffsetCommitter: synchronous commits on revoke and on close, per-partition results,
+// retries, the deferred revoke commits and the close-time read-back. Used by KafkaSource.
+// Thread-safety: ingress thread only; its waits serve the consumer queue (callbacks run).
 #include "stages/kafka_source/offset_committer.h"
 
 #include <algorithm>

@@ -1,4 +1,6 @@
 // File: stages/kafka_source/partition_streams.cpp
+// PartitionStreams: the (topic, partition) -> stream id table and the last-message cache.
+// Used by KafkaSource (and read by OffsetCommitter). Thread-safety: ingress thread only.
 #include "stages/kafka_source/partition_streams.h"
 
 namespace sluice::stages::internal {
