@@ -45,12 +45,12 @@ struct Batch {
     r.meta = m == kNoMeta ? kNoMeta : CopyRecordMeta(from.meta, from.metas[m], meta, metas);
   }
   /// A dead letter for record `i`: its sent value, key and headers, with `reason`.
-  RejectedRecord Reject(size_t i, std::string reason, std::string stage) const {
+  RejectedRecord Reject(size_t i, std::string reason, RejectStage stage) const {
     RejectedRecord r;
     r.position = records[i].position;
     r.bytes.assign(Value(i));
     r.reason = std::move(reason);
-    r.stage = std::move(stage);
+    r.stage = stage;
     if (records[i].meta != kNoMeta) r.origin.Assign(meta, metas[records[i].meta]);
     return r;
   }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "engine/record_meta.h"
+#include "engine/reject_stage.h"
 #include "engine/source_position.h"
 #include "engine/status.h"
 
@@ -19,7 +20,7 @@ struct RejectedRecord {
   SourcePosition position;
   std::string bytes;    ///< the record as the engine had it (original payload or sent value)
   std::string reason;   ///< why (parser, schema or sink words); never contains secrets
-  std::string stage;    ///< "parse", "map" or "sink"
+  RejectStage stage = RejectStage::kMap;  ///< who refused it (RejectStageName: its dead-letter word)
   RecordOrigin origin;  ///< the source record's key, headers, and whether its value was null
 };
 

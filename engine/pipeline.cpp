@@ -111,10 +111,10 @@ class Pipeline::Graph {
           r.bytes.assign(c->Payload(i));
           if (o.verdict == RecordVerdict::kTombstone) {
             r.reason = "null value (tombstone)";
-            r.stage = "parse";
+            r.stage = RejectStage::kParse;
           } else {
             r.reason = o.reason_index < c->reasons.size() ? c->reasons[o.reason_index] : "rejected";
-            r.stage = r.reason.rfind("invalid JSON", 0) == 0 ? "parse" : "map";
+            r.stage = o.reject_stage;
           }
           if (const RecordMeta* m = c->Meta(i)) r.origin.Assign(c->meta, *m);
           rejected.rejected.push_back(std::move(r));
@@ -191,7 +191,9 @@ void Pipeline::HandleRejected(const RejectedRecord& r) {
   if (where.partition >= 0) at += "[" + std::to_string(where.partition) + "]";
   at += " offset " + std::to_string(r.position.offset);
   if (rejected_logged_ < 10 || rejected_logged_ % 1000 == 0) {
-    std::fprintf(stderr, "sluice: rejected record at %s (%s): %s\n", at.c_str(), r.stage.c_str(), r.reason.c_str());
+    const std::string_view stage = RejectStageName(r.stage);
+    std::fprintf(stderr, "sluice: rejected record at %s (%.*s): %s\n", at.c_str(), static_cast<int>(stage.size()),
+                 stage.data(), r.reason.c_str());
   }
   ++rejected_logged_;
   if (parts_.dead_letters) {
@@ -205,7 +207,7 @@ void Pipeline::HandleRejected(const RejectedRecord& r) {
   } else if (config_.skip_rejected) {
     counters_.skipped.fetch_add(1, std::memory_order_relaxed);
   } else {
-    OnFatal(FailedPrecondition("record rejected at " + at + " (" + r.stage + "): " + r.reason +
+    OnFatal(FailedPrecondition("record rejected at " + at + " (" + std::string(RejectStageName(r.stage)) + "): " + r.reason +
                                "; no dead-letter destination is configured (--dlq), so the run stops "
                                "before committing it"));
     return;

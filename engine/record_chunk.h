@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/record_meta.h"
+#include "engine/reject_stage.h"
 #include "engine/source_position.h"
 
 namespace sluice {
@@ -41,6 +42,8 @@ struct OutputRecord {
   uint32_t begin = 0;          ///< byte offset of the JSON value in RecordChunk::output
   uint32_t length = 0;         ///< its length
   RecordVerdict verdict = RecordVerdict::kAccepted;
+  /// kRejected: the stage that refused it (kParse when the value is not JSON, else kMap).
+  RejectStage reject_stage = RejectStage::kMap;
   uint32_t reason_index = 0;   ///< index into RecordChunk::reasons when rejected
 };
 

@@ -87,7 +87,7 @@ std::string FormatDeadLetterLine(const RejectedRecord& record, const StreamInfo&
   line += "{\"reason\":\"";
   AppendJsonEscaped(line, record.reason);
   line += "\",\"stage\":\"";
-  AppendJsonEscaped(line, record.stage);
+  AppendJsonEscaped(line, RejectStageName(record.stage));
   line += "\",\"topic\":\"";
   AppendJsonEscaped(line, stream.name);
   line += "\",\"partition\":";

@@ -122,7 +122,8 @@ Status KafkaDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo
   const std::string partition = std::to_string(stream.partition);
   const std::string offset = std::to_string(record.position.offset);
   rd_kafka_header_add(headers, "sluice.reason", -1, record.reason.data(), static_cast<ssize_t>(record.reason.size()));
-  rd_kafka_header_add(headers, "sluice.stage", -1, record.stage.data(), static_cast<ssize_t>(record.stage.size()));
+  const std::string_view stage = RejectStageName(record.stage);
+  rd_kafka_header_add(headers, "sluice.stage", -1, stage.data(), static_cast<ssize_t>(stage.size()));
   rd_kafka_header_add(headers, "sluice.topic", -1, stream.name.data(), static_cast<ssize_t>(stream.name.size()));
   rd_kafka_header_add(headers, "sluice.partition", -1, partition.data(), static_cast<ssize_t>(partition.size()));
   rd_kafka_header_add(headers, "sluice.offset", -1, offset.data(), static_cast<ssize_t>(offset.size()));

@@ -866,7 +866,7 @@ struct HttpSender::Impl {
     const std::string reason = Redact(sink_reason);  // it quotes the sink: never a credential
     DeliveryReport report;
     for (size_t i = 0; i < job.batch->records.size(); ++i) {
-      report.rejected.push_back(job.batch->Reject(i, reason, "sink"));
+      report.rejected.push_back(job.batch->Reject(i, reason, RejectStage::kSink));
     }
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
@@ -882,7 +882,7 @@ struct HttpSender::Impl {
     report.delivered.reserve(b.records.size());
     for (size_t i = 0; i < b.records.size(); ++i) {
       if (by_index[i] != nullptr) {
-        report.rejected.push_back(b.Reject(i, by_index[i]->reason, "sink"));  // redacted by RedactVerdict
+        report.rejected.push_back(b.Reject(i, by_index[i]->reason, RejectStage::kSink));  // redacted by RedactVerdict
       } else {
         report.delivered.push_back(b.records[i].position);
       }

@@ -5,21 +5,18 @@
 // Delivery is at-least-once: enable.auto.offset.store=false, offsets are stored only through
 // Store() (acknowledged records) and committed by librdkafka's auto-commit, synchronously on
 // revoke (after the listener drained the revoked streams; retried after the rebalance when the
-// group refused it) and on Close() (checked per partition and read back). README.md says why.
+// group refused it) and on Close() (checked per partition and read back): OffsetCommitter
+// (offset_committer.h) makes those commits; PartitionStreams (partition_streams.h) holds the
+// stream table; LogLimiter (log_limiter.h) rate-limits the log. README.md says why.
 // Thread-safety: every Source method, and the SourceListener callback, run on the pipeline's
 // ingress thread (librdkafka serves the rebalance/stats/error callbacks inside Poll). Lag() is
 // the only method that may be called from any thread.
 #pragma once
 
-#include <chrono>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <string_view>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
@@ -29,6 +26,9 @@
 #include "stages/kafka_source/consumer_lag.h"
 #include "stages/kafka_source/kafka_source_config.h"
 #include "stages/kafka_source/kafka_status.h"
+#include "stages/kafka_source/log_limiter.h"
+#include "stages/kafka_source/offset_committer.h"
+#include "stages/kafka_source/partition_streams.h"
 
 namespace sluice::stages {
 
@@ -73,36 +73,11 @@ class KafkaSource : public sluice::Source {
   std::vector<uint32_t> AssignedStreams() const;
 
   /// Revoke commits that the group refused inside the rebalance callback and that are retried
-  /// after it (see OnRevoke in kafka_source.cpp). Ingress thread; for tests and logs.
-  struct RevokeCommitStats {
-    uint64_t deferred = 0;  ///< partitions whose revoke commit had to be retried after the callback
-    size_t pending = 0;     ///< of those, not committed yet (and not given up)
-  };
+  /// after it (see OffsetCommitter::CommitOnRevoke). Ingress thread; for tests and logs.
+  using RevokeCommitStats = internal::OffsetCommitter::RevokeStats;
   RevokeCommitStats RevokeCommits() const;
 
  private:
-  struct StreamState {
-    std::string topic;
-    int32_t partition = -1;
-    uint32_t generation = 0;
-    bool assigned = false;
-    int64_t target_offset = -1;  ///< until_caught_up: high watermark at first assignment
-    bool done = false;           ///< until_caught_up: reached target_offset (or EOF)
-    int64_t stored_offset = -1;  ///< last offset stored in this generation (-1: none yet)
-  };
-  struct StringHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  struct PartitionOffset {
-    uint32_t stream = 0;
-    int64_t offset = -1;
-  };
-  struct LogLimit {
-    std::chrono::steady_clock::time_point last{};
-    uint64_t suppressed = 0;
-  };
-
   explicit KafkaSource(const KafkaSourceConfig& config);
 
   static void RebalanceThunk(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -111,34 +86,20 @@ class KafkaSource : public sluice::Source {
   static int StatsThunk(rd_kafka_t* rk, char* json, size_t json_len, void* opaque);
   static void LogThunk(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
 
+  /// The rebalance callback, in the shape of librdkafka's example (see the .cpp).
   void OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
-  void OnAssign(rd_kafka_topic_partition_list_t* partitions);
-  void OnRevoke(rd_kafka_topic_partition_list_t* partitions);
+  /// Assign, before the (incremental_)assign call: new generations, catch-up targets, and each
+  /// partition's fetch queue forwarded to records_queue_.
+  void BeforeAssign(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
+  /// Revoke, before the (incremental_)unassign call: lets the listener drain the revoked
+  /// streams, stores and commits its points (unless the assignment was lost). Returns the
+  /// revoked streams we held.
+  std::vector<uint32_t> BeforeRevoke(rd_kafka_topic_partition_list_t* partitions, bool cooperative);
   /// The coordinator gave this member an id (it has sent a JoinGroup at least once).
   [[nodiscard]] bool JoinedGroup() const;
   /// Close: polls (serving rebalance callbacks) until the first assignment or query_timeout_ms.
   void WaitForFirstAssignment();
   void ComputeCatchUpTargets(const std::vector<uint32_t>& ids);
-  using CommitFailures = std::vector<std::pair<PartitionOffset, rd_kafka_resp_err_t>>;
-  /// One synchronous commit of exactly `offsets`; returns every partition that was not committed,
-  /// with its own error (rd_kafka_commit only reports an overall error, see CommitResult).
-  CommitFailures CommitOnce(const std::vector<PartitionOffset>& offsets);
-  /// CommitOnce, then again for partitions with a retriable error, with backoff and while
-  /// serving the consumer queue, until `deadline`. With `owned`, a partition revoked meanwhile is
-  /// dropped (its new owner re-reads from the committed offset). Errors name topic, partition,
-  /// offset and librdkafka error name of every partition that still failed.
-  [[nodiscard]] Status CommitAndVerify(const std::vector<PartitionOffset>& offsets,
-                                       std::chrono::steady_clock::time_point deadline, const char* what,
-                                       bool owned);
-  /// Reads the group's committed offsets of `offsets` back (rd_kafka_committed) and commits
-  /// again where they are lower than ours: an older commit that librdkafka was still retrying
-  /// internally can land after ours. Errors when they stay behind until `deadline`.
-  [[nodiscard]] Status ReadBackCommitted(const std::vector<PartitionOffset>& offsets,
-                                         std::chrono::steady_clock::time_point deadline);
-  /// Retries the revoke commits that failed inside the rebalance callback (see OnRevoke) once
-  /// the rebalance that followed has completed, at most once per backoff interval, until they
-  /// succeed or query_timeout_ms passed.
-  void RetryDeferredRevokeCommits();
   void HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_t& added);
   /// Serves the consumer queue (callbacks run here) for up to timeout_ms; a record found there
   /// is taken into `chunk` like any other.
@@ -146,16 +107,6 @@ class KafkaSource : public sluice::Source {
   /// Takes up to `want` records already queued in records_queue_, waiting up to timeout_ms for
   /// the first. Returns how many were taken.
   StatusOr<size_t> TakeRecords(RecordChunk& chunk, size_t& added, size_t want, int timeout_ms);
-  uint32_t StreamIdFor(std::string_view topic, int32_t partition);
-  StreamState* FindStream(std::string_view topic, int32_t partition);
-  /// FindStream for a consumed message. Consecutive messages mostly come from one partition, so
-  /// the last (topic handle, partition) -> stream id is remembered and the topic name is not
-  /// hashed again (the name lookup was ~1.5% of a mapped run's CPU). Forgotten on every
-  /// assignment change: a topic handle is released (and its address may be reused for another
-  /// topic) only after its partitions were revoked.
-  StreamState* FindMessageStream(const rd_kafka_message_t* m);
-  /// Logs at most one line per key per 10 s, with the count of suppressed lines.
-  void LogLimited(int key, const std::string& text);
 
   const KafkaSourceConfig config_;
   internal::SecretRedactor redactor_;
@@ -176,22 +127,10 @@ class KafkaSource : public sluice::Source {
   bool awaiting_assignment_ = false;
   Status fatal_;
 
-  std::vector<StreamState> streams_;  ///< indexed by stream id
-  std::unordered_map<std::string, std::vector<int32_t>, StringHash, std::equal_to<>> stream_ids_;
-  const void* last_topic_handle_ = nullptr;  ///< FindMessageStream's memory (nullptr: none)
-  int32_t last_partition_ = -1;
-  uint32_t last_stream_ = 0;
+  internal::LogLimiter log_;
+  internal::PartitionStreams streams_;
+  internal::OffsetCommitter committer_;
   std::vector<rd_kafka_message_t*> batch_;
-  std::unordered_map<int, LogLimit> log_limits_;
-
-  std::vector<PartitionOffset> deferred_commits_;  ///< revoke commits to retry after the callback
-  std::chrono::steady_clock::time_point deferred_deadline_{};
-  std::chrono::steady_clock::time_point deferred_next_attempt_{};
-  std::chrono::milliseconds deferred_backoff_{100};
-  /// Rebalance assign callbacks still to come before the group is settled again and a deferred
-  /// commit can be sent without meeting the rejoin (see OnRevoke).
-  int deferred_wait_assigns_ = 0;
-  uint64_t deferred_total_ = 0;
 
   mutable std::mutex lag_mu_;
   std::vector<PartitionLag> lag_;  ///< guarded by lag_mu_

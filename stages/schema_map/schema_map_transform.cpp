@@ -2,6 +2,7 @@
 #include "stages/schema_map/schema_map_transform.h"
 
 #include <string>
+#include <string_view>
 
 #include "stages/schema_map/field_mapper.h"
 
@@ -66,6 +67,7 @@ void SchemaMapTransform::Apply(TransformState& base_state, RecordChunk& chunk) c
       // record's size and keep it that large.
       out.length = 0;
       out.verdict = RecordVerdict::kRejected;
+      out.reject_stage = RejectStage::kMap;
       out.reason_index = static_cast<uint32_t>(chunk.reasons.size());
       chunk.reasons.push_back("record of " + std::to_string(in.length) + " bytes exceeds --max-record-bytes (" +
                               std::to_string(config_.max_record_bytes) + ")");
@@ -80,6 +82,11 @@ void SchemaMapTransform::Apply(TransformState& base_state, RecordChunk& chunk) c
     } else {
       out.length = 0;
       out.verdict = RecordVerdict::kRejected;
+      // FieldMapper reports every JSON syntax error, and only those, through its JsonError,
+      // which starts the reason with "invalid JSON" (field_mapper.cpp). Decided here, next to
+      // the mapper, so the engine receives the stage and never reads the reason.
+      out.reject_stage = std::string_view(state.reason).starts_with("invalid JSON") ? RejectStage::kParse
+                                                                                     : RejectStage::kMap;
       out.reason_index = static_cast<uint32_t>(chunk.reasons.size());
       chunk.reasons.push_back(state.reason);
     }

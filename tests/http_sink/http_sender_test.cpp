@@ -342,7 +342,7 @@ TEST(HttpSender, SplitsTooLargeBatchesUntilDelivered) {
   ASSERT_EQ(rejected.size(), 1u);
   EXPECT_EQ(rejected[0].position.offset, 7);
   EXPECT_EQ(rejected[0].bytes, huge);
-  EXPECT_EQ(rejected[0].stage, "sink");
+  EXPECT_EQ(RejectStageName(rejected[0].stage), "sink");
   EXPECT_NE(rejected[0].reason.find("413"), std::string::npos);
   EXPECT_GE(sender->Stats().splits, 2u);
   EXPECT_LT(sender->MaxBatchBytesHint(), original);
@@ -373,7 +373,7 @@ TEST(HttpSender, RejectsRecordsNamedInPerRecordErrors) {
   EXPECT_EQ(rejected[0].position.offset, 11);
   EXPECT_EQ(rejected[0].bytes, "{\"_id\":\"one\"}");
   EXPECT_EQ(rejected[0].reason, "_id must be an integer");
-  EXPECT_EQ(rejected[0].stage, "sink");
+  EXPECT_EQ(RejectStageName(rejected[0].stage), "sink");
 }
 
 TEST(HttpSender, IsolatesBadRecordsOfRejectedRequestBySplitting) {

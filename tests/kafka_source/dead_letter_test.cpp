@@ -32,12 +32,12 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-RejectedRecord Rejected(std::string bytes, std::string reason, std::string stage, int64_t offset) {
+RejectedRecord Rejected(std::string bytes, std::string reason, RejectStage stage, int64_t offset) {
   RejectedRecord r;
   r.position = SourcePosition{0, 1, offset};
   r.bytes = std::move(bytes);
   r.reason = std::move(reason);
-  r.stage = std::move(stage);
+  r.stage = stage;
   return r;
 }
 
@@ -47,7 +47,7 @@ TEST(FileDeadLetterSink, WritesExactNdjsonLines) {
   {
     auto sink = MakeDeadLetterSink("file:" + path, "", {});
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-    ASSERT_TRUE((*sink)->Write(Rejected("{\"a\":\"x\"}\n", "missing field \"id\"", "map", 42),
+    ASSERT_TRUE((*sink)->Write(Rejected("{\"a\":\"x\"}\n", "missing field \"id\"", RejectStage::kMap, 42),
                                StreamInfo{"flights", 3})
                     .ok());
     // Flush makes the line durable: it is in the file before the sink is closed.
@@ -55,10 +55,10 @@ TEST(FileDeadLetterSink, WritesExactNdjsonLines) {
     EXPECT_EQ(ReadFile(path),
               "{\"reason\":\"missing field \\\"id\\\"\",\"stage\":\"map\",\"topic\":\"flights\",\"partition\":3,"
               "\"offset\":42,\"key\":null,\"headers\":[],\"value\":\"{\\\"a\\\":\\\"x\\\"}\\n\"}\n");
-    ASSERT_TRUE((*sink)->Write(Rejected(std::string("\xff\x00\x01", 3), "not JSON", "parse", 7),
+    ASSERT_TRUE((*sink)->Write(Rejected(std::string("\xff\x00\x01", 3), "not JSON", RejectStage::kParse, 7),
                                StreamInfo{"flights", 0})
                     .ok());
-    ASSERT_TRUE((*sink)->Write(Rejected("", "empty record (tombstone)", "parse", 8), StreamInfo{"flights", 0}).ok());
+    ASSERT_TRUE((*sink)->Write(Rejected("", "empty record (tombstone)", RejectStage::kParse, 8), StreamInfo{"flights", 0}).ok());
     ASSERT_TRUE((*sink)->Flush().ok());
   }
   EXPECT_EQ(ReadFile(path),
@@ -89,14 +89,14 @@ TEST(FileDeadLetterSink, KeepsKeyHeadersAndNullValueApart) {
     auto sink = MakeDeadLetterSink("file:" + path, "", {});
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
     // A tombstone: null value, key "k1", a header with a value and one with a null value.
-    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", "parse", 5), "k1", true,
+    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", RejectStage::kParse, 5), "k1", true,
                                           {{"trace", "abc"}, {"empty", nullptr}}),
                                StreamInfo{"t", 0})
                     .ok());
     // An empty (not null) value with an empty key, and binary key and header bytes.
-    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", "parse", 6), "", false, {}), StreamInfo{"t", 0})
+    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", RejectStage::kParse, 6), "", false, {}), StreamInfo{"t", 0})
                     .ok());
-    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("{}", "sink said no", "sink", 7), "\xff\x01", false,
+    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("{}", "sink said no", RejectStage::kSink, 7), "\xff\x01", false,
                                           {{"bin", "\xfe"}}),
                                StreamInfo{"t", 1})
                     .ok());
@@ -133,7 +133,7 @@ TEST(FileDeadLetterSink, AppendsToExistingFile) {
   {
     auto sink = MakeDeadLetterSink("file:" + path, "", {});
     ASSERT_TRUE(sink.ok());
-    ASSERT_TRUE((*sink)->Write(Rejected("v", "r", "sink", 1), StreamInfo{"t", 0}).ok());
+    ASSERT_TRUE((*sink)->Write(Rejected("v", "r", RejectStage::kSink, 1), StreamInfo{"t", 0}).ok());
   }
   EXPECT_EQ(ReadFile(path),
             "old\n{\"reason\":\"r\",\"stage\":\"sink\",\"topic\":\"t\",\"partition\":0,\"offset\":1,\"key\":null,\"headers\":[],\"value\":\"v\"}\n");
@@ -220,10 +220,10 @@ TEST(KafkaDeadLetterSink, ProducesOriginalBytesWithHeaders) {
   mc.CreateTopic("dlq", 1);
   auto sink = MakeDeadLetterSink("kafka:dlq", mc.bootstraps(), {{"log_level", "3"}});
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  ASSERT_TRUE((*sink)->Write(Rejected("{\"broken\":", "parse error: unclosed object", "parse", 17),
+  ASSERT_TRUE((*sink)->Write(Rejected("{\"broken\":", "parse error: unclosed object", RejectStage::kParse, 17),
                              StreamInfo{"flights", 2})
                   .ok());
-  ASSERT_TRUE((*sink)->Write(Rejected(std::string("\x00\xff", 2), "not JSON", "parse", 18), StreamInfo{"flights", 2})
+  ASSERT_TRUE((*sink)->Write(Rejected(std::string("\x00\xff", 2), "not JSON", RejectStage::kParse, 18), StreamInfo{"flights", 2})
                   .ok());
   ASSERT_TRUE((*sink)->Flush().ok());
 
@@ -245,11 +245,11 @@ TEST(KafkaDeadLetterSink, KeepsKeyOriginalHeadersAndNullValue) {
   // A weakening -X is ignored (with a warning), not applied.
   auto sink = MakeDeadLetterSink("kafka:dlq-origin", mc.bootstraps(), {{"log_level", "3"}, {"acks", "1"}});
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", "parse", 3), "user-7", true,
+  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", RejectStage::kParse, 3), "user-7", true,
                                         {{"trace", "t-1"}, {"nothing", nullptr}}),
                              StreamInfo{"flights", 0})
                   .ok());
-  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", "parse", 4), nullptr, false, {}),
+  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", RejectStage::kParse, 4), nullptr, false, {}),
                              StreamInfo{"flights", 0})
                   .ok());
   ASSERT_TRUE((*sink)->Flush().ok());

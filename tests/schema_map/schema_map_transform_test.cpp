@@ -448,5 +448,41 @@ TEST(SchemaMapTransform, ReusedStateAndChunkGiveTheSameBytes) {
   EXPECT_EQ(first[1].text, R"({"_id":2,"ss":["x"]})");
 }
 
+// The engine takes the rejecting stage from the transform and never reads the reason: a value
+// that is not JSON is refused by the parse stage, JSON the schema cannot map by the map stage.
+TEST(SchemaMapTransform, RejectionsNameTheStageThatRefused) {
+  auto schema = IngestSchema::FromJson(kSchema, "", "schema.json");
+  ASSERT_TRUE(schema.ok()) << schema.status().ToString();
+  SchemaMapConfig config;
+  config.payload_mode = PayloadMode::kMapped;
+  config.max_record_bytes = 64;
+  auto transform = SchemaMapTransform::Create(config, std::move(schema).value());
+  ASSERT_TRUE(transform.ok());
+  std::unique_ptr<TransformState> state = (*transform)->MakeState();
+  const std::vector<std::string> records = {
+      R"({"id":1,"s":"x")",                                  // unterminated object
+      "not json",                                            // not JSON at all
+      R"({"s":"no id"})",                                    // missing _id
+      R"({"id":1,"i":"x"})",                                 // wrong type for a column
+      "{\"id\":1,\"s\":\"" + std::string(100, 'a') + "\"}",  // over --max-record-bytes
+      R"({"id":2})",                                         // accepted
+  };
+  RecordChunk chunk;
+  int64_t offset = 0;
+  for (const auto& r : records) chunk.AddInput(r, SourcePosition{0, 0, offset++});
+  chunk.FinishInput();
+  (*transform)->Apply(*state, chunk);
+  ASSERT_EQ(chunk.outputs.size(), records.size());
+  const std::vector<RejectStage> expected = {RejectStage::kParse, RejectStage::kParse, RejectStage::kMap,
+                                             RejectStage::kMap};
+  for (size_t i = 0; i + 1 < records.size(); ++i) {
+    ASSERT_EQ(chunk.outputs[i].verdict, RecordVerdict::kRejected) << records[i];
+    const RejectStage want = i < expected.size() ? expected[i] : RejectStage::kMap;
+    EXPECT_EQ(RejectStageName(chunk.outputs[i].reject_stage), RejectStageName(want))
+        << records[i] << ": " << chunk.reasons.at(chunk.outputs[i].reason_index);
+  }
+  EXPECT_EQ(chunk.outputs.back().verdict, RecordVerdict::kAccepted);
+}
+
 }  // namespace
 }  // namespace sluice::stages

@@ -222,7 +222,7 @@ class ManualSender : public BatchSender {
     DeliveryReport r;
     for (size_t i = 0; i < b.records.size(); ++i) {
       if (reject_all) {
-        r.rejected.push_back(b.Reject(i, "refused by the fake sink", "sink"));
+        r.rejected.push_back(b.Reject(i, "refused by the fake sink", RejectStage::kSink));
       } else {
         r.delivered.push_back(b.records[i].position);
       }
