@@ -1,4 +1,10 @@
-# sluice_add_test(name SOURCES a.cpp b.cpp LIBS x y LABELS unit|integration|external|slow [TIMEOUT s])
+# sluice_add_test(name SOURCES a.cpp b.cpp LIBS x y LABELS <labels> [TIMEOUT s])
+# Labels (ctest -L / -LE):
+#   unit | integration | external | slow   what the test needs and how long it runs;
+#   sanitize            run by .ci/sanitizers under ASan+UBSan and TSan (the subset that fits CI);
+#   no-tsan             never under TSan (the reason is a comment next to each use);
+#   simd-differential   a fast path checked against simdjson On-Demand; .ci/portable runs these
+#                       in a build without x86 SIMD flags.
 function(sluice_add_test name)
   cmake_parse_arguments(T "" "TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${T_SOURCES})
