@@ -9,8 +9,6 @@
 // socket on every call, which made the cost per request grow with the connection count.
 #include "stages/http_sink/http_sender.h"
 
-#include "engine/json_string.h"
-
 #include <curl/curl.h>
 #include <simdjson.h>
 #include <zlib.h>
@@ -40,11 +38,13 @@
 #include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/body_size_limit.h"
 #include "stages/http_sink/concurrency_controller.h"
+#include "stages/http_sink/curl_transfer_pool.h"
 #include "stages/http_sink/endpoint_health.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/retry_after.h"
 #include "stages/http_sink/retry_schedule.h"
 #include "stages/http_sink/secret_redactor.h"
+#include "stages/http_sink/token_fetcher.h"
 
 namespace sluice::stages {
 namespace {
@@ -58,31 +58,6 @@ using Ms = std::chrono::milliseconds;
 constexpr int kMaxNotUnderstoodInARow = 3;
 constexpr size_t kDefaultUploadBuffer = 64u << 10;  // libcurl's default upload buffer
 constexpr size_t kMaxUploadBuffer = 1u << 20;      // 1 MiB per handle at most (curl allows 2 MiB)
-// Fresh tokens refused in a row, with no accepted request in between, before we conclude the
-// credentials are no longer good. Counting per batch instead would stop a healthy run whose sink
-// revokes a token now and then (a long-lived batch can meet several unrelated revocations).
-constexpr int kMaxRefusedFreshTokens = 3;
-
-// Drops "user:password@" from a URL so it can appear in messages.
-std::string UrlForMessages(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const size_t host_begin = scheme + 3;
-  const size_t path = url.find_first_of("/?#", host_begin);
-  const size_t at = url.substr(0, path).rfind('@');
-  if (at == std::string_view::npos || at < host_begin) return std::string(url);
-  return std::string(url.substr(0, host_begin)) + std::string(url.substr(at + 1));
-}
-
-std::string Snippet(std::string_view body, size_t max_bytes = 300) {
-  std::string out(body.substr(0, max_bytes));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (body.size() > max_bytes) out += "...";
-  return out;
-}
 
 StatusCode CodeForHttpStatus(long status) {
   switch (status) {
@@ -91,28 +66,6 @@ StatusCode CodeForHttpStatus(long status) {
     case 404: return StatusCode::kNotFound;
     case 413: return StatusCode::kResourceExhausted;
     default: return StatusCode::kFailedPrecondition;
-  }
-}
-
-// Curl errors that no retry can fix (bad URL, TLS trust problems): the run stops.
-bool IsPermanentCurlError(CURLcode rc) {
-  switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_NOT_BUILT_IN:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_FILESIZE_EXCEEDED:
-    case CURLE_TOO_MANY_REDIRECTS:
-      return true;
-    default:
-      return false;
   }
 }
 
@@ -132,18 +85,6 @@ bool GzipCompress(std::string_view in, std::string& out) {
   return rc == Z_STREAM_END;
 }
 
-// A batch on its way: the batch itself plus the sender's bookkeeping.
-struct Job {
-  std::unique_ptr<Batch> batch;
-  Clock::time_point intended{};  // open-loop intended send time; epoch = none
-  int retries = 0;               // transient failures so far
-  int auth_retries = 0;          // 401s so far
-  int not_understood = 0;        // kNotUnderstood answers in a row
-  std::string gzipped;           // compressed body, made on first send
-  bool probe = false;            // its current request is its endpoint's health probe
-  BodySizeLimit::History too_large;  // 413 answers so far
-};
-
 struct Submission {
   std::unique_ptr<Batch> batch;
   Clock::time_point intended{};
@@ -159,68 +100,6 @@ struct Endpoint {
   double byte_tokens = 0;
   Clock::time_point refilled_at{};
 };
-
-// A request header list shared by the easy handles that have it set (curl does not copy it):
-// freed when the last handle switched to a newer list (a token refresh) or was cleaned up.
-// `fields` is the same list as "Name: value\r\n" lines for PlainHttpClient ("Name:" lines,
-// which only tell curl to leave a header out, are not in it).
-struct HeaderList {
-  curl_slist* list = nullptr;
-  std::string fields;
-  HeaderList() = default;
-  HeaderList(const HeaderList&) = delete;
-  HeaderList& operator=(const HeaderList&) = delete;
-  ~HeaderList() { curl_slist_free_all(list); }
-};
-
-// An easy handle and the request it carries (a batch or the token request); CURLOPT_PRIVATE
-// points here. Data transfers are pooled and configured once (callbacks, timeouts, TCP and TLS
-// options, auth): per request only the body, and the URL or header list when they differ from
-// what the handle already has, are set. curl_easy_reset plus ~20 setopt calls per request, and
-// the upload buffer curl frees whenever CURLOPT_UPLOAD_BUFFERSIZE is set, are avoided.
-struct Transfer {
-  CURL* easy = nullptr;      // null for a PlainHttpClient request
-  bool plain = false;        // carried by PlainHttpClient
-  bool active = false;       // added to the multi handle, or started on the plain client
-  std::unique_ptr<Job> job;  // null for the token request
-  size_t endpoint = 0;
-  size_t url_endpoint = std::numeric_limits<size_t>::max();  // endpoint whose URL `easy` has
-  std::shared_ptr<HeaderList> headers;  // what CURLOPT_HTTPHEADER points at
-  long upload_buffer = 0;               // CURLOPT_UPLOAD_BUFFERSIZE set on `easy`; 0 = default
-  std::string response;
-  std::string request_body;  // token request body (batches send their payload in place)
-  long retry_after_s = -1;
-  std::string location;      // the answer's Location header (redirects are named, not followed)
-  size_t answer_cap = kMinAnswerCapBytes;  // longest answer kept whole (AnswerCapForRecords)
-  AnswerBudget* answer_budget = nullptr;   // total answer bytes held; null for the token request
-  size_t answer_held = 0;                  // bytes of `response` counted in answer_budget
-  AnswerOverflow overflow = AnswerOverflow::kNone;  // why the libcurl write callback stopped
-  uint64_t token_generation = 0;
-  Clock::time_point started{};
-  char error[CURL_ERROR_SIZE] = {0};
-
-  Transfer() = default;
-  Transfer(const Transfer&) = delete;
-  Transfer& operator=(const Transfer&) = delete;
-  ~Transfer() {
-    if (easy != nullptr) curl_easy_cleanup(easy);  // before `headers` goes
-  }
-};
-
-std::shared_ptr<HeaderList> MakeHeaderList(const std::vector<std::string>& lines, const std::string& extra = {}) {
-  auto h = std::make_shared<HeaderList>();
-  auto add = [&h](const std::string& line) {
-    h->list = curl_slist_append(h->list, line.c_str());
-    const size_t colon = line.find(':');
-    if (colon != std::string::npos && line.find_first_not_of(" \t", colon + 1) != std::string::npos) {
-      h->fields += line;
-      h->fields += "\r\n";
-    }
-  };
-  for (const std::string& line : lines) add(line);
-  if (!extra.empty()) add(extra);
-  return h;
-}
 
 // How a data request ended, from either client.
 struct RequestOutcome {
@@ -241,62 +120,6 @@ bool ProxyConfigured() {
     if (v != nullptr && *v != 0) return true;
   }
   return false;
-}
-
-// Keeps an answer whole or not at all: past its cap, or past the total answer budget, the
-// transfer is aborted (returning less than `bytes` makes curl end it with CURLE_WRITE_ERROR)
-// and `overflow` says why.
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t bytes = size * n;
-  size_t announced = 0;
-  if (t->response.empty()) {
-    curl_off_t length = -1;
-    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0) {
-      announced = static_cast<size_t>(length);
-    }
-  }
-  t->overflow = AdmitAnswerBytes(t->answer_budget, t->answer_cap, t->response.size(), bytes, announced, t->answer_held);
-  if (t->overflow != AnswerOverflow::kNone) return 0;
-  t->response.append(data, bytes);
-  return bytes;
-}
-
-bool StartsWithIgnoreCase(std::string_view line, std::string_view lower_prefix) {
-  if (line.size() < lower_prefix.size()) return false;
-  for (size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != lower_prefix[i]) return false;
-  }
-  return true;
-}
-
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t bytes = size * n;
-  std::string_view line(data, bytes);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    bool match = true;
-    for (size_t i = 0; i < kName.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(line[i])) != kName[i]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) {
-      const long seconds = ParseRetryAfterSeconds(line.substr(kName.size()));
-      if (seconds >= 0) t->retry_after_s = seconds;
-    }
-  }
-  if (StartsWithIgnoreCase(line, "http/")) {
-    t->location.clear();  // a new answer's head (after a 100 Continue): its own fields only
-  } else if (StartsWithIgnoreCase(line, "location:")) {
-    std::string_view v = line.substr(9);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
-    t->location.assign(v.substr(0, 2048));
-  }
-  return bytes;
 }
 
 std::once_flag g_curl_init_once;  // curl_global_init must run once per process, before threads
@@ -334,13 +157,9 @@ struct HttpSender::Impl {
   size_t next_endpoint = 0;
   std::deque<std::unique_ptr<Job>> ready;
   std::multimap<Clock::time_point, std::unique_ptr<Job>> timers;
-  std::vector<std::unique_ptr<Transfer>> pool;  // every data transfer, configured once
-  std::vector<Transfer*> idle;                  // pooled transfers not in the multi handle
-  std::unique_ptr<Transfer> token_slot;         // the token request's handle (reconfigured per fetch)
+  CurlTransferPool transfers;                   // every data transfer, configured once
   std::unique_ptr<PlainHttpClient> plain;       // null unless some endpoint is plain http://
   std::vector<bool> plain_endpoint;             // per endpoint: data requests go through `plain`
-  std::vector<std::unique_ptr<Transfer>> plain_pool;  // transfers of plain requests (no easy handle)
-  std::vector<Transfer*> plain_idle;
   std::vector<PlainHttpFinished> plain_finished;      // reused between loop turns
   int data_in_flight = 0;
   bool fatal = false;
@@ -355,21 +174,12 @@ struct HttpSender::Impl {
   int logged_limit = 0;
   Clock::time_point limit_logged_at{};
 
-  // Token state (kFeatureBaseToken only).
-  bool token_mode = false;
-  std::string token;
-  bool token_valid = false;
-  uint64_t token_generation = 0;
-  Clock::time_point token_refresh_at{};
-  Clock::time_point token_retry_at{};
-  int token_failures = 0;
-  int refused_fresh_tokens = 0;  ///< current tokens answered 401 since the last accepted request
-  Transfer* token_transfer = nullptr;
+  TokenFetcher token;  // kFeatureBaseToken only (disabled otherwise)
 
   ~Impl() {
     plain.reset();  // closes its sockets before the bodies they point at go
-    pool.clear();  // Run() removed them from the multi handle
-    token_slot.reset();
+    transfers.Clear();  // Run() removed them from the multi handle
+    token.Clear();
     if (multi != nullptr) curl_multi_cleanup(multi);
     if (epoll_fd >= 0) close(epoll_fd);
     if (wake_fd >= 0) close(wake_fd);
@@ -459,158 +269,18 @@ struct HttpSender::Impl {
     listener->OnFatal(Status(status.code(), Redact(status.message())));
   }
 
-  // A pooled transfer, ready for a request's per-request options. Plain transfers (carried by
-  // PlainHttpClient) and libcurl ones live in separate pools: only the latter own an easy
-  // handle, configured once when it is made.
-  Transfer* TakeTransfer(bool for_plain_client) {
-    std::vector<Transfer*>& free_list = for_plain_client ? plain_idle : idle;
-    Transfer* t;
-    if (!free_list.empty()) {
-      t = free_list.back();
-      free_list.pop_back();
-    } else {
-      auto owned = std::make_unique<Transfer>();
-      owned->plain = for_plain_client;
-      if (!for_plain_client) {
-        owned->easy = curl_easy_init();
-        CommonOptions(owned.get());
-        if (config.auth == AuthMode::kBasic) {
-          curl_easy_setopt(owned->easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-          curl_easy_setopt(owned->easy, CURLOPT_USERNAME, config.username.c_str());
-          curl_easy_setopt(owned->easy, CURLOPT_PASSWORD, config.password.c_str());
-        }
-      }
-      t = owned.get();
-      (for_plain_client ? plain_pool : pool).push_back(std::move(owned));
-    }
-    t->response.clear();  // keeps its capacity
-    t->retry_after_s = -1;
-    t->location.clear();
-    t->overflow = AnswerOverflow::kNone;
-    t->answer_budget = &answer_budget;
-    t->error[0] = 0;
-    return t;
-  }
-
-  // Options that stay for the handle's life (the URL, body and headers are set per request).
-  void CommonOptions(Transfer* t) {
-    CURL* h = t->easy;
-    curl_easy_setopt(h, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(config.request_timeout_ms));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout_ms));
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-                     config.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
-                                  : static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);  // prefer multiplexing on an h2 connection
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->error);
-    if (!config.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config.ca_file.c_str());
-    if (config.insecure) {
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-  }
-
-  void FinishTransfer(Transfer* t) {
-    if (!t->plain) curl_multi_remove_handle(multi, t->easy);
-    t->active = false;
-    t->job.reset();
-    answer_budget.Release(t->answer_held);
-    t->answer_held = 0;
-    // An unusually long answer (an error list) need not stay allocated per handle.
-    if (t->response.capacity() > (64u << 10)) std::string().swap(t->response);
-    if (t->plain) {
-      plain_idle.push_back(t);
-    } else if (t != token_slot.get()) {
-      idle.push_back(t);
-    }
-  }
-
-  // --- token ---------------------------------------------------------------------------------
-
-  void MaybeStartTokenFetch(Clock::time_point now) {
-    if (!token_mode || fatal || token_transfer != nullptr || now < token_retry_at) return;
-    if (token_valid && now < token_refresh_at) return;
-    if (!token_slot) {
-      token_slot = std::make_unique<Transfer>();
-      token_slot->easy = curl_easy_init();
-    } else {
-      curl_easy_reset(token_slot->easy);  // rare: a fresh configuration each time
-    }
-    Transfer* t = token_slot.get();
-    t->response.clear();
-    t->retry_after_s = -1;
-    t->answer_cap = kMinAnswerCapBytes;
-    t->answer_budget = nullptr;
-    t->overflow = AnswerOverflow::kNone;
-    t->error[0] = 0;
-    t->request_body = "{\"USERNAME\":";
-    AppendJsonString(t->request_body, config.username);
-    t->request_body += ",\"PASSWORD\":";
-    AppendJsonString(t->request_body, config.password);
-    t->request_body += "}";
-    CommonOptions(t);
-    curl_easy_setopt(t->easy, CURLOPT_URL, config.auth_url.c_str());
-    t->headers = MakeHeaderList({"Content-Type: application/json", "Expect:"});
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers->list);
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->request_body.data());
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request_body.size()));
-    t->started = now;
-    token_transfer = t;
-    t->active = true;
-    curl_multi_add_handle(multi, t->easy);
-  }
+  void FinishTransfer(Transfer* t) { transfers.Finish(t); }
 
   void OnTokenDone(Transfer* t, CURLcode rc) {
-    token_transfer = nullptr;
-    const Clock::time_point now = Clock::now();
-    const std::string where = "token request to " + UrlForMessages(config.auth_url);
-    long status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    const bool transient = rc != CURLE_OK ? !IsPermanentCurlError(rc)
-                                          : (status == 408 || status == 429 || status >= 500);
-    if (rc != CURLE_OK && !transient) {
-      Fatal(Unavailable(where + " failed: " + std::string(t->error[0] ? t->error : curl_easy_strerror(rc))));
-    } else if (transient) {
-      token_retry_at = now + Backoff(token_failures++);
-    } else if (status < 200 || status >= 300) {
-      // The body is not echoed in full: an identity service may repeat the request.
-      Fatal(Status(status == 403 ? StatusCode::kPermissionDenied : StatusCode::kUnauthenticated,
-                   where + " was refused: HTTP " + std::to_string(status) + ": " + Snippet(t->response, 200)));
-    } else {
-      simdjson::dom::parser parser;
-      simdjson::dom::element doc;
-      std::string_view id_token;
-      int64_t expires_in = 3600;
-      const bool parsed = parser.parse(t->response.data(), t->response.size()).get(doc) == simdjson::SUCCESS &&
-                          doc["AuthenticationResult"]["IdToken"].get_string().get(id_token) == simdjson::SUCCESS &&
-                          !id_token.empty();
-      if (!parsed) {
-        Fatal(FailedPrecondition(where + " answered without AuthenticationResult.IdToken"));
-      } else {
-        int64_t e = 0;
-        if (doc["AuthenticationResult"]["ExpiresIn"].get_int64().get(e) == simdjson::SUCCESS && e > 0) {
-          expires_in = e;
-        }
-        token.assign(id_token);
-        redactor.AddToken(token);
-        data_headers = MakeHeaderList(static_headers, "Authorization: Bearer " + token);
-        token_valid = true;
-        ++token_generation;
-        token_failures = 0;
+    Status error;
+    switch (token.OnDone(t, rc, Clock::now(), &error)) {
+      case TokenFetcher::Outcome::kRetryLater: break;
+      case TokenFetcher::Outcome::kFatal: Fatal(std::move(error)); break;
+      case TokenFetcher::Outcome::kFetched:
+        redactor.AddToken(token.token());
+        data_headers = MakeHeaderList(static_headers, "Authorization: Bearer " + token.token());
         auth_refreshes.fetch_add(1, std::memory_order_relaxed);
-        // Refresh ahead of expiry; for short-lived tokens at half their life instead.
-        const int64_t ahead = expires_in > config.token_refresh_ahead_s ? config.token_refresh_ahead_s
-                                                                         : expires_in / 2;
-        token_refresh_at = now + std::chrono::seconds(expires_in - ahead);
-      }
+        break;
     }
     FinishTransfer(t);
   }
@@ -649,7 +319,7 @@ struct HttpSender::Impl {
   Clock::time_point Dispatch(Clock::time_point now) {
     Clock::time_point wake = Clock::time_point::max();
     if (fatal) return wake;
-    if (token_mode && !token_valid) return wake;  // the token fetch's completion wakes us
+    if (token.enabled() && !token.valid()) return wake;  // the token fetch's completion wakes us
     const int limit = Limit();
     // The answer budget's gate: requests whose answers could not all be held are not started.
     while (!ready.empty() && data_in_flight < limit && answer_budget.RoomForRequest(data_in_flight)) {
@@ -700,11 +370,11 @@ struct HttpSender::Impl {
       StartPlainRequest(std::move(job), endpoint, now);
       return;
     }
-    Transfer* t = TakeTransfer(/*for_plain_client=*/false);
+    Transfer* t = transfers.Take(/*for_plain_client=*/false);
     t->endpoint = endpoint;
     t->started = now;
     t->answer_cap = AnswerCapForRecords(job->batch->records.size());
-    t->token_generation = token_generation;
+    t->token_generation = token.generation();
     if (t->url_endpoint != endpoint) {
       curl_easy_setopt(t->easy, CURLOPT_URL, endpoints[endpoint].url.c_str());
       t->url_endpoint = endpoint;
@@ -737,11 +407,11 @@ struct HttpSender::Impl {
   }
 
   void StartPlainRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
-    Transfer* t = TakeTransfer(/*for_plain_client=*/true);
+    Transfer* t = transfers.Take(/*for_plain_client=*/true);
     t->endpoint = endpoint;
     t->started = now;
     t->answer_cap = AnswerCapForRecords(job->batch->records.size());
-    t->token_generation = token_generation;
+    t->token_generation = token.generation();
     t->headers = data_headers;  // kept alive while the request is out (a token refresh replaces it)
     job->batch->attempts++;
     t->job = std::move(job);
@@ -955,7 +625,7 @@ struct HttpSender::Impl {
     if (v.cls != ResponseClass::kNotUnderstood) job->not_understood = 0;
     switch (v.cls) {
       case ResponseClass::kAccepted:
-        refused_fresh_tokens = 0;
+        token.OnAccepted();
         ObserveResponse(now - t->started, false, in_flight_before);
         Deliver(*job, v.rejected, wire_bytes);
         break;
@@ -985,20 +655,14 @@ struct HttpSender::Impl {
         break;
       }
       case ResponseClass::kRefreshAuth:
-        if (!token_mode) {
+        if (!token.enabled()) {
           Fatal(Unauthenticated("POST " + url + " answered HTTP 401 and the credentials cannot be refreshed: " +
                                 Snippet(t->response)));
-        } else if (t->token_generation == token_generation && token_valid &&
-                   ++refused_fresh_tokens > kMaxRefusedFreshTokens) {
-          // Counted once per token: the 401s of requests that were already on the wire with the
-          // same token (answered while its replacement is being fetched) are not new refusals.
+        } else if (token.OnRefused(t->token_generation)) {
           Fatal(Unauthenticated("POST " + url + " keeps answering HTTP 401 after token refreshes: " +
                                 Snippet(t->response)));
         } else {
-          // One refresh for everyone: only the first 401 for the current token invalidates it;
-          // later ones (old token) just wait for the new token.
           ++job->auth_retries;
-          if (t->token_generation == token_generation) token_valid = false;
           ready.push_front(std::move(job));
         }
         break;
@@ -1047,7 +711,7 @@ struct HttpSender::Impl {
       Transfer* t = nullptr;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
       const CURLcode rc = msg->data.result;
-      if (t == token_transfer) {
+      if (token.Owns(t)) {
         OnTokenDone(t, rc);
         continue;
       }
@@ -1136,7 +800,7 @@ struct HttpSender::Impl {
         ready.push_back(std::move(timers.begin()->second));
         timers.erase(timers.begin());
       }
-      MaybeStartTokenFetch(now);
+      if (!fatal) token.MaybeStart(now);
       MaybeLogLimit(now);
       Clock::time_point wake = Dispatch(now);
       ProcessPlainFinished();  // a request can fail inside Start (connection refused)
@@ -1146,9 +810,7 @@ struct HttpSender::Impl {
         break;
       }
       if (!timers.empty()) wake = std::min(wake, timers.begin()->first);
-      if (token_mode && token_transfer == nullptr && !fatal) {
-        wake = std::min(wake, token_valid ? token_refresh_at : token_retry_at);
-      }
+      if (!fatal) wake = std::min(wake, token.NextWake());
       wake = std::min(wake, curl_timer);  // new transfers set it to min(): no sleep then
       if (plain) wake = plain->HasFinished() ? now : std::min(wake, plain->NextDeadline());
       if (wake <= now) {
@@ -1163,14 +825,8 @@ struct HttpSender::Impl {
     }
     // Leaving: drop what is left unreported (abandon, or fatal).
     plain.reset();  // closes its sockets; its requests are dropped unreported
-    for (const auto& t : plain_pool) {
-      if (t->active) FinishTransfer(t.get());
-    }
-    for (const auto& t : pool) {
-      if (t->active) FinishTransfer(t.get());
-    }
-    if (token_slot && token_slot->active) FinishTransfer(token_slot.get());
-    token_transfer = nullptr;
+    transfers.FinishAllActive();
+    token.Abandon();
     data_in_flight = 0;
     in_flight.store(0);
     ready.clear();
@@ -1195,6 +851,9 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->redactor = SecretRedactor::ForConfig(config);
   impl->multi = curl_multi_init();
   if (impl->multi == nullptr) return Internal("curl_multi_init failed");
+  impl->transfers.Init(&impl->config, &impl->answer_budget, impl->multi);
+  impl->token.Init(config.auth == AuthMode::kFeatureBaseToken, &impl->config, &impl->transfers, impl->multi,
+                   &impl->rng);
   impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
   impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (impl->epoll_fd < 0 || impl->wake_fd < 0) return Internal("epoll/eventfd setup failed");
@@ -1265,12 +924,12 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
       h.push_back("X-ClickHouse-User: " + config.username);
       if (!config.password.empty()) h.push_back("X-ClickHouse-Key: " + config.password);
       break;
-    case AuthMode::kFeatureBaseToken: impl->token_mode = true; break;
+    case AuthMode::kFeatureBaseToken: break;  // TokenFetcher adds the header per token
     case AuthMode::kNone:
     case AuthMode::kBasic: break;
   }
   for (const auto& x : config.extra_headers) h.push_back(x);
-  if (!impl->token_mode) impl->data_headers = MakeHeaderList(h);  // token mode: built per token
+  if (!impl->token.enabled()) impl->data_headers = MakeHeaderList(h);  // token mode: built per token
   return std::unique_ptr<HttpSender>(new HttpSender(std::move(impl)));
 }
 
