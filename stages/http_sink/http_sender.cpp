@@ -39,7 +39,7 @@
 #include "stages/http_sink/body_size_limit.h"
 #include "stages/http_sink/concurrency_controller.h"
 #include "stages/http_sink/curl_transfer_pool.h"
-#include "stages/http_sink/endpoint_health.h"
+#include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/retry_after.h"
 #include "stages/http_sink/retry_schedule.h"
@@ -88,17 +88,6 @@ bool GzipCompress(std::string_view in, std::string& out) {
 struct Submission {
   std::unique_ptr<Batch> batch;
   Clock::time_point intended{};
-};
-
-// Per-endpoint state: its own Retry-After pause, health and token buckets.
-struct Endpoint {
-  std::string url;
-  std::string url_for_messages;
-  Clock::time_point paused_until{};
-  EndpointHealth health;
-  double record_tokens = 0;
-  double byte_tokens = 0;
-  Clock::time_point refilled_at{};
 };
 
 // How a data request ended, from either client.
@@ -153,8 +142,7 @@ struct HttpSender::Impl {
   std::atomic<int> concurrency_limit{0};  // what Dispatch allows now (fixed or adaptive)
 
   // Sender-thread state.
-  std::vector<Endpoint> endpoints;
-  size_t next_endpoint = 0;
+  EndpointSet endpoints;
   std::deque<std::unique_ptr<Job>> ready;
   std::multimap<Clock::time_point, std::unique_ptr<Job>> timers;
   CurlTransferPool transfers;                   // every data transfer, configured once
@@ -287,33 +275,6 @@ struct HttpSender::Impl {
 
   // --- sending -------------------------------------------------------------------------------
 
-  void Refill(Endpoint& e, Clock::time_point now) {
-    const double dt = std::chrono::duration<double>(now - e.refilled_at).count();
-    e.refilled_at = now;
-    if (config.rate_limit_records_per_s > 0) {
-      e.record_tokens = std::min(config.rate_limit_records_per_s,
-                                 e.record_tokens + dt * config.rate_limit_records_per_s);
-    }
-    if (config.rate_limit_bytes_per_s > 0) {
-      e.byte_tokens = std::min(config.rate_limit_bytes_per_s, e.byte_tokens + dt * config.rate_limit_bytes_per_s);
-    }
-  }
-
-  // How long endpoint `e` must wait before a request of `records`/`bytes` fits its buckets.
-  // A request larger than a full bucket waits for a full bucket and then drives it negative.
-  Clock::duration RateWait(const Endpoint& e, double records, double bytes) const {
-    double wait_s = 0;
-    if (config.rate_limit_records_per_s > 0) {
-      const double need = std::min(records, config.rate_limit_records_per_s);
-      if (e.record_tokens < need) wait_s = std::max(wait_s, (need - e.record_tokens) / config.rate_limit_records_per_s);
-    }
-    if (config.rate_limit_bytes_per_s > 0) {
-      const double need = std::min(bytes, config.rate_limit_bytes_per_s);
-      if (e.byte_tokens < need) wait_s = std::max(wait_s, (need - e.byte_tokens) / config.rate_limit_bytes_per_s);
-    }
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
-  }
-
   // Starts as many ready jobs as concurrency, endpoints and the token allow. Returns the
   // earliest time something blocked by a pause or a rate limit could go (max() if none).
   Clock::time_point Dispatch(Clock::time_point now) {
@@ -329,37 +290,13 @@ struct HttpSender::Impl {
         return wake;
       }
       const std::string& body = config.gzip ? job.gzipped : job.batch->payload;
-      size_t chosen = endpoints.size();
-      for (size_t k = 0; k < endpoints.size(); ++k) {
-        const size_t i = (next_endpoint + k) % endpoints.size();
-        Endpoint& e = endpoints[i];
-        if (e.paused_until > now) {
-          wake = std::min(wake, e.paused_until);
-          continue;
-        }
-        if (!e.health.CanSend(now)) {  // unhealthy, and its probe is out or not due yet
-          if (e.health.probe_at() > now) wake = std::min(wake, e.health.probe_at());
-          continue;
-        }
-        Refill(e, now);
-        const Clock::duration w = RateWait(e, static_cast<double>(job.batch->records.size()),
-                                           static_cast<double>(body.size()));
-        if (w > Clock::duration::zero()) {
-          wake = std::min(wake, now + w);
-          continue;
-        }
-        chosen = i;
-        break;
-      }
-      if (chosen == endpoints.size()) return wake;
-      next_endpoint = chosen + 1;
-      Endpoint& e = endpoints[chosen];
-      e.record_tokens -= static_cast<double>(job.batch->records.size());
-      e.byte_tokens -= static_cast<double>(body.size());
+      bool probe = false;
+      const size_t chosen = endpoints.Acquire(now, static_cast<double>(job.batch->records.size()),
+                                              static_cast<double>(body.size()), wake, &probe);
+      if (chosen == EndpointSet::kNone) return wake;
       std::unique_ptr<Job> owned = std::move(ready.front());
       ready.pop_front();
-      owned->probe = e.health.IsProbeDue();
-      e.health.OnSent(owned->probe);
+      owned->probe = probe;
       StartRequest(std::move(owned), chosen, now);
     }
     return wake;
@@ -447,18 +384,6 @@ struct HttpSender::Impl {
     }
   }
 
-  // Logs an endpoint's health change (rare: once per state change or failed probe).
-  void NoteHealth(size_t endpoint, EndpointHealth::Change change) {
-    if (change == EndpointHealth::Change::kNone) return;
-    size_t healthy_others = 0;
-    for (size_t i = 0; i < endpoints.size(); ++i) {
-      if (i != endpoint && endpoints[i].health.healthy()) ++healthy_others;
-    }
-    const Endpoint& e = endpoints[endpoint];
-    std::fprintf(stderr, "sluice http_sink: %s\n",
-                 HealthChangeMessage(e.url_for_messages, e.health, change, healthy_others).c_str());
-  }
-
   enum class RetryKind { kThrottled, kServer, kNetwork };
 
   // `status`: the HTTP status that asked for the retry (0 when none arrived), for the pause log.
@@ -482,12 +407,7 @@ struct HttpSender::Impl {
     // a sink cannot stop the run for days); the job itself may go to another endpoint.
     const RetryPacing pacing = PaceRetry(Backoff(job->retries - 1), t.retry_after_s, Ms(config.retry_after_max_ms));
     if (pacing.requested_s >= 0) {
-      Endpoint& e = endpoints[t.endpoint];
-      if (ShouldLogPause(e.paused_until, now, pacing.endpoint_pause)) {
-        std::fprintf(stderr, "sluice http_sink: %s\n",
-                     PauseMessage(e.url_for_messages, status, pacing, Ms(config.retry_after_max_ms)).c_str());
-      }
-      e.paused_until = std::max(e.paused_until, now + pacing.endpoint_pause);
+      endpoints.Pause(t.endpoint, now, pacing, status);
     }
     timers.emplace(now + pacing.job_wait, std::move(job));
   }
@@ -594,7 +514,7 @@ struct HttpSender::Impl {
     if (!outcome.answered) {
       const std::string& err = outcome.error;
       if (!outcome.permanent) {
-        NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnFailure(
+        endpoints.NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnFailure(
                                     outcome.timed_out ? EndpointHealth::Failure::kTimeout
                                                       : EndpointHealth::Failure::kConnection,
                                     job->probe, now));
@@ -611,7 +531,7 @@ struct HttpSender::Impl {
       return;
     }
     const long status = outcome.status;
-    NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnAnswer(job->probe));
+    endpoints.NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnAnswer(job->probe));
     if (status >= 200 && status < 300) body_limit.OnAccepted(job->batch->payload.size());
     const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
     const size_t n = job->batch->records.size();
@@ -901,18 +821,7 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
       impl->plain = std::move(*client);
     }
   }
-  for (const std::string& u : config.urls) {
-    Endpoint e;
-    e.url = u;
-    e.url_for_messages = UrlForMessages(u);
-    // Probes of a dead endpoint back off like retries do: at most backoff_max_ms apart, so an
-    // endpoint that comes back is used again about as soon as a retry would find it.
-    e.health = EndpointHealth(Ms(config.backoff_max_ms));
-    e.record_tokens = config.rate_limit_records_per_s;
-    e.byte_tokens = config.rate_limit_bytes_per_s;
-    e.refilled_at = Clock::now();
-    impl->endpoints.push_back(std::move(e));
-  }
+  impl->endpoints = EndpointSet(&impl->config, Clock::now());
   auto& h = impl->static_headers;
   h.push_back("Content-Type: " + std::string(impl->format->ContentType()));
   h.push_back("Expect:");  // no 100-continue round trip
