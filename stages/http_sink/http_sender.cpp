@@ -536,7 +536,7 @@ struct HttpSender::Impl {
     const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
     const size_t n = job->batch->records.size();
     if (outcome.complete) answer_budget.ObserveAnswer(t->response.size());
-    ResponseVerdict v = format->JudgeAnswer(status, t->response, n, outcome.complete);
+    ResponseVerdict v = format->JudgeAnswer(status, t->response, n, outcome.complete, t->retry_after_s >= 0);
     if (!outcome.complete) {
       v.reason += " - " + outcome.error + " (answer cap " + std::to_string(t->answer_cap) + " bytes for " +
                   std::to_string(n) + " records)";
@@ -550,13 +550,10 @@ struct HttpSender::Impl {
         Deliver(*job, v.rejected, wire_bytes);
         break;
       case ResponseClass::kRetry: {
-        const bool throttled = status == 429 || status == 400 || t->retry_after_s >= 0;
         // Push-back answers shrink the adaptive limit; other transient errors (500, 502)
         // neither shrink nor grow it.
-        if (throttled || status == 503 || status == 504 || status == 408) {
-          ObserveResponse(now - t->started, true, in_flight_before);
-        }
-        ScheduleRetry(std::move(job), throttled ? RetryKind::kThrottled : RetryKind::kServer, *t,
+        if (v.pressure != RetryPressure::kNone) ObserveResponse(now - t->started, true, in_flight_before);
+        ScheduleRetry(std::move(job), v.pressure == RetryPressure::kThrottled ? RetryKind::kThrottled : RetryKind::kServer, *t,
                       Redact("HTTP " + std::to_string(status) + ": " + Snippet(t->response)), status);
         break;
       }
