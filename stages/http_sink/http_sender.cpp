@@ -1,12 +1,10 @@
-// HttpSender implementation. Everything below Impl::Run() happens on the sender thread; the
-// only cross-thread state is the submission queue, the wakeup eventfd, the atomics (flags and
-// stats) and the histograms (atomic buckets).
-//
-// The loop drives curl with curl_multi_socket_action over an epoll set: curl tells us which
-// sockets to watch (CURLMOPT_SOCKETFUNCTION) and when its next timeout is due
-// (CURLMOPT_TIMERFUNCTION), and each call only touches the transfers on the socket that is
-// ready. curl_multi_perform instead walks every transfer and, in libcurl 7.88, polls each one's
-// socket on every call, which made the cost per request grow with the connection count.
+// HttpSender implementation: the sender thread's loop (Run), dispatch of ready batches, and
+// what each answer does to its batch (OnDataDone). Its parts live in their own files: the
+// event loop (sender_event_loop), libcurl transfers (curl_transfer_pool), token auth
+// (token_fetcher), endpoint pause/limits/health (endpoint_set), retry pacing (retry_schedule)
+// and the answer's meaning (the SinkFormat's verdict). Everything below Impl::Run() happens on
+// the sender thread; the only cross-thread state is the submission queue, the loop's wakeup,
+// the atomics (flags and stats) and the histograms (atomic buckets).
 #include "stages/http_sink/http_sender.h"
 
 #include <curl/curl.h>
@@ -29,11 +27,6 @@
 #include <vector>
 
 #include <concurrentqueue/concurrentqueue.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/body_size_limit.h"
@@ -44,6 +37,7 @@
 #include "stages/http_sink/retry_after.h"
 #include "stages/http_sink/retry_schedule.h"
 #include "stages/http_sink/secret_redactor.h"
+#include "stages/http_sink/sender_event_loop.h"
 #include "stages/http_sink/token_fetcher.h"
 
 namespace sluice::stages {
@@ -119,12 +113,7 @@ struct HttpSender::Impl {
   HttpSinkConfig config;
   std::shared_ptr<const SinkFormat> format;
   DeliveryListener* listener = nullptr;
-  CURLM* multi = nullptr;
-  int epoll_fd = -1;  // curl's sockets, the plain client's sockets, and wake_fd
-  int wake_fd = -1;   // eventfd: Submit/Stop from other threads wake the loop through it
-  // When curl wants CURL_SOCKET_TIMEOUT next (max() = no timer); set by OnCurlTimer.
-  Clock::time_point curl_timer = Clock::time_point::max();
-  bool curl_timer_updated = false;
+  SenderEventLoop loop;  // the multi handle, the epoll set and the wakeup
   std::thread thread;
   std::mutex join_mu;
 
@@ -168,52 +157,7 @@ struct HttpSender::Impl {
     plain.reset();  // closes its sockets before the bodies they point at go
     transfers.Clear();  // Run() removed them from the multi handle
     token.Clear();
-    if (multi != nullptr) curl_multi_cleanup(multi);
-    if (epoll_fd >= 0) close(epoll_fd);
-    if (wake_fd >= 0) close(wake_fd);
-  }
-
-  // Any thread: makes the loop's epoll_wait return.
-  void Wake() const {
-    const uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = write(wake_fd, &one, sizeof one);  // only fails if the counter is saturated: already awake
-  }
-
-  // CURLMOPT_SOCKETFUNCTION: mirror curl's interest in `s` into the epoll set. `socketp` is
-  // non-null once we added `s` (curl_multi_assign), so the common case is one EPOLL_CTL_MOD.
-  static int OnCurlSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
-    auto* self = static_cast<Impl*>(userp);
-    if (what == CURL_POLL_REMOVE) {
-      // Fails harmlessly if curl already closed the socket (the kernel dropped it then).
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
-      return 0;
-    }
-    epoll_event ev{};
-    ev.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
-    ev.data.fd = s;
-    if (socketp == nullptr) {
-      if (epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
-        epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev);
-      }
-      curl_multi_assign(self->multi, s, self);  // any non-null marker
-    } else if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
-    }
-    return 0;
-  }
-
-  // CURLMOPT_TIMERFUNCTION: remember the deadline; the loop calls CURL_SOCKET_TIMEOUT then
-  // (curl must not be re-entered from here).
-  static int OnCurlTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
-    auto* self = static_cast<Impl*>(userp);
-    // 0 (run now, e.g. after curl_multi_add_handle) must not become "a few us from now": the
-    // loop would round that up to a 1 ms epoll_wait per request.
-    self->curl_timer = timeout_ms < 0    ? Clock::time_point::max()
-                       : timeout_ms == 0 ? Clock::time_point::min()
-                                         : Clock::now() + Ms(timeout_ms);
-    self->curl_timer_updated = true;
-    return 0;
-  }
+  }  // then `loop` cleans up the multi handle
 
   // --- helpers -------------------------------------------------------------------------------
 
@@ -340,7 +284,7 @@ struct HttpSender::Impl {
     ++data_in_flight;
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
     t->active = true;
-    curl_multi_add_handle(multi, t->easy);
+    curl_multi_add_handle(loop.multi(), t->easy);
   }
 
   void StartPlainRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
@@ -623,7 +567,7 @@ struct HttpSender::Impl {
 
   void ProcessCompletions() {
     int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    while (CURLMsg* msg = curl_multi_info_read(loop.multi(), &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
@@ -674,38 +618,11 @@ struct HttpSender::Impl {
   }
 
   void Run() {
-    constexpr int kMaxEvents = 128;
-    epoll_event events[kMaxEvents];
     int timeout_ms = 0;
-    int running = 0;
     while (!abandon.load(std::memory_order_acquire)) {
-      const int n = epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
-      for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
-        if (fd == wake_fd) {
-          uint64_t count = 0;
-          [[maybe_unused]] const ssize_t r = read(wake_fd, &count, sizeof count);
-          continue;
-        }
-        const uint32_t e = events[i].events;
-        if (plain && plain->Owns(fd)) {
-          plain->OnSocketEvent(fd, e, Clock::now());
-          continue;
-        }
-        int flags = 0;
-        if ((e & EPOLLIN) != 0) flags |= CURL_CSELECT_IN;
-        if ((e & EPOLLOUT) != 0) flags |= CURL_CSELECT_OUT;
-        if ((e & (EPOLLERR | EPOLLHUP)) != 0) flags |= CURL_CSELECT_ERR;
-        curl_multi_socket_action(multi, fd, flags, &running);
-      }
+      loop.Poll(timeout_ms, plain.get());
       Clock::time_point now = Clock::now();
-      if (curl_timer <= now) {
-        curl_timer_updated = false;
-        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-        // curl only reports a timer when it changes; if its clock had not quite reached the
-        // deadline it keeps the same one silently, so look again shortly.
-        if (!curl_timer_updated) curl_timer = now + Ms(1);
-      }
+      loop.RunCurlTimerIfDue(now);
       ProcessCompletions();
       if (plain) {
         plain->OnTimeouts(now);
@@ -728,17 +645,9 @@ struct HttpSender::Impl {
       }
       if (!timers.empty()) wake = std::min(wake, timers.begin()->first);
       if (!fatal) wake = std::min(wake, token.NextWake());
-      wake = std::min(wake, curl_timer);  // new transfers set it to min(): no sleep then
+      wake = std::min(wake, loop.curl_timer());  // new transfers set it to min(): no sleep then
       if (plain) wake = plain->HasFinished() ? now : std::min(wake, plain->NextDeadline());
-      if (wake <= now) {
-        timeout_ms = 0;
-      } else if (wake - now >= std::chrono::seconds(1)) {
-        timeout_ms = 1000;  // also for wake == max(): look at the flags at least once a second
-      } else {
-        // Round up: waking a little early would only spin until the deadline.
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(wake - now).count();
-        timeout_ms = static_cast<int>((us + 999) / 1000);
-      }
+      timeout_ms = SenderEventLoop::TimeoutMs(wake, now);
     }
     // Leaving: drop what is left unreported (abandon, or fatal).
     plain.reset();  // closes its sockets; its requests are dropped unreported
@@ -766,24 +675,10 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->format = std::move(format);
   impl->answer_budget = AnswerBudget(config.max_answer_bytes_total);
   impl->redactor = SecretRedactor::ForConfig(config);
-  impl->multi = curl_multi_init();
-  if (impl->multi == nullptr) return Internal("curl_multi_init failed");
-  impl->transfers.Init(&impl->config, &impl->answer_budget, impl->multi);
-  impl->token.Init(config.auth == AuthMode::kFeatureBaseToken, &impl->config, &impl->transfers, impl->multi,
+  SLUICE_RETURN_IF_ERROR(impl->loop.Init());
+  impl->transfers.Init(&impl->config, &impl->answer_budget, impl->loop.multi());
+  impl->token.Init(config.auth == AuthMode::kFeatureBaseToken, &impl->config, &impl->transfers, impl->loop.multi(),
                    &impl->rng);
-  impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->epoll_fd < 0 || impl->wake_fd < 0) return Internal("epoll/eventfd setup failed");
-  epoll_event wake_ev{};
-  wake_ev.events = EPOLLIN;
-  wake_ev.data.fd = impl->wake_fd;
-  if (epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, impl->wake_fd, &wake_ev) != 0) {
-    return Internal("epoll_ctl for the wakeup eventfd failed");
-  }
-  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnCurlSocket);
-  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETDATA, impl.get());
-  curl_multi_setopt(impl->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnCurlTimer);
-  curl_multi_setopt(impl->multi, CURLMOPT_TIMERDATA, impl.get());
   if (config.adaptive_concurrency) {
     ConcurrencyControllerConfig cc;
     cc.min_limit = config.min_concurrency;
@@ -795,8 +690,8 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   }
   impl->concurrency_limit.store(impl->Limit());
   const int connections = config.adaptive_concurrency ? config.max_concurrency : config.concurrency;
-  curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
-  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
+  curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
+  curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
   impl->plain_endpoint.assign(config.urls.size(), false);
   if (config.transport == HttpTransport::kAuto && config.auth != AuthMode::kBasic && !ProxyConfigured()) {
     std::vector<std::string> plain_urls;  // every URL, so endpoint indexes match; only plain ones are used
@@ -809,7 +704,7 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
     }
     if (any) {
       PlainHttpClientOptions po;
-      po.epoll_fd = impl->epoll_fd;
+      po.epoll_fd = impl->loop.epoll_fd();
       po.connect_timeout_ms = config.connect_timeout_ms;
       po.request_timeout_ms = config.request_timeout_ms;
       po.max_response_bytes = kMinAnswerCapBytes;  // each request sets its own cap
@@ -858,7 +753,7 @@ void HttpSender::SubmitAt(std::unique_ptr<Batch> batch, Batch::Clock::time_point
   // From the sender thread itself (a recycler), the loop drains submissions before it polls
   // again: waking it would only cost a write and a read on its wakeup pipe.
   if (std::this_thread::get_id() != impl_->sender_thread_id.load(std::memory_order_relaxed)) {
-    impl_->Wake();
+    impl_->loop.Wake();
   }
 }
 
@@ -870,7 +765,7 @@ void HttpSender::SetBatchRecycler(std::function<void(std::unique_ptr<Batch>)> re
 void HttpSender::Stop(bool abandon) {
   if (abandon) impl_->abandon.store(true, std::memory_order_release);
   impl_->stop_requested.store(true, std::memory_order_release);
-  if (impl_->wake_fd >= 0) impl_->Wake();
+  if (impl_->loop.can_wake()) impl_->loop.Wake();
   std::lock_guard<std::mutex> lock(impl_->join_mu);
   if (impl_->thread.joinable()) impl_->thread.join();
 }
