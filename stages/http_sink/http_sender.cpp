@@ -29,12 +29,13 @@
 #include <concurrentqueue/concurrentqueue.h>
 
 #include "stages/http_sink/answer_budget.h"
+#include "stages/http_sink/batch_outcomes.h"
 #include "stages/http_sink/body_size_limit.h"
 #include "stages/http_sink/concurrency_controller.h"
 #include "stages/http_sink/curl_transfer_pool.h"
 #include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
-#include "stages/http_sink/retry_after.h"
+#include "stages/http_sink/request_outcome.h"
 #include "stages/http_sink/retry_schedule.h"
 #include "stages/http_sink/secret_redactor.h"
 #include "stages/http_sink/sender_event_loop.h"
@@ -82,17 +83,6 @@ bool GzipCompress(std::string_view in, std::string& out) {
 struct Submission {
   std::unique_ptr<Batch> batch;
   Clock::time_point intended{};
-};
-
-// How a data request ended, from either client.
-struct RequestOutcome {
-  bool answered = false;   // an HTTP status arrived
-  bool complete = true;    // with answered: the body was read whole
-  bool over_budget = false;  // !answered: aborted to keep answers within the answer budget
-  long status = 0;
-  bool permanent = false;  // a failure no retry can fix (bad URL, TLS trust)
-  bool timed_out = false;
-  std::string error;       // what failed when !answered
 };
 
 // Plain http:// endpoints can skip libcurl unless the environment names a proxy (libcurl
@@ -317,13 +307,7 @@ struct HttpSender::Impl {
     if (!plain || !plain->HasFinished()) return;
     plain->TakeFinished(plain_finished);
     for (PlainHttpFinished& f : plain_finished) {
-      RequestOutcome o;
-      o.answered = f.failure == PlainHttpFailure::kNone || f.failure == PlainHttpFailure::kAnswerIncomplete;
-      o.complete = f.failure == PlainHttpFailure::kNone;
-      o.over_budget = f.failure == PlainHttpFailure::kAnswerOverBudget;
-      o.status = f.status;
-      o.timed_out = f.failure == PlainHttpFailure::kTimeout;
-      o.error = std::move(f.error);
+      const RequestOutcome o = PlainRequestOutcome(f);
       OnDataDone(static_cast<Transfer*>(f.tag), o);
     }
   }
@@ -357,26 +341,8 @@ struct HttpSender::Impl {
   }
 
   std::unique_ptr<Job> SubJob(const Job& parent, size_t begin, size_t end) {
-    const Batch& b = *parent.batch;
-    auto out = std::make_unique<Batch>();
-    out->id = b.id;
-    out->first_record_at = b.first_record_at;
-    out->sealed_at = b.sealed_at;
-    out->attempts = b.attempts;
-    format->Open(out->payload);
-    out->records.reserve(end - begin);
-    for (size_t i = begin; i < end; ++i) {
-      const std::string_view v = b.Value(i);
-      BatchRecord r;
-      r.begin = format->Append(out->payload, v, i == begin);
-      r.length = static_cast<uint32_t>(v.size());
-      r.position = b.records[i].position;
-      out->CopyMeta(r, b, i);
-      out->records.push_back(r);
-    }
-    format->Close(out->payload);
     auto job = std::make_unique<Job>();
-    job->batch = std::move(out);
+    job->batch = SubBatch(*format, *parent.batch, begin, end);
     job->intended = parent.intended;
     return job;
   }
@@ -398,30 +364,14 @@ struct HttpSender::Impl {
 
   void RejectAll(const Job& job, const std::string& sink_reason) {
     const std::string reason = Redact(sink_reason);  // it quotes the sink: never a credential
-    DeliveryReport report;
-    for (size_t i = 0; i < job.batch->records.size(); ++i) {
-      report.rejected.push_back(job.batch->Reject(i, reason, "sink"));
-    }
+    DeliveryReport report = RejectedReport(*job.batch, reason);
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
   }
 
   void Deliver(const Job& job, const std::vector<RejectedIndex>& rejected, size_t wire_bytes) {
-    DeliveryReport report;
-    const Batch& b = *job.batch;
-    std::vector<const RejectedIndex*> by_index(b.records.size(), nullptr);
-    for (const RejectedIndex& r : rejected) {
-      if (r.index < b.records.size()) by_index[r.index] = &r;
-    }
-    report.delivered.reserve(b.records.size());
-    for (size_t i = 0; i < b.records.size(); ++i) {
-      if (by_index[i] != nullptr) {
-        report.rejected.push_back(b.Reject(i, by_index[i]->reason, "sink"));  // redacted by RedactVerdict
-      } else {
-        report.delivered.push_back(b.records[i].position);
-      }
-    }
-    report.delivered_bytes = b.payload.size();
+    // Per-record reasons were redacted by RedactVerdict.
+    DeliveryReport report = AcceptedReport(*job.batch, rejected);
     bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed);
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
@@ -576,32 +526,7 @@ struct HttpSender::Impl {
         OnTokenDone(t, rc);
         continue;
       }
-      RequestOutcome o;
-      long code = 0;
-      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-      // An answer whose head arrived but whose body stopped early (the connection ended before
-      // Content-Length, or it passed its cap) is answered but incomplete; one the answer
-      // budget stopped is resent later.
-      const bool cut_short = code >= 200 && (rc == CURLE_PARTIAL_FILE ||
-                                             (rc == CURLE_WRITE_ERROR && t->overflow == AnswerOverflow::kOverCap));
-      o.answered = rc == CURLE_OK || cut_short;
-      o.complete = rc == CURLE_OK;
-      o.over_budget = rc == CURLE_WRITE_ERROR && t->overflow == AnswerOverflow::kOverBudget;
-      if (o.answered) {
-        o.status = code;
-        if (!o.complete) {
-          o.error = t->overflow == AnswerOverflow::kOverCap
-                        ? std::string("the answer is longer than its cap")
-                        : "the answer was cut short: " + std::string(t->error[0] != 0 ? t->error : curl_easy_strerror(rc));
-        }
-      } else if (o.over_budget) {
-        o.error = "answer aborted: answers held at once would pass the answer budget of " +
-                  std::to_string(answer_budget.Total()) + " bytes";
-      } else {
-        o.permanent = IsPermanentCurlError(rc);
-        o.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-        o.error = t->error[0] != 0 ? std::string(t->error) : std::string(curl_easy_strerror(rc));
-      }
+      const RequestOutcome o = CurlRequestOutcome(*t, rc, answer_budget.Total());
       OnDataDone(t, o);
     }
   }
