@@ -36,7 +36,7 @@
 #include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/request_outcome.h"
-#include "stages/http_sink/retry_schedule.h"
+#include "stages/http_sink/retry_policy.h"
 #include "stages/http_sink/secret_redactor.h"
 #include "stages/http_sink/sender_event_loop.h"
 #include "stages/http_sink/token_fetcher.h"
@@ -113,8 +113,7 @@ struct HttpSender::Impl {
   moodycamel::ConcurrentQueue<Submission> submissions;
 
   // Stats (written on the sender thread, read anywhere).
-  std::atomic<uint64_t> requests{0}, retries{0}, retries_throttled{0}, retries_server{0},
-      retries_network{0}, auth_refreshes{0}, splits{0}, bytes_sent{0}, in_flight{0}, waiting{0};
+  std::atomic<uint64_t> requests{0}, auth_refreshes{0}, splits{0}, bytes_sent{0}, in_flight{0}, waiting{0};
   BodySizeLimit body_limit;  // 2xx/413 history; its Hint() is MaxBatchBytesHint()
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
@@ -130,7 +129,7 @@ struct HttpSender::Impl {
   std::vector<PlainHttpFinished> plain_finished;      // reused between loop turns
   int data_in_flight = 0;
   bool fatal = false;
-  std::mt19937_64 rng{std::random_device{}()};
+  RetryPolicy retry;  // counts, limits and paces retries
   std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
   std::shared_ptr<HeaderList> data_headers;  // static_headers (+ the current bearer token)
   std::unique_ptr<ConcurrencyController> controller;  // null unless adaptive_concurrency
@@ -154,10 +153,6 @@ struct HttpSender::Impl {
   // Every text that came from the sink passes through here before it reaches a reason, a
   // dead letter, a log line or a Status.
   std::string Redact(std::string_view text) const { return redactor.Redact(text); }
-
-  Clock::duration Backoff(int attempt) {
-    return DrawBackoff(attempt, config.backoff_initial_ms, config.backoff_max_ms, rng);
-  }
 
   int Limit() const { return controller ? controller->Limit() : config.concurrency; }
 
@@ -312,28 +307,18 @@ struct HttpSender::Impl {
     }
   }
 
-  enum class RetryKind { kThrottled, kServer, kNetwork };
-
   // `status`: the HTTP status that asked for the retry (0 when none arrived), for the pause log.
   void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why,
                      long status = 0) {
-    retries.fetch_add(1, std::memory_order_relaxed);
-    switch (kind) {
-      case RetryKind::kThrottled: retries_throttled.fetch_add(1, std::memory_order_relaxed); break;
-      case RetryKind::kServer: retries_server.fetch_add(1, std::memory_order_relaxed); break;
-      case RetryKind::kNetwork: retries_network.fetch_add(1, std::memory_order_relaxed); break;
-    }
+    retry.Count(kind);
     job->retries++;
-    if (config.max_retries >= 0 && job->retries > config.max_retries) {
+    if (retry.GivesUp(job->retries)) {
       Fatal(Unavailable("giving up after " + std::to_string(config.max_retries) + " retries: POST " +
                         endpoints[t.endpoint].url_for_messages + ": " + why));
       return;
     }
     const Clock::time_point now = Clock::now();
-    // The job's own backoff is the floor for every retry: a Retry-After of 0 sent straight back
-    // to the queue made a retry storm. Retry-After pauses the whole endpoint on top (capped, so
-    // a sink cannot stop the run for days); the job itself may go to another endpoint.
-    const RetryPacing pacing = PaceRetry(Backoff(job->retries - 1), t.retry_after_s, Ms(config.retry_after_max_ms));
+    const RetryPacing pacing = retry.Pace(job->retries, t.retry_after_s);
     if (pacing.requested_s >= 0) {
       endpoints.Pause(t.endpoint, now, pacing, status);
     }
@@ -601,9 +586,10 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->answer_budget = AnswerBudget(config.max_answer_bytes_total);
   impl->redactor = SecretRedactor::ForConfig(config);
   SLUICE_RETURN_IF_ERROR(impl->loop.Init());
+  impl->retry.Init(&impl->config);
   impl->transfers.Init(&impl->config, &impl->answer_budget, impl->loop.multi());
   impl->token.Init(config.auth == AuthMode::kFeatureBaseToken, &impl->config, &impl->transfers, impl->loop.multi(),
-                   &impl->rng);
+                   &impl->retry);
   if (config.adaptive_concurrency) {
     ConcurrencyControllerConfig cc;
     cc.min_limit = config.min_concurrency;
@@ -699,10 +685,10 @@ SenderStats HttpSender::Stats() const {
   const Impl& i = *impl_;
   SenderStats s;
   s.requests = i.requests.load(std::memory_order_relaxed);
-  s.retries = i.retries.load(std::memory_order_relaxed);
-  s.retries_throttled = i.retries_throttled.load(std::memory_order_relaxed);
-  s.retries_server = i.retries_server.load(std::memory_order_relaxed);
-  s.retries_network = i.retries_network.load(std::memory_order_relaxed);
+  s.retries = i.retry.retries();
+  s.retries_throttled = i.retry.throttled();
+  s.retries_server = i.retry.server();
+  s.retries_network = i.retry.network();
   s.auth_refreshes = i.auth_refreshes.load(std::memory_order_relaxed);
   s.splits = i.splits.load(std::memory_order_relaxed);
   s.bytes_sent = i.bytes_sent.load(std::memory_order_relaxed);

@@ -3,18 +3,17 @@
 #include <simdjson.h>
 
 #include "engine/json_string.h"
-#include "stages/http_sink/retry_schedule.h"
 #include "stages/http_sink/secret_redactor.h"
 
 namespace sluice::stages {
 
 void TokenFetcher::Init(bool enabled, const HttpSinkConfig* config, CurlTransferPool* transfers, CURLM* multi,
-                        std::mt19937_64* rng) {
+                        RetryPolicy* retry) {
   enabled_ = enabled;
   config_ = config;
   transfers_ = transfers;
   multi_ = multi;
-  rng_ = rng;
+  retry_ = retry;
 }
 
 TokenFetcher::Clock::time_point TokenFetcher::NextWake() const {
@@ -67,7 +66,7 @@ TokenFetcher::Outcome TokenFetcher::OnDone(Transfer* t, CURLcode rc, Clock::time
     return Outcome::kFatal;
   }
   if (transient) {
-    retry_at_ = now + DrawBackoff(failures_++, config_->backoff_initial_ms, config_->backoff_max_ms, *rng_);
+    retry_at_ = now + retry_->Backoff(failures_++);
     return Outcome::kRetryLater;
   }
   if (status < 200 || status >= 300) {

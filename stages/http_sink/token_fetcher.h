@@ -13,12 +13,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
-#include <random>
 #include <string>
 
 #include "engine/status.h"
 #include "stages/http_sink/curl_transfer_pool.h"
 #include "stages/http_sink/http_sink_config.h"
+#include "stages/http_sink/retry_policy.h"
 
 namespace sluice::stages {
 
@@ -46,7 +46,7 @@ class TokenFetcher {
   /// `enabled`: the sink uses token auth; otherwise every other method is a no-op and valid()
   /// is false. The pointers outlive the fetcher.
   void Init(bool enabled, const HttpSinkConfig* config, CurlTransferPool* transfers, CURLM* multi,
-            std::mt19937_64* rng);
+            RetryPolicy* retry);
 
   [[nodiscard]] bool enabled() const { return enabled_; }
   [[nodiscard]] bool valid() const { return valid_; }
@@ -86,7 +86,7 @@ class TokenFetcher {
   const HttpSinkConfig* config_ = nullptr;
   CurlTransferPool* transfers_ = nullptr;
   CURLM* multi_ = nullptr;
-  std::mt19937_64* rng_ = nullptr;
+  RetryPolicy* retry_ = nullptr;  // the failed fetch's backoff
   std::unique_ptr<Transfer> slot_;  // the token request's handle (reconfigured per fetch)
   Transfer* transfer_ = nullptr;    // slot_ while a fetch is out
   std::string token_;
