@@ -31,13 +31,13 @@
 #include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/batch_outcomes.h"
 #include "stages/http_sink/body_size_limit.h"
-#include "stages/http_sink/concurrency_controller.h"
 #include "stages/http_sink/curl_transfer_pool.h"
 #include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/request_outcome.h"
 #include "stages/http_sink/retry_policy.h"
 #include "stages/http_sink/secret_redactor.h"
+#include "stages/http_sink/sender_concurrency.h"
 #include "stages/http_sink/sender_event_loop.h"
 #include "stages/http_sink/token_fetcher.h"
 
@@ -117,7 +117,7 @@ struct HttpSender::Impl {
   BodySizeLimit body_limit;  // 2xx/413 history; its Hint() is MaxBatchBytesHint()
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
-  std::atomic<int> concurrency_limit{0};  // what Dispatch allows now (fixed or adaptive)
+  SenderConcurrency concurrency;  // what Dispatch allows now (fixed or adaptive)
 
   // Sender-thread state.
   EndpointSet endpoints;
@@ -132,13 +132,10 @@ struct HttpSender::Impl {
   RetryPolicy retry;  // counts, limits and paces retries
   std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
   std::shared_ptr<HeaderList> data_headers;  // static_headers (+ the current bearer token)
-  std::unique_ptr<ConcurrencyController> controller;  // null unless adaptive_concurrency
   AnswerBudget answer_budget;  // total bytes of answers held (config.max_answer_bytes_total)
   SecretRedactor redactor;     // every credential held; applied to all text from the sink
   std::function<void(std::unique_ptr<Batch>)> batch_recycler;  // set before Start, or empty
   std::atomic<std::thread::id> sender_thread_id{};
-  int logged_limit = 0;
-  Clock::time_point limit_logged_at{};
 
   TokenFetcher token;  // kFeatureBaseToken only (disabled otherwise)
 
@@ -154,28 +151,10 @@ struct HttpSender::Impl {
   // dead letter, a log line or a Status.
   std::string Redact(std::string_view text) const { return redactor.Redact(text); }
 
-  int Limit() const { return controller ? controller->Limit() : config.concurrency; }
-
   // Feeds one answer to the adaptive limit. `in_flight_before`: requests in flight when it
   // arrived (incl. this one), to tell a saturated sender from an idle one.
   void ObserveResponse(Clock::duration rtt, bool overloaded, int in_flight_before) {
-    if (!controller) return;
-    const bool saturated = in_flight_before >= controller->Limit() || !ready.empty();
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(rtt).count();
-    controller->OnResponse(us > 0 ? static_cast<uint64_t>(us) : 0, overloaded, saturated);
-    concurrency_limit.store(controller->Limit(), std::memory_order_relaxed);
-  }
-
-  // Debug line for limit changes, at most one a second (the loop wakes at least that often,
-  // so the last change is always reported).
-  void MaybeLogLimit(Clock::time_point now) {
-    if (!controller || !config.log_concurrency_changes) return;
-    const int limit = controller->Limit();
-    if (limit == logged_limit || now - limit_logged_at < std::chrono::seconds(1)) return;
-    std::fprintf(stderr, "sluice http_sink: concurrency limit %d -> %d (rtt mean %.1f ms, baseline %.1f ms)\n",
-                 logged_limit, limit, controller->RttMeanUs() / 1000.0, controller->BaselineUs() / 1000.0);
-    logged_limit = limit;
-    limit_logged_at = now;
+    concurrency.Observe(rtt, overloaded, in_flight_before, !ready.empty());
   }
 
   void Fatal(Status status) {
@@ -210,7 +189,7 @@ struct HttpSender::Impl {
     Clock::time_point wake = Clock::time_point::max();
     if (fatal) return wake;
     if (token.enabled() && !token.valid()) return wake;  // the token fetch's completion wakes us
-    const int limit = Limit();
+    const int limit = concurrency.Limit();
     // The answer budget's gate: requests whose answers could not all be held are not started.
     while (!ready.empty() && data_in_flight < limit && answer_budget.RoomForRequest(data_in_flight)) {
       Job& job = *ready.front();
@@ -545,7 +524,7 @@ struct HttpSender::Impl {
         timers.erase(timers.begin());
       }
       if (!fatal) token.MaybeStart(now);
-      MaybeLogLimit(now);
+      concurrency.MaybeLog(now);
       Clock::time_point wake = Dispatch(now);
       ProcessPlainFinished();  // a request can fail inside Start (connection refused)
       waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
@@ -590,16 +569,7 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->transfers.Init(&impl->config, &impl->answer_budget, impl->loop.multi());
   impl->token.Init(config.auth == AuthMode::kFeatureBaseToken, &impl->config, &impl->transfers, impl->loop.multi(),
                    &impl->retry);
-  if (config.adaptive_concurrency) {
-    ConcurrencyControllerConfig cc;
-    cc.min_limit = config.min_concurrency;
-    cc.max_limit = config.max_concurrency;
-    cc.initial_limit = config.min_concurrency;
-    SLUICE_RETURN_IF_ERROR(Validate(cc));
-    impl->controller = std::make_unique<ConcurrencyController>(cc);
-    impl->logged_limit = impl->controller->Limit();
-  }
-  impl->concurrency_limit.store(impl->Limit());
+  SLUICE_RETURN_IF_ERROR(impl->concurrency.Init(&impl->config));
   const int connections = config.adaptive_concurrency ? config.max_concurrency : config.concurrency;
   curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
   curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
@@ -700,7 +670,7 @@ SenderStats HttpSender::Stats() const {
   return s;
 }
 
-int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency_limit.load(std::memory_order_relaxed); }
+int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency.Published(); }
 size_t HttpSender::MaxBatchBytesHint() const { return impl_->body_limit.Hint(); }
 const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
 const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }
