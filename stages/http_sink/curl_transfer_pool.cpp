@@ -81,6 +81,26 @@ std::shared_ptr<HeaderList> MakeHeaderList(const std::vector<std::string>& lines
   return h;
 }
 
+std::vector<std::string> StaticRequestHeaders(const HttpSinkConfig& config, std::string_view content_type) {
+  std::vector<std::string> h;
+  h.push_back("Content-Type: " + std::string(content_type));
+  h.push_back("Expect:");  // no 100-continue round trip
+  if (config.gzip) h.push_back("Content-Encoding: gzip");
+  switch (config.auth) {
+    case AuthMode::kApiKey: h.push_back("X-API-Key: " + config.api_key); break;
+    case AuthMode::kBearer: h.push_back("Authorization: Bearer " + config.bearer_token); break;
+    case AuthMode::kClickHouseHeaders:
+      h.push_back("X-ClickHouse-User: " + config.username);
+      if (!config.password.empty()) h.push_back("X-ClickHouse-Key: " + config.password);
+      break;
+    case AuthMode::kFeatureBaseToken:  // TokenFetcher's token goes in per token
+    case AuthMode::kNone:
+    case AuthMode::kBasic: break;
+  }
+  for (const auto& x : config.extra_headers) h.push_back(x);
+  return h;
+}
+
 bool IsPermanentCurlError(CURLcode rc) {
   switch (rc) {
     case CURLE_UNSUPPORTED_PROTOCOL:

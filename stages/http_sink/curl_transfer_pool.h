@@ -54,6 +54,11 @@ struct HeaderList {
 [[nodiscard]] std::shared_ptr<HeaderList> MakeHeaderList(const std::vector<std::string>& lines,
                                                          const std::string& extra = {});
 
+/// The header lines every data request carries: Content-Type, "Expect:" (no 100-continue
+/// round trip), Content-Encoding with gzip, the static credentials of `config.auth` and the
+/// extra headers. Token auth adds its bearer line per token (TokenFetcher).
+[[nodiscard]] std::vector<std::string> StaticRequestHeaders(const HttpSinkConfig& config, std::string_view content_type);
+
 /// An easy handle and the request it carries (a batch or the token request); CURLOPT_PRIVATE
 /// points here. Data transfers are pooled and configured once: per request only the body, and
 /// the URL or header list when they differ from what the handle already has, are set.

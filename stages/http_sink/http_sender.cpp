@@ -1,27 +1,21 @@
 // HttpSender implementation: the sender thread's loop (Run), dispatch of ready batches, and
-// what each answer does to its batch (OnDataDone). Its parts live in their own files: the
-// event loop (sender_event_loop), libcurl transfers (curl_transfer_pool), token auth
-// (token_fetcher), endpoint pause/limits/health (endpoint_set), retry pacing (retry_schedule)
-// and the answer's meaning (the SinkFormat's verdict). Everything below Impl::Run() happens on
-// the sender thread; the only cross-thread state is the submission queue, the loop's wakeup,
-// the atomics (flags and stats) and the histograms (atomic buckets).
+// what each answer's verdict does to its batch (OnDataDone). Its parts live in files of their
+// own: the event loop (sender_event_loop), libcurl transfers (curl_transfer_pool), token auth
+// (token_fetcher), endpoint pauses, limits and health (endpoint_set), the in-flight limit
+// (sender_concurrency), retries (retry_policy), request and batch outcomes (request_outcome,
+// batch_outcomes), the plain client's share (plain_transport); what an answer means is the
+// SinkFormat's verdict. Everything below Impl::Run() happens on the sender thread; the only
+// cross-thread state is the submission queue, the loop's wakeup, the atomics (flags and
+// stats) and the histograms (atomic buckets).
 #include "stages/http_sink/http_sender.h"
 
 #include <curl/curl.h>
-#include <simdjson.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <deque>
-#include <limits>
 #include <map>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -34,6 +28,7 @@
 #include "stages/http_sink/curl_transfer_pool.h"
 #include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
+#include "stages/http_sink/plain_transport.h"
 #include "stages/http_sink/request_outcome.h"
 #include "stages/http_sink/retry_policy.h"
 #include "stages/http_sink/secret_redactor.h"
@@ -45,7 +40,6 @@ namespace sluice::stages {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Ms = std::chrono::milliseconds;
 
 // Answers in a row for the same batch that acknowledge nothing because they could not be read
 // whole or understood (kNotUnderstood) before the run stops: a sink that keeps answering so is
@@ -64,36 +58,10 @@ StatusCode CodeForHttpStatus(long status) {
   }
 }
 
-bool GzipCompress(std::string_view in, std::string& out) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return false;
-  }
-  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return rc == Z_STREAM_END;
-}
-
 struct Submission {
   std::unique_ptr<Batch> batch;
   Clock::time_point intended{};
 };
-
-// Plain http:// endpoints can skip libcurl unless the environment names a proxy (libcurl
-// honours those variables; PlainHttpClient does not).
-bool ProxyConfigured() {
-  for (const char* name : {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != 0) return true;
-  }
-  return false;
-}
 
 std::once_flag g_curl_init_once;  // curl_global_init must run once per process, before threads
 
@@ -573,45 +541,12 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   const int connections = config.adaptive_concurrency ? config.max_concurrency : config.concurrency;
   curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
   curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
-  impl->plain_endpoint.assign(config.urls.size(), false);
-  if (config.transport == HttpTransport::kAuto && config.auth != AuthMode::kBasic && !ProxyConfigured()) {
-    std::vector<std::string> plain_urls;  // every URL, so endpoint indexes match; only plain ones are used
-    bool any = false;
-    for (size_t i = 0; i < config.urls.size(); ++i) {
-      const bool is_plain = ParsePlainHttpUrl(config.urls[i]).ok();
-      impl->plain_endpoint[i] = is_plain;
-      any = any || is_plain;
-      plain_urls.push_back(is_plain ? config.urls[i] : "http://unused.invalid/");
-    }
-    if (any) {
-      PlainHttpClientOptions po;
-      po.epoll_fd = impl->loop.epoll_fd();
-      po.connect_timeout_ms = config.connect_timeout_ms;
-      po.request_timeout_ms = config.request_timeout_ms;
-      po.max_response_bytes = kMinAnswerCapBytes;  // each request sets its own cap
-      auto client = PlainHttpClient::Create(po, plain_urls);
-      if (!client.ok()) return client.status();
-      impl->plain = std::move(*client);
-    }
-  }
+  auto plain = MakePlainClient(config, impl->loop.epoll_fd(), impl->plain_endpoint);
+  if (!plain.ok()) return plain.status();
+  impl->plain = std::move(*plain);
   impl->endpoints = EndpointSet(&impl->config, Clock::now());
-  auto& h = impl->static_headers;
-  h.push_back("Content-Type: " + std::string(impl->format->ContentType()));
-  h.push_back("Expect:");  // no 100-continue round trip
-  if (config.gzip) h.push_back("Content-Encoding: gzip");
-  switch (config.auth) {
-    case AuthMode::kApiKey: h.push_back("X-API-Key: " + config.api_key); break;
-    case AuthMode::kBearer: h.push_back("Authorization: Bearer " + config.bearer_token); break;
-    case AuthMode::kClickHouseHeaders:
-      h.push_back("X-ClickHouse-User: " + config.username);
-      if (!config.password.empty()) h.push_back("X-ClickHouse-Key: " + config.password);
-      break;
-    case AuthMode::kFeatureBaseToken: break;  // TokenFetcher adds the header per token
-    case AuthMode::kNone:
-    case AuthMode::kBasic: break;
-  }
-  for (const auto& x : config.extra_headers) h.push_back(x);
-  if (!impl->token.enabled()) impl->data_headers = MakeHeaderList(h);  // token mode: built per token
+  impl->static_headers = StaticRequestHeaders(config, impl->format->ContentType());
+  if (!impl->token.enabled()) impl->data_headers = MakeHeaderList(impl->static_headers);  // token mode: built per token
   return std::unique_ptr<HttpSender>(new HttpSender(std::move(impl)));
 }
 
