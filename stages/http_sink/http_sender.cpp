@@ -341,9 +341,9 @@ struct HttpSender::Impl {
       const std::string& err = outcome.error;
       if (!outcome.permanent) {
         endpoints.NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnFailure(
-                                    outcome.timed_out ? EndpointHealth::Failure::kTimeout
-                                                      : EndpointHealth::Failure::kConnection,
-                                    job->probe, now));
+                                              outcome.timed_out ? EndpointHealth::Failure::kTimeout
+                                                                : EndpointHealth::Failure::kConnection,
+                                              job->probe, now));
       }
       if (outcome.permanent) {
         Fatal(FailedPrecondition("POST " + url + " failed: " + err));
@@ -379,8 +379,9 @@ struct HttpSender::Impl {
         // Push-back answers shrink the adaptive limit; other transient errors (500, 502)
         // neither shrink nor grow it.
         if (v.pressure != RetryPressure::kNone) ObserveResponse(now - t->started, true, in_flight_before);
-        ScheduleRetry(std::move(job), v.pressure == RetryPressure::kThrottled ? RetryKind::kThrottled : RetryKind::kServer, *t,
-                      Redact("HTTP " + std::to_string(status) + ": " + Snippet(t->response)), status);
+        const RetryKind kind = v.pressure == RetryPressure::kThrottled ? RetryKind::kThrottled : RetryKind::kServer;
+        ScheduleRetry(std::move(job), kind, *t, Redact("HTTP " + std::to_string(status) + ": " + Snippet(t->response)),
+                      status);
         break;
       }
       case ResponseClass::kNotUnderstood: {
