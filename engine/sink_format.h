@@ -32,8 +32,25 @@ enum class ResponseClass : uint8_t {
                      ///< (the sender stops the run after a few such answers in a row)
 };
 
+/// With kRetry: what the answer says about the sink's load. The sender counts the retry by it
+/// (throttled or server) and shrinks the adaptive concurrency limit unless it is kNone.
+enum class RetryPressure : uint8_t {
+  kNone,        ///< transient, says nothing about load (500, 502, a retry_on status)
+  kOverloaded,  ///< 503, 504, 408: the sink is falling behind
+  kThrottled,   ///< 429, a 400 (a throttling code), or any answer carrying Retry-After
+};
+
+/// The one rule for RetryPressure, applied by SinkFormat::JudgeAnswer to every kRetry verdict.
+/// `retry_after`: the answer carried a usable Retry-After header.
+[[nodiscard]] inline RetryPressure RetryPressureFor(long http_status, bool retry_after) {
+  if (http_status == 429 || http_status == 400 || retry_after) return RetryPressure::kThrottled;
+  if (http_status == 503 || http_status == 504 || http_status == 408) return RetryPressure::kOverloaded;
+  return RetryPressure::kNone;
+}
+
 struct ResponseVerdict {
   ResponseClass cls = ResponseClass::kAccepted;
+  RetryPressure pressure = RetryPressure::kNone;  ///< with kRetry (set by JudgeAnswer)
   std::vector<RejectedIndex> rejected;  ///< with kAccepted: per-record failures
   std::string reason;                   ///< short text for logs/dead letters (no secrets)
 };
@@ -61,9 +78,11 @@ class SinkFormat {
   /// The sender's entry point. `complete` is false when the answer was cut short (the
   /// connection ended early, or it passed its size cap): a 2xx answer then acknowledges
   /// nothing (kNotUnderstood), since a failure list read in part would read as "no failures";
-  /// any other status is judged by its status and the part that arrived.
+  /// any other status is judged by its status and the part that arrived. `retry_after`: the
+  /// answer carried a usable Retry-After header; with a kRetry verdict it sets `pressure`
+  /// (RetryPressureFor), so the sender acts on the verdict alone.
   ResponseVerdict JudgeAnswer(long http_status, std::string_view body, size_t record_count,
-                              bool complete) const {
+                              bool complete, bool retry_after = false) const {
     if (!complete && http_status >= 200 && http_status < 300) {
       ResponseVerdict v;
       v.cls = ResponseClass::kNotUnderstood;
@@ -71,7 +90,9 @@ class SinkFormat {
                  std::to_string(body.size()) + " bytes arrived)";
       return v;
     }
-    return Judge(http_status, body, record_count);
+    ResponseVerdict v = Judge(http_status, body, record_count);
+    if (v.cls == ResponseClass::kRetry) v.pressure = RetryPressureFor(http_status, retry_after);
+    return v;
   }
 };
 

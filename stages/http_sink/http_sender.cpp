@@ -1,56 +1,45 @@
-// HttpSender implementation. Everything below Impl::Run() happens on the sender thread; the
-// only cross-thread state is the submission queue, the wakeup eventfd, the atomics (flags and
+// HttpSender implementation: the sender thread's loop (Run), dispatch of ready batches, and
+// what each answer's verdict does to its batch (OnDataDone). Its parts live in files of their
+// own: the event loop (sender_event_loop), libcurl transfers (curl_transfer_pool), token auth
+// (token_fetcher), endpoint pauses, limits and health (endpoint_set), the in-flight limit
+// (sender_concurrency), retries (retry_policy), request and batch outcomes (request_outcome,
+// batch_outcomes), the plain client's share (plain_transport); what an answer means is the
+// SinkFormat's verdict. Everything below Impl::Run() happens on the sender thread; the only
+// cross-thread state is the submission queue, the loop's wakeup, the atomics (flags and
 // stats) and the histograms (atomic buckets).
-//
-// The loop drives curl with curl_multi_socket_action over an epoll set: curl tells us which
-// sockets to watch (CURLMOPT_SOCKETFUNCTION) and when its next timeout is due
-// (CURLMOPT_TIMERFUNCTION), and each call only touches the transfers on the socket that is
-// ready. curl_multi_perform instead walks every transfer and, in libcurl 7.88, polls each one's
-// socket on every call, which made the cost per request grow with the connection count.
 #include "stages/http_sink/http_sender.h"
 
-#include "engine/json_string.h"
-
 #include <curl/curl.h>
-#include <simdjson.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <atomic>
-#include <cctype>
-#include <cmath>
-#include <cstdio>
-#include <cstdlib>
 #include <deque>
-#include <limits>
 #include <map>
 #include <mutex>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <concurrentqueue/concurrentqueue.h>
-#include <sys/epoll.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include <cerrno>
 
 #include "stages/http_sink/answer_budget.h"
+#include "stages/http_sink/batch_outcomes.h"
 #include "stages/http_sink/body_size_limit.h"
-#include "stages/http_sink/concurrency_controller.h"
-#include "stages/http_sink/endpoint_health.h"
+#include "stages/http_sink/curl_transfer_pool.h"
+#include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
-#include "stages/http_sink/retry_after.h"
-#include "stages/http_sink/retry_schedule.h"
+#include "stages/http_sink/plain_transport.h"
+#include "stages/http_sink/request_outcome.h"
+#include "stages/http_sink/retry_policy.h"
 #include "stages/http_sink/secret_redactor.h"
+#include "stages/http_sink/sender_concurrency.h"
+#include "stages/http_sink/sender_event_loop.h"
+#include "stages/http_sink/token_fetcher.h"
 
 namespace sluice::stages {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using Ms = std::chrono::milliseconds;
 
 // Answers in a row for the same batch that acknowledge nothing because they could not be read
 // whole or understood (kNotUnderstood) before the run stops: a sink that keeps answering so is
@@ -58,31 +47,6 @@ using Ms = std::chrono::milliseconds;
 constexpr int kMaxNotUnderstoodInARow = 3;
 constexpr size_t kDefaultUploadBuffer = 64u << 10;  // libcurl's default upload buffer
 constexpr size_t kMaxUploadBuffer = 1u << 20;      // 1 MiB per handle at most (curl allows 2 MiB)
-// Fresh tokens refused in a row, with no accepted request in between, before we conclude the
-// credentials are no longer good. Counting per batch instead would stop a healthy run whose sink
-// revokes a token now and then (a long-lived batch can meet several unrelated revocations).
-constexpr int kMaxRefusedFreshTokens = 3;
-
-// Drops "user:password@" from a URL so it can appear in messages.
-std::string UrlForMessages(std::string_view url) {
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return std::string(url);
-  const size_t host_begin = scheme + 3;
-  const size_t path = url.find_first_of("/?#", host_begin);
-  const size_t at = url.substr(0, path).rfind('@');
-  if (at == std::string_view::npos || at < host_begin) return std::string(url);
-  return std::string(url.substr(0, host_begin)) + std::string(url.substr(at + 1));
-}
-
-std::string Snippet(std::string_view body, size_t max_bytes = 300) {
-  std::string out(body.substr(0, max_bytes));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (body.size() > max_bytes) out += "...";
-  return out;
-}
 
 StatusCode CodeForHttpStatus(long status) {
   switch (status) {
@@ -94,210 +58,10 @@ StatusCode CodeForHttpStatus(long status) {
   }
 }
 
-// Curl errors that no retry can fix (bad URL, TLS trust problems): the run stops.
-bool IsPermanentCurlError(CURLcode rc) {
-  switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
-    case CURLE_URL_MALFORMAT:
-    case CURLE_NOT_BUILT_IN:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_ENGINE_NOTFOUND:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_FILESIZE_EXCEEDED:
-    case CURLE_TOO_MANY_REDIRECTS:
-      return true;
-    default:
-      return false;
-  }
-}
-
-bool GzipCompress(std::string_view in, std::string& out) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return false;
-  }
-  out.resize(deflateBound(&zs, static_cast<uLong>(in.size())) + 32);
-  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  zs.avail_in = static_cast<uInt>(in.size());
-  zs.next_out = reinterpret_cast<Bytef*>(out.data());
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  deflateEnd(&zs);
-  return rc == Z_STREAM_END;
-}
-
-// A batch on its way: the batch itself plus the sender's bookkeeping.
-struct Job {
-  std::unique_ptr<Batch> batch;
-  Clock::time_point intended{};  // open-loop intended send time; epoch = none
-  int retries = 0;               // transient failures so far
-  int auth_retries = 0;          // 401s so far
-  int not_understood = 0;        // kNotUnderstood answers in a row
-  std::string gzipped;           // compressed body, made on first send
-  bool probe = false;            // its current request is its endpoint's health probe
-  BodySizeLimit::History too_large;  // 413 answers so far
-};
-
 struct Submission {
   std::unique_ptr<Batch> batch;
   Clock::time_point intended{};
 };
-
-// Per-endpoint state: its own Retry-After pause, health and token buckets.
-struct Endpoint {
-  std::string url;
-  std::string url_for_messages;
-  Clock::time_point paused_until{};
-  EndpointHealth health;
-  double record_tokens = 0;
-  double byte_tokens = 0;
-  Clock::time_point refilled_at{};
-};
-
-// A request header list shared by the easy handles that have it set (curl does not copy it):
-// freed when the last handle switched to a newer list (a token refresh) or was cleaned up.
-// `fields` is the same list as "Name: value\r\n" lines for PlainHttpClient ("Name:" lines,
-// which only tell curl to leave a header out, are not in it).
-struct HeaderList {
-  curl_slist* list = nullptr;
-  std::string fields;
-  HeaderList() = default;
-  HeaderList(const HeaderList&) = delete;
-  HeaderList& operator=(const HeaderList&) = delete;
-  ~HeaderList() { curl_slist_free_all(list); }
-};
-
-// An easy handle and the request it carries (a batch or the token request); CURLOPT_PRIVATE
-// points here. Data transfers are pooled and configured once (callbacks, timeouts, TCP and TLS
-// options, auth): per request only the body, and the URL or header list when they differ from
-// what the handle already has, are set. curl_easy_reset plus ~20 setopt calls per request, and
-// the upload buffer curl frees whenever CURLOPT_UPLOAD_BUFFERSIZE is set, are avoided.
-struct Transfer {
-  CURL* easy = nullptr;      // null for a PlainHttpClient request
-  bool plain = false;        // carried by PlainHttpClient
-  bool active = false;       // added to the multi handle, or started on the plain client
-  std::unique_ptr<Job> job;  // null for the token request
-  size_t endpoint = 0;
-  size_t url_endpoint = std::numeric_limits<size_t>::max();  // endpoint whose URL `easy` has
-  std::shared_ptr<HeaderList> headers;  // what CURLOPT_HTTPHEADER points at
-  long upload_buffer = 0;               // CURLOPT_UPLOAD_BUFFERSIZE set on `easy`; 0 = default
-  std::string response;
-  std::string request_body;  // token request body (batches send their payload in place)
-  long retry_after_s = -1;
-  std::string location;      // the answer's Location header (redirects are named, not followed)
-  size_t answer_cap = kMinAnswerCapBytes;  // longest answer kept whole (AnswerCapForRecords)
-  AnswerBudget* answer_budget = nullptr;   // total answer bytes held; null for the token request
-  size_t answer_held = 0;                  // bytes of `response` counted in answer_budget
-  AnswerOverflow overflow = AnswerOverflow::kNone;  // why the libcurl write callback stopped
-  uint64_t token_generation = 0;
-  Clock::time_point started{};
-  char error[CURL_ERROR_SIZE] = {0};
-
-  Transfer() = default;
-  Transfer(const Transfer&) = delete;
-  Transfer& operator=(const Transfer&) = delete;
-  ~Transfer() {
-    if (easy != nullptr) curl_easy_cleanup(easy);  // before `headers` goes
-  }
-};
-
-std::shared_ptr<HeaderList> MakeHeaderList(const std::vector<std::string>& lines, const std::string& extra = {}) {
-  auto h = std::make_shared<HeaderList>();
-  auto add = [&h](const std::string& line) {
-    h->list = curl_slist_append(h->list, line.c_str());
-    const size_t colon = line.find(':');
-    if (colon != std::string::npos && line.find_first_not_of(" \t", colon + 1) != std::string::npos) {
-      h->fields += line;
-      h->fields += "\r\n";
-    }
-  };
-  for (const std::string& line : lines) add(line);
-  if (!extra.empty()) add(extra);
-  return h;
-}
-
-// How a data request ended, from either client.
-struct RequestOutcome {
-  bool answered = false;   // an HTTP status arrived
-  bool complete = true;    // with answered: the body was read whole
-  bool over_budget = false;  // !answered: aborted to keep answers within the answer budget
-  long status = 0;
-  bool permanent = false;  // a failure no retry can fix (bad URL, TLS trust)
-  bool timed_out = false;
-  std::string error;       // what failed when !answered
-};
-
-// Plain http:// endpoints can skip libcurl unless the environment names a proxy (libcurl
-// honours those variables; PlainHttpClient does not).
-bool ProxyConfigured() {
-  for (const char* name : {"http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"}) {
-    const char* v = std::getenv(name);
-    if (v != nullptr && *v != 0) return true;
-  }
-  return false;
-}
-
-// Keeps an answer whole or not at all: past its cap, or past the total answer budget, the
-// transfer is aborted (returning less than `bytes` makes curl end it with CURLE_WRITE_ERROR)
-// and `overflow` says why.
-size_t OnBody(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t bytes = size * n;
-  size_t announced = 0;
-  if (t->response.empty()) {
-    curl_off_t length = -1;
-    if (curl_easy_getinfo(t->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &length) == CURLE_OK && length > 0) {
-      announced = static_cast<size_t>(length);
-    }
-  }
-  t->overflow = AdmitAnswerBytes(t->answer_budget, t->answer_cap, t->response.size(), bytes, announced, t->answer_held);
-  if (t->overflow != AnswerOverflow::kNone) return 0;
-  t->response.append(data, bytes);
-  return bytes;
-}
-
-bool StartsWithIgnoreCase(std::string_view line, std::string_view lower_prefix) {
-  if (line.size() < lower_prefix.size()) return false;
-  for (size_t i = 0; i < lower_prefix.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(line[i])) != lower_prefix[i]) return false;
-  }
-  return true;
-}
-
-size_t OnHeader(char* data, size_t size, size_t n, void* user) {
-  auto* t = static_cast<Transfer*>(user);
-  const size_t bytes = size * n;
-  std::string_view line(data, bytes);
-  constexpr std::string_view kName = "retry-after:";
-  if (line.size() > kName.size()) {
-    bool match = true;
-    for (size_t i = 0; i < kName.size(); ++i) {
-      if (std::tolower(static_cast<unsigned char>(line[i])) != kName[i]) {
-        match = false;
-        break;
-      }
-    }
-    if (match) {
-      const long seconds = ParseRetryAfterSeconds(line.substr(kName.size()));
-      if (seconds >= 0) t->retry_after_s = seconds;
-    }
-  }
-  if (StartsWithIgnoreCase(line, "http/")) {
-    t->location.clear();  // a new answer's head (after a 100 Continue): its own fields only
-  } else if (StartsWithIgnoreCase(line, "location:")) {
-    std::string_view v = line.substr(9);
-    while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
-    while (!v.empty() && (v.back() == '\r' || v.back() == '\n' || v.back() == ' ')) v.remove_suffix(1);
-    t->location.assign(v.substr(0, 2048));
-  }
-  return bytes;
-}
 
 std::once_flag g_curl_init_once;  // curl_global_init must run once per process, before threads
 
@@ -307,12 +71,7 @@ struct HttpSender::Impl {
   HttpSinkConfig config;
   std::shared_ptr<const SinkFormat> format;
   DeliveryListener* listener = nullptr;
-  CURLM* multi = nullptr;
-  int epoll_fd = -1;  // curl's sockets, the plain client's sockets, and wake_fd
-  int wake_fd = -1;   // eventfd: Submit/Stop from other threads wake the loop through it
-  // When curl wants CURL_SOCKET_TIMEOUT next (max() = no timer); set by OnCurlTimer.
-  Clock::time_point curl_timer = Clock::time_point::max();
-  bool curl_timer_updated = false;
+  SenderEventLoop loop;  // the multi handle, the epoll set and the wakeup
   std::thread thread;
   std::mutex join_mu;
 
@@ -322,100 +81,37 @@ struct HttpSender::Impl {
   moodycamel::ConcurrentQueue<Submission> submissions;
 
   // Stats (written on the sender thread, read anywhere).
-  std::atomic<uint64_t> requests{0}, retries{0}, retries_throttled{0}, retries_server{0},
-      retries_network{0}, auth_refreshes{0}, splits{0}, bytes_sent{0}, in_flight{0}, waiting{0};
+  std::atomic<uint64_t> requests{0}, auth_refreshes{0}, splits{0}, bytes_sent{0}, in_flight{0}, waiting{0};
   BodySizeLimit body_limit;  // 2xx/413 history; its Hint() is MaxBatchBytesHint()
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
-  std::atomic<int> concurrency_limit{0};  // what Dispatch allows now (fixed or adaptive)
+  SenderConcurrency concurrency;  // what Dispatch allows now (fixed or adaptive)
 
   // Sender-thread state.
-  std::vector<Endpoint> endpoints;
-  size_t next_endpoint = 0;
+  EndpointSet endpoints;
   std::deque<std::unique_ptr<Job>> ready;
   std::multimap<Clock::time_point, std::unique_ptr<Job>> timers;
-  std::vector<std::unique_ptr<Transfer>> pool;  // every data transfer, configured once
-  std::vector<Transfer*> idle;                  // pooled transfers not in the multi handle
-  std::unique_ptr<Transfer> token_slot;         // the token request's handle (reconfigured per fetch)
+  CurlTransferPool transfers;                   // every data transfer, configured once
   std::unique_ptr<PlainHttpClient> plain;       // null unless some endpoint is plain http://
   std::vector<bool> plain_endpoint;             // per endpoint: data requests go through `plain`
-  std::vector<std::unique_ptr<Transfer>> plain_pool;  // transfers of plain requests (no easy handle)
-  std::vector<Transfer*> plain_idle;
   std::vector<PlainHttpFinished> plain_finished;      // reused between loop turns
   int data_in_flight = 0;
   bool fatal = false;
-  std::mt19937_64 rng{std::random_device{}()};
+  RetryPolicy retry;  // counts, limits and paces retries
   std::vector<std::string> static_headers;  // Content-Type, Expect:, auth, extras, encoding
   std::shared_ptr<HeaderList> data_headers;  // static_headers (+ the current bearer token)
-  std::unique_ptr<ConcurrencyController> controller;  // null unless adaptive_concurrency
   AnswerBudget answer_budget;  // total bytes of answers held (config.max_answer_bytes_total)
   SecretRedactor redactor;     // every credential held; applied to all text from the sink
   std::function<void(std::unique_ptr<Batch>)> batch_recycler;  // set before Start, or empty
   std::atomic<std::thread::id> sender_thread_id{};
-  int logged_limit = 0;
-  Clock::time_point limit_logged_at{};
 
-  // Token state (kFeatureBaseToken only).
-  bool token_mode = false;
-  std::string token;
-  bool token_valid = false;
-  uint64_t token_generation = 0;
-  Clock::time_point token_refresh_at{};
-  Clock::time_point token_retry_at{};
-  int token_failures = 0;
-  int refused_fresh_tokens = 0;  ///< current tokens answered 401 since the last accepted request
-  Transfer* token_transfer = nullptr;
+  TokenFetcher token;  // kFeatureBaseToken only (disabled otherwise)
 
   ~Impl() {
     plain.reset();  // closes its sockets before the bodies they point at go
-    pool.clear();  // Run() removed them from the multi handle
-    token_slot.reset();
-    if (multi != nullptr) curl_multi_cleanup(multi);
-    if (epoll_fd >= 0) close(epoll_fd);
-    if (wake_fd >= 0) close(wake_fd);
-  }
-
-  // Any thread: makes the loop's epoll_wait return.
-  void Wake() const {
-    const uint64_t one = 1;
-    [[maybe_unused]] const ssize_t n = write(wake_fd, &one, sizeof one);  // only fails if the counter is saturated: already awake
-  }
-
-  // CURLMOPT_SOCKETFUNCTION: mirror curl's interest in `s` into the epoll set. `socketp` is
-  // non-null once we added `s` (curl_multi_assign), so the common case is one EPOLL_CTL_MOD.
-  static int OnCurlSocket(CURL* /*easy*/, curl_socket_t s, int what, void* userp, void* socketp) {
-    auto* self = static_cast<Impl*>(userp);
-    if (what == CURL_POLL_REMOVE) {
-      // Fails harmlessly if curl already closed the socket (the kernel dropped it then).
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_DEL, s, nullptr);
-      return 0;
-    }
-    epoll_event ev{};
-    ev.events = ((what & CURL_POLL_IN) != 0 ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) != 0 ? EPOLLOUT : 0u);
-    ev.data.fd = s;
-    if (socketp == nullptr) {
-      if (epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev) != 0 && errno == EEXIST) {
-        epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev);
-      }
-      curl_multi_assign(self->multi, s, self);  // any non-null marker
-    } else if (epoll_ctl(self->epoll_fd, EPOLL_CTL_MOD, s, &ev) != 0 && errno == ENOENT) {
-      epoll_ctl(self->epoll_fd, EPOLL_CTL_ADD, s, &ev);
-    }
-    return 0;
-  }
-
-  // CURLMOPT_TIMERFUNCTION: remember the deadline; the loop calls CURL_SOCKET_TIMEOUT then
-  // (curl must not be re-entered from here).
-  static int OnCurlTimer(CURLM* /*multi*/, long timeout_ms, void* userp) {
-    auto* self = static_cast<Impl*>(userp);
-    // 0 (run now, e.g. after curl_multi_add_handle) must not become "a few us from now": the
-    // loop would round that up to a 1 ms epoll_wait per request.
-    self->curl_timer = timeout_ms < 0    ? Clock::time_point::max()
-                       : timeout_ms == 0 ? Clock::time_point::min()
-                                         : Clock::now() + Ms(timeout_ms);
-    self->curl_timer_updated = true;
-    return 0;
-  }
+    transfers.Clear();  // Run() removed them from the multi handle
+    token.Clear();
+  }  // then `loop` cleans up the multi handle
 
   // --- helpers -------------------------------------------------------------------------------
 
@@ -423,32 +119,10 @@ struct HttpSender::Impl {
   // dead letter, a log line or a Status.
   std::string Redact(std::string_view text) const { return redactor.Redact(text); }
 
-  Clock::duration Backoff(int attempt) {
-    return DrawBackoff(attempt, config.backoff_initial_ms, config.backoff_max_ms, rng);
-  }
-
-  int Limit() const { return controller ? controller->Limit() : config.concurrency; }
-
   // Feeds one answer to the adaptive limit. `in_flight_before`: requests in flight when it
   // arrived (incl. this one), to tell a saturated sender from an idle one.
   void ObserveResponse(Clock::duration rtt, bool overloaded, int in_flight_before) {
-    if (!controller) return;
-    const bool saturated = in_flight_before >= controller->Limit() || !ready.empty();
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(rtt).count();
-    controller->OnResponse(us > 0 ? static_cast<uint64_t>(us) : 0, overloaded, saturated);
-    concurrency_limit.store(controller->Limit(), std::memory_order_relaxed);
-  }
-
-  // Debug line for limit changes, at most one a second (the loop wakes at least that often,
-  // so the last change is always reported).
-  void MaybeLogLimit(Clock::time_point now) {
-    if (!controller || !config.log_concurrency_changes) return;
-    const int limit = controller->Limit();
-    if (limit == logged_limit || now - limit_logged_at < std::chrono::seconds(1)) return;
-    std::fprintf(stderr, "sluice http_sink: concurrency limit %d -> %d (rtt mean %.1f ms, baseline %.1f ms)\n",
-                 logged_limit, limit, controller->RttMeanUs() / 1000.0, controller->BaselineUs() / 1000.0);
-    logged_limit = limit;
-    limit_logged_at = now;
+    concurrency.Observe(rtt, overloaded, in_flight_before, !ready.empty());
   }
 
   void Fatal(Status status) {
@@ -459,198 +133,31 @@ struct HttpSender::Impl {
     listener->OnFatal(Status(status.code(), Redact(status.message())));
   }
 
-  // A pooled transfer, ready for a request's per-request options. Plain transfers (carried by
-  // PlainHttpClient) and libcurl ones live in separate pools: only the latter own an easy
-  // handle, configured once when it is made.
-  Transfer* TakeTransfer(bool for_plain_client) {
-    std::vector<Transfer*>& free_list = for_plain_client ? plain_idle : idle;
-    Transfer* t;
-    if (!free_list.empty()) {
-      t = free_list.back();
-      free_list.pop_back();
-    } else {
-      auto owned = std::make_unique<Transfer>();
-      owned->plain = for_plain_client;
-      if (!for_plain_client) {
-        owned->easy = curl_easy_init();
-        CommonOptions(owned.get());
-        if (config.auth == AuthMode::kBasic) {
-          curl_easy_setopt(owned->easy, CURLOPT_HTTPAUTH, static_cast<long>(CURLAUTH_BASIC));
-          curl_easy_setopt(owned->easy, CURLOPT_USERNAME, config.username.c_str());
-          curl_easy_setopt(owned->easy, CURLOPT_PASSWORD, config.password.c_str());
-        }
-      }
-      t = owned.get();
-      (for_plain_client ? plain_pool : pool).push_back(std::move(owned));
-    }
-    t->response.clear();  // keeps its capacity
-    t->retry_after_s = -1;
-    t->location.clear();
-    t->overflow = AnswerOverflow::kNone;
-    t->answer_budget = &answer_budget;
-    t->error[0] = 0;
-    return t;
-  }
-
-  // Options that stay for the handle's life (the URL, body and headers are set per request).
-  void CommonOptions(Transfer* t) {
-    CURL* h = t->easy;
-    curl_easy_setopt(h, CURLOPT_PRIVATE, t);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(config.request_timeout_ms));
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(config.connect_timeout_ms));
-    curl_easy_setopt(h, CURLOPT_HTTP_VERSION,
-                     config.http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
-                                  : static_cast<long>(CURL_HTTP_VERSION_1_1));
-    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);  // prefer multiplexing on an h2 connection
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, &OnBody);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, &OnHeader);
-    curl_easy_setopt(h, CURLOPT_HEADERDATA, t);
-    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->error);
-    if (!config.ca_file.empty()) curl_easy_setopt(h, CURLOPT_CAINFO, config.ca_file.c_str());
-    if (config.insecure) {
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
-      curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
-    }
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-  }
-
-  void FinishTransfer(Transfer* t) {
-    if (!t->plain) curl_multi_remove_handle(multi, t->easy);
-    t->active = false;
-    t->job.reset();
-    answer_budget.Release(t->answer_held);
-    t->answer_held = 0;
-    // An unusually long answer (an error list) need not stay allocated per handle.
-    if (t->response.capacity() > (64u << 10)) std::string().swap(t->response);
-    if (t->plain) {
-      plain_idle.push_back(t);
-    } else if (t != token_slot.get()) {
-      idle.push_back(t);
-    }
-  }
-
-  // --- token ---------------------------------------------------------------------------------
-
-  void MaybeStartTokenFetch(Clock::time_point now) {
-    if (!token_mode || fatal || token_transfer != nullptr || now < token_retry_at) return;
-    if (token_valid && now < token_refresh_at) return;
-    if (!token_slot) {
-      token_slot = std::make_unique<Transfer>();
-      token_slot->easy = curl_easy_init();
-    } else {
-      curl_easy_reset(token_slot->easy);  // rare: a fresh configuration each time
-    }
-    Transfer* t = token_slot.get();
-    t->response.clear();
-    t->retry_after_s = -1;
-    t->answer_cap = kMinAnswerCapBytes;
-    t->answer_budget = nullptr;
-    t->overflow = AnswerOverflow::kNone;
-    t->error[0] = 0;
-    t->request_body = "{\"USERNAME\":";
-    AppendJsonString(t->request_body, config.username);
-    t->request_body += ",\"PASSWORD\":";
-    AppendJsonString(t->request_body, config.password);
-    t->request_body += "}";
-    CommonOptions(t);
-    curl_easy_setopt(t->easy, CURLOPT_URL, config.auth_url.c_str());
-    t->headers = MakeHeaderList({"Content-Type: application/json", "Expect:"});
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers->list);
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->request_body.data());
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(t->request_body.size()));
-    t->started = now;
-    token_transfer = t;
-    t->active = true;
-    curl_multi_add_handle(multi, t->easy);
-  }
+  void FinishTransfer(Transfer* t) { transfers.Finish(t); }
 
   void OnTokenDone(Transfer* t, CURLcode rc) {
-    token_transfer = nullptr;
-    const Clock::time_point now = Clock::now();
-    const std::string where = "token request to " + UrlForMessages(config.auth_url);
-    long status = 0;
-    if (rc == CURLE_OK) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-    const bool transient = rc != CURLE_OK ? !IsPermanentCurlError(rc)
-                                          : (status == 408 || status == 429 || status >= 500);
-    if (rc != CURLE_OK && !transient) {
-      Fatal(Unavailable(where + " failed: " + std::string(t->error[0] ? t->error : curl_easy_strerror(rc))));
-    } else if (transient) {
-      token_retry_at = now + Backoff(token_failures++);
-    } else if (status < 200 || status >= 300) {
-      // The body is not echoed in full: an identity service may repeat the request.
-      Fatal(Status(status == 403 ? StatusCode::kPermissionDenied : StatusCode::kUnauthenticated,
-                   where + " was refused: HTTP " + std::to_string(status) + ": " + Snippet(t->response, 200)));
-    } else {
-      simdjson::dom::parser parser;
-      simdjson::dom::element doc;
-      std::string_view id_token;
-      int64_t expires_in = 3600;
-      const bool parsed = parser.parse(t->response.data(), t->response.size()).get(doc) == simdjson::SUCCESS &&
-                          doc["AuthenticationResult"]["IdToken"].get_string().get(id_token) == simdjson::SUCCESS &&
-                          !id_token.empty();
-      if (!parsed) {
-        Fatal(FailedPrecondition(where + " answered without AuthenticationResult.IdToken"));
-      } else {
-        int64_t e = 0;
-        if (doc["AuthenticationResult"]["ExpiresIn"].get_int64().get(e) == simdjson::SUCCESS && e > 0) {
-          expires_in = e;
-        }
-        token.assign(id_token);
-        redactor.AddToken(token);
-        data_headers = MakeHeaderList(static_headers, "Authorization: Bearer " + token);
-        token_valid = true;
-        ++token_generation;
-        token_failures = 0;
+    Status error;
+    switch (token.OnDone(t, rc, Clock::now(), &error)) {
+      case TokenFetcher::Outcome::kRetryLater: break;
+      case TokenFetcher::Outcome::kFatal: Fatal(std::move(error)); break;
+      case TokenFetcher::Outcome::kFetched:
+        redactor.AddToken(token.token());
+        data_headers = MakeHeaderList(static_headers, "Authorization: Bearer " + token.token());
         auth_refreshes.fetch_add(1, std::memory_order_relaxed);
-        // Refresh ahead of expiry; for short-lived tokens at half their life instead.
-        const int64_t ahead = expires_in > config.token_refresh_ahead_s ? config.token_refresh_ahead_s
-                                                                         : expires_in / 2;
-        token_refresh_at = now + std::chrono::seconds(expires_in - ahead);
-      }
+        break;
     }
     FinishTransfer(t);
   }
 
   // --- sending -------------------------------------------------------------------------------
 
-  void Refill(Endpoint& e, Clock::time_point now) {
-    const double dt = std::chrono::duration<double>(now - e.refilled_at).count();
-    e.refilled_at = now;
-    if (config.rate_limit_records_per_s > 0) {
-      e.record_tokens = std::min(config.rate_limit_records_per_s,
-                                 e.record_tokens + dt * config.rate_limit_records_per_s);
-    }
-    if (config.rate_limit_bytes_per_s > 0) {
-      e.byte_tokens = std::min(config.rate_limit_bytes_per_s, e.byte_tokens + dt * config.rate_limit_bytes_per_s);
-    }
-  }
-
-  // How long endpoint `e` must wait before a request of `records`/`bytes` fits its buckets.
-  // A request larger than a full bucket waits for a full bucket and then drives it negative.
-  Clock::duration RateWait(const Endpoint& e, double records, double bytes) const {
-    double wait_s = 0;
-    if (config.rate_limit_records_per_s > 0) {
-      const double need = std::min(records, config.rate_limit_records_per_s);
-      if (e.record_tokens < need) wait_s = std::max(wait_s, (need - e.record_tokens) / config.rate_limit_records_per_s);
-    }
-    if (config.rate_limit_bytes_per_s > 0) {
-      const double need = std::min(bytes, config.rate_limit_bytes_per_s);
-      if (e.byte_tokens < need) wait_s = std::max(wait_s, (need - e.byte_tokens) / config.rate_limit_bytes_per_s);
-    }
-    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(wait_s));
-  }
-
   // Starts as many ready jobs as concurrency, endpoints and the token allow. Returns the
   // earliest time something blocked by a pause or a rate limit could go (max() if none).
   Clock::time_point Dispatch(Clock::time_point now) {
     Clock::time_point wake = Clock::time_point::max();
     if (fatal) return wake;
-    if (token_mode && !token_valid) return wake;  // the token fetch's completion wakes us
-    const int limit = Limit();
+    if (token.enabled() && !token.valid()) return wake;  // the token fetch's completion wakes us
+    const int limit = concurrency.Limit();
     // The answer budget's gate: requests whose answers could not all be held are not started.
     while (!ready.empty() && data_in_flight < limit && answer_budget.RoomForRequest(data_in_flight)) {
       Job& job = *ready.front();
@@ -659,37 +166,13 @@ struct HttpSender::Impl {
         return wake;
       }
       const std::string& body = config.gzip ? job.gzipped : job.batch->payload;
-      size_t chosen = endpoints.size();
-      for (size_t k = 0; k < endpoints.size(); ++k) {
-        const size_t i = (next_endpoint + k) % endpoints.size();
-        Endpoint& e = endpoints[i];
-        if (e.paused_until > now) {
-          wake = std::min(wake, e.paused_until);
-          continue;
-        }
-        if (!e.health.CanSend(now)) {  // unhealthy, and its probe is out or not due yet
-          if (e.health.probe_at() > now) wake = std::min(wake, e.health.probe_at());
-          continue;
-        }
-        Refill(e, now);
-        const Clock::duration w = RateWait(e, static_cast<double>(job.batch->records.size()),
-                                           static_cast<double>(body.size()));
-        if (w > Clock::duration::zero()) {
-          wake = std::min(wake, now + w);
-          continue;
-        }
-        chosen = i;
-        break;
-      }
-      if (chosen == endpoints.size()) return wake;
-      next_endpoint = chosen + 1;
-      Endpoint& e = endpoints[chosen];
-      e.record_tokens -= static_cast<double>(job.batch->records.size());
-      e.byte_tokens -= static_cast<double>(body.size());
+      bool probe = false;
+      const size_t chosen = endpoints.Acquire(now, static_cast<double>(job.batch->records.size()),
+                                              static_cast<double>(body.size()), wake, &probe);
+      if (chosen == EndpointSet::kNone) return wake;
       std::unique_ptr<Job> owned = std::move(ready.front());
       ready.pop_front();
-      owned->probe = e.health.IsProbeDue();
-      e.health.OnSent(owned->probe);
+      owned->probe = probe;
       StartRequest(std::move(owned), chosen, now);
     }
     return wake;
@@ -700,11 +183,11 @@ struct HttpSender::Impl {
       StartPlainRequest(std::move(job), endpoint, now);
       return;
     }
-    Transfer* t = TakeTransfer(/*for_plain_client=*/false);
+    Transfer* t = transfers.Take(/*for_plain_client=*/false);
     t->endpoint = endpoint;
     t->started = now;
     t->answer_cap = AnswerCapForRecords(job->batch->records.size());
-    t->token_generation = token_generation;
+    t->token_generation = token.generation();
     if (t->url_endpoint != endpoint) {
       curl_easy_setopt(t->easy, CURLOPT_URL, endpoints[endpoint].url.c_str());
       t->url_endpoint = endpoint;
@@ -733,15 +216,15 @@ struct HttpSender::Impl {
     ++data_in_flight;
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
     t->active = true;
-    curl_multi_add_handle(multi, t->easy);
+    curl_multi_add_handle(loop.multi(), t->easy);
   }
 
   void StartPlainRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now) {
-    Transfer* t = TakeTransfer(/*for_plain_client=*/true);
+    Transfer* t = transfers.Take(/*for_plain_client=*/true);
     t->endpoint = endpoint;
     t->started = now;
     t->answer_cap = AnswerCapForRecords(job->batch->records.size());
-    t->token_generation = token_generation;
+    t->token_generation = token.generation();
     t->headers = data_headers;  // kept alive while the request is out (a token refresh replaces it)
     job->batch->attempts++;
     t->job = std::move(job);
@@ -766,83 +249,32 @@ struct HttpSender::Impl {
     if (!plain || !plain->HasFinished()) return;
     plain->TakeFinished(plain_finished);
     for (PlainHttpFinished& f : plain_finished) {
-      RequestOutcome o;
-      o.answered = f.failure == PlainHttpFailure::kNone || f.failure == PlainHttpFailure::kAnswerIncomplete;
-      o.complete = f.failure == PlainHttpFailure::kNone;
-      o.over_budget = f.failure == PlainHttpFailure::kAnswerOverBudget;
-      o.status = f.status;
-      o.timed_out = f.failure == PlainHttpFailure::kTimeout;
-      o.error = std::move(f.error);
+      const RequestOutcome o = PlainRequestOutcome(f);
       OnDataDone(static_cast<Transfer*>(f.tag), o);
     }
   }
 
-  // Logs an endpoint's health change (rare: once per state change or failed probe).
-  void NoteHealth(size_t endpoint, EndpointHealth::Change change) {
-    if (change == EndpointHealth::Change::kNone) return;
-    size_t healthy_others = 0;
-    for (size_t i = 0; i < endpoints.size(); ++i) {
-      if (i != endpoint && endpoints[i].health.healthy()) ++healthy_others;
-    }
-    const Endpoint& e = endpoints[endpoint];
-    std::fprintf(stderr, "sluice http_sink: %s\n",
-                 HealthChangeMessage(e.url_for_messages, e.health, change, healthy_others).c_str());
-  }
-
-  enum class RetryKind { kThrottled, kServer, kNetwork };
-
   // `status`: the HTTP status that asked for the retry (0 when none arrived), for the pause log.
   void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why,
                      long status = 0) {
-    retries.fetch_add(1, std::memory_order_relaxed);
-    switch (kind) {
-      case RetryKind::kThrottled: retries_throttled.fetch_add(1, std::memory_order_relaxed); break;
-      case RetryKind::kServer: retries_server.fetch_add(1, std::memory_order_relaxed); break;
-      case RetryKind::kNetwork: retries_network.fetch_add(1, std::memory_order_relaxed); break;
-    }
+    retry.Count(kind);
     job->retries++;
-    if (config.max_retries >= 0 && job->retries > config.max_retries) {
+    if (retry.GivesUp(job->retries)) {
       Fatal(Unavailable("giving up after " + std::to_string(config.max_retries) + " retries: POST " +
                         endpoints[t.endpoint].url_for_messages + ": " + why));
       return;
     }
     const Clock::time_point now = Clock::now();
-    // The job's own backoff is the floor for every retry: a Retry-After of 0 sent straight back
-    // to the queue made a retry storm. Retry-After pauses the whole endpoint on top (capped, so
-    // a sink cannot stop the run for days); the job itself may go to another endpoint.
-    const RetryPacing pacing = PaceRetry(Backoff(job->retries - 1), t.retry_after_s, Ms(config.retry_after_max_ms));
+    const RetryPacing pacing = retry.Pace(job->retries, t.retry_after_s);
     if (pacing.requested_s >= 0) {
-      Endpoint& e = endpoints[t.endpoint];
-      if (ShouldLogPause(e.paused_until, now, pacing.endpoint_pause)) {
-        std::fprintf(stderr, "sluice http_sink: %s\n",
-                     PauseMessage(e.url_for_messages, status, pacing, Ms(config.retry_after_max_ms)).c_str());
-      }
-      e.paused_until = std::max(e.paused_until, now + pacing.endpoint_pause);
+      endpoints.Pause(t.endpoint, now, pacing, status);
     }
     timers.emplace(now + pacing.job_wait, std::move(job));
   }
 
   std::unique_ptr<Job> SubJob(const Job& parent, size_t begin, size_t end) {
-    const Batch& b = *parent.batch;
-    auto out = std::make_unique<Batch>();
-    out->id = b.id;
-    out->first_record_at = b.first_record_at;
-    out->sealed_at = b.sealed_at;
-    out->attempts = b.attempts;
-    format->Open(out->payload);
-    out->records.reserve(end - begin);
-    for (size_t i = begin; i < end; ++i) {
-      const std::string_view v = b.Value(i);
-      BatchRecord r;
-      r.begin = format->Append(out->payload, v, i == begin);
-      r.length = static_cast<uint32_t>(v.size());
-      r.position = b.records[i].position;
-      out->CopyMeta(r, b, i);
-      out->records.push_back(r);
-    }
-    format->Close(out->payload);
     auto job = std::make_unique<Job>();
-    job->batch = std::move(out);
+    job->batch = SubBatch(*format, *parent.batch, begin, end);
     job->intended = parent.intended;
     return job;
   }
@@ -864,30 +296,14 @@ struct HttpSender::Impl {
 
   void RejectAll(const Job& job, const std::string& sink_reason) {
     const std::string reason = Redact(sink_reason);  // it quotes the sink: never a credential
-    DeliveryReport report;
-    for (size_t i = 0; i < job.batch->records.size(); ++i) {
-      report.rejected.push_back(job.batch->Reject(i, reason, RejectStage::kSink));
-    }
+    DeliveryReport report = RejectedReport(*job.batch, reason);
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
   }
 
   void Deliver(const Job& job, const std::vector<RejectedIndex>& rejected, size_t wire_bytes) {
-    DeliveryReport report;
-    const Batch& b = *job.batch;
-    std::vector<const RejectedIndex*> by_index(b.records.size(), nullptr);
-    for (const RejectedIndex& r : rejected) {
-      if (r.index < b.records.size()) by_index[r.index] = &r;
-    }
-    report.delivered.reserve(b.records.size());
-    for (size_t i = 0; i < b.records.size(); ++i) {
-      if (by_index[i] != nullptr) {
-        report.rejected.push_back(b.Reject(i, by_index[i]->reason, RejectStage::kSink));  // redacted by RedactVerdict
-      } else {
-        report.delivered.push_back(b.records[i].position);
-      }
-    }
-    report.delivered_bytes = b.payload.size();
+    // Per-record reasons were redacted by RedactVerdict.
+    DeliveryReport report = AcceptedReport(*job.batch, rejected);
     bytes_sent.fetch_add(wire_bytes, std::memory_order_relaxed);
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
@@ -924,10 +340,10 @@ struct HttpSender::Impl {
     if (!outcome.answered) {
       const std::string& err = outcome.error;
       if (!outcome.permanent) {
-        NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnFailure(
-                                    outcome.timed_out ? EndpointHealth::Failure::kTimeout
-                                                      : EndpointHealth::Failure::kConnection,
-                                    job->probe, now));
+        endpoints.NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnFailure(
+                                              outcome.timed_out ? EndpointHealth::Failure::kTimeout
+                                                                : EndpointHealth::Failure::kConnection,
+                                              job->probe, now));
       }
       if (outcome.permanent) {
         Fatal(FailedPrecondition("POST " + url + " failed: " + err));
@@ -941,12 +357,12 @@ struct HttpSender::Impl {
       return;
     }
     const long status = outcome.status;
-    NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnAnswer(job->probe));
+    endpoints.NoteHealth(t->endpoint, endpoints[t->endpoint].health.OnAnswer(job->probe));
     if (status >= 200 && status < 300) body_limit.OnAccepted(job->batch->payload.size());
     const size_t wire_bytes = config.gzip ? job->gzipped.size() : job->batch->payload.size();
     const size_t n = job->batch->records.size();
     if (outcome.complete) answer_budget.ObserveAnswer(t->response.size());
-    ResponseVerdict v = format->JudgeAnswer(status, t->response, n, outcome.complete);
+    ResponseVerdict v = format->JudgeAnswer(status, t->response, n, outcome.complete, t->retry_after_s >= 0);
     if (!outcome.complete) {
       v.reason += " - " + outcome.error + " (answer cap " + std::to_string(t->answer_cap) + " bytes for " +
                   std::to_string(n) + " records)";
@@ -955,19 +371,17 @@ struct HttpSender::Impl {
     if (v.cls != ResponseClass::kNotUnderstood) job->not_understood = 0;
     switch (v.cls) {
       case ResponseClass::kAccepted:
-        refused_fresh_tokens = 0;
+        token.OnAccepted();
         ObserveResponse(now - t->started, false, in_flight_before);
         Deliver(*job, v.rejected, wire_bytes);
         break;
       case ResponseClass::kRetry: {
-        const bool throttled = status == 429 || status == 400 || t->retry_after_s >= 0;
         // Push-back answers shrink the adaptive limit; other transient errors (500, 502)
         // neither shrink nor grow it.
-        if (throttled || status == 503 || status == 504 || status == 408) {
-          ObserveResponse(now - t->started, true, in_flight_before);
-        }
-        ScheduleRetry(std::move(job), throttled ? RetryKind::kThrottled : RetryKind::kServer, *t,
-                      Redact("HTTP " + std::to_string(status) + ": " + Snippet(t->response)), status);
+        if (v.pressure != RetryPressure::kNone) ObserveResponse(now - t->started, true, in_flight_before);
+        const RetryKind kind = v.pressure == RetryPressure::kThrottled ? RetryKind::kThrottled : RetryKind::kServer;
+        ScheduleRetry(std::move(job), kind, *t, Redact("HTTP " + std::to_string(status) + ": " + Snippet(t->response)),
+                      status);
         break;
       }
       case ResponseClass::kNotUnderstood: {
@@ -985,20 +399,14 @@ struct HttpSender::Impl {
         break;
       }
       case ResponseClass::kRefreshAuth:
-        if (!token_mode) {
+        if (!token.enabled()) {
           Fatal(Unauthenticated("POST " + url + " answered HTTP 401 and the credentials cannot be refreshed: " +
                                 Snippet(t->response)));
-        } else if (t->token_generation == token_generation && token_valid &&
-                   ++refused_fresh_tokens > kMaxRefusedFreshTokens) {
-          // Counted once per token: the 401s of requests that were already on the wire with the
-          // same token (answered while its replacement is being fetched) are not new refusals.
+        } else if (token.OnRefused(t->token_generation)) {
           Fatal(Unauthenticated("POST " + url + " keeps answering HTTP 401 after token refreshes: " +
                                 Snippet(t->response)));
         } else {
-          // One refresh for everyone: only the first 401 for the current token invalidates it;
-          // later ones (old token) just wait for the new token.
           ++job->auth_retries;
-          if (t->token_generation == token_generation) token_valid = false;
           ready.push_front(std::move(job));
         }
         break;
@@ -1042,41 +450,16 @@ struct HttpSender::Impl {
 
   void ProcessCompletions() {
     int left = 0;
-    while (CURLMsg* msg = curl_multi_info_read(multi, &left)) {
+    while (CURLMsg* msg = curl_multi_info_read(loop.multi(), &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
       Transfer* t = nullptr;
       curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&t));
       const CURLcode rc = msg->data.result;
-      if (t == token_transfer) {
+      if (token.Owns(t)) {
         OnTokenDone(t, rc);
         continue;
       }
-      RequestOutcome o;
-      long code = 0;
-      curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &code);
-      // An answer whose head arrived but whose body stopped early (the connection ended before
-      // Content-Length, or it passed its cap) is answered but incomplete; one the answer
-      // budget stopped is resent later.
-      const bool cut_short = code >= 200 && (rc == CURLE_PARTIAL_FILE ||
-                                             (rc == CURLE_WRITE_ERROR && t->overflow == AnswerOverflow::kOverCap));
-      o.answered = rc == CURLE_OK || cut_short;
-      o.complete = rc == CURLE_OK;
-      o.over_budget = rc == CURLE_WRITE_ERROR && t->overflow == AnswerOverflow::kOverBudget;
-      if (o.answered) {
-        o.status = code;
-        if (!o.complete) {
-          o.error = t->overflow == AnswerOverflow::kOverCap
-                        ? std::string("the answer is longer than its cap")
-                        : "the answer was cut short: " + std::string(t->error[0] != 0 ? t->error : curl_easy_strerror(rc));
-        }
-      } else if (o.over_budget) {
-        o.error = "answer aborted: answers held at once would pass the answer budget of " +
-                  std::to_string(answer_budget.Total()) + " bytes";
-      } else {
-        o.permanent = IsPermanentCurlError(rc);
-        o.timed_out = rc == CURLE_OPERATION_TIMEDOUT;
-        o.error = t->error[0] != 0 ? std::string(t->error) : std::string(curl_easy_strerror(rc));
-      }
+      const RequestOutcome o = CurlRequestOutcome(*t, rc, answer_budget.Total());
       OnDataDone(t, o);
     }
   }
@@ -1093,38 +476,11 @@ struct HttpSender::Impl {
   }
 
   void Run() {
-    constexpr int kMaxEvents = 128;
-    epoll_event events[kMaxEvents];
     int timeout_ms = 0;
-    int running = 0;
     while (!abandon.load(std::memory_order_acquire)) {
-      const int n = epoll_wait(epoll_fd, events, kMaxEvents, timeout_ms);
-      for (int i = 0; i < n; ++i) {
-        const int fd = events[i].data.fd;
-        if (fd == wake_fd) {
-          uint64_t count = 0;
-          [[maybe_unused]] const ssize_t r = read(wake_fd, &count, sizeof count);
-          continue;
-        }
-        const uint32_t e = events[i].events;
-        if (plain && plain->Owns(fd)) {
-          plain->OnSocketEvent(fd, e, Clock::now());
-          continue;
-        }
-        int flags = 0;
-        if ((e & EPOLLIN) != 0) flags |= CURL_CSELECT_IN;
-        if ((e & EPOLLOUT) != 0) flags |= CURL_CSELECT_OUT;
-        if ((e & (EPOLLERR | EPOLLHUP)) != 0) flags |= CURL_CSELECT_ERR;
-        curl_multi_socket_action(multi, fd, flags, &running);
-      }
+      loop.Poll(timeout_ms, plain.get());
       Clock::time_point now = Clock::now();
-      if (curl_timer <= now) {
-        curl_timer_updated = false;
-        curl_multi_socket_action(multi, CURL_SOCKET_TIMEOUT, 0, &running);
-        // curl only reports a timer when it changes; if its clock had not quite reached the
-        // deadline it keeps the same one silently, so look again shortly.
-        if (!curl_timer_updated) curl_timer = now + Ms(1);
-      }
+      loop.RunCurlTimerIfDue(now);
       ProcessCompletions();
       if (plain) {
         plain->OnTimeouts(now);
@@ -1136,8 +492,8 @@ struct HttpSender::Impl {
         ready.push_back(std::move(timers.begin()->second));
         timers.erase(timers.begin());
       }
-      MaybeStartTokenFetch(now);
-      MaybeLogLimit(now);
+      if (!fatal) token.MaybeStart(now);
+      concurrency.MaybeLog(now);
       Clock::time_point wake = Dispatch(now);
       ProcessPlainFinished();  // a request can fail inside Start (connection refused)
       waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
@@ -1146,31 +502,15 @@ struct HttpSender::Impl {
         break;
       }
       if (!timers.empty()) wake = std::min(wake, timers.begin()->first);
-      if (token_mode && token_transfer == nullptr && !fatal) {
-        wake = std::min(wake, token_valid ? token_refresh_at : token_retry_at);
-      }
-      wake = std::min(wake, curl_timer);  // new transfers set it to min(): no sleep then
+      if (!fatal) wake = std::min(wake, token.NextWake());
+      wake = std::min(wake, loop.curl_timer());  // new transfers set it to min(): no sleep then
       if (plain) wake = plain->HasFinished() ? now : std::min(wake, plain->NextDeadline());
-      if (wake <= now) {
-        timeout_ms = 0;
-      } else if (wake - now >= std::chrono::seconds(1)) {
-        timeout_ms = 1000;  // also for wake == max(): look at the flags at least once a second
-      } else {
-        // Round up: waking a little early would only spin until the deadline.
-        const auto us = std::chrono::duration_cast<std::chrono::microseconds>(wake - now).count();
-        timeout_ms = static_cast<int>((us + 999) / 1000);
-      }
+      timeout_ms = SenderEventLoop::TimeoutMs(wake, now);
     }
     // Leaving: drop what is left unreported (abandon, or fatal).
     plain.reset();  // closes its sockets; its requests are dropped unreported
-    for (const auto& t : plain_pool) {
-      if (t->active) FinishTransfer(t.get());
-    }
-    for (const auto& t : pool) {
-      if (t->active) FinishTransfer(t.get());
-    }
-    if (token_slot && token_slot->active) FinishTransfer(token_slot.get());
-    token_transfer = nullptr;
+    transfers.FinishAllActive();
+    token.Abandon();
     data_in_flight = 0;
     in_flight.store(0);
     ready.clear();
@@ -1193,84 +533,21 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->format = std::move(format);
   impl->answer_budget = AnswerBudget(config.max_answer_bytes_total);
   impl->redactor = SecretRedactor::ForConfig(config);
-  impl->multi = curl_multi_init();
-  if (impl->multi == nullptr) return Internal("curl_multi_init failed");
-  impl->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
-  impl->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (impl->epoll_fd < 0 || impl->wake_fd < 0) return Internal("epoll/eventfd setup failed");
-  epoll_event wake_ev{};
-  wake_ev.events = EPOLLIN;
-  wake_ev.data.fd = impl->wake_fd;
-  if (epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, impl->wake_fd, &wake_ev) != 0) {
-    return Internal("epoll_ctl for the wakeup eventfd failed");
-  }
-  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETFUNCTION, &Impl::OnCurlSocket);
-  curl_multi_setopt(impl->multi, CURLMOPT_SOCKETDATA, impl.get());
-  curl_multi_setopt(impl->multi, CURLMOPT_TIMERFUNCTION, &Impl::OnCurlTimer);
-  curl_multi_setopt(impl->multi, CURLMOPT_TIMERDATA, impl.get());
-  if (config.adaptive_concurrency) {
-    ConcurrencyControllerConfig cc;
-    cc.min_limit = config.min_concurrency;
-    cc.max_limit = config.max_concurrency;
-    cc.initial_limit = config.min_concurrency;
-    SLUICE_RETURN_IF_ERROR(Validate(cc));
-    impl->controller = std::make_unique<ConcurrencyController>(cc);
-    impl->logged_limit = impl->controller->Limit();
-  }
-  impl->concurrency_limit.store(impl->Limit());
+  SLUICE_RETURN_IF_ERROR(impl->loop.Init());
+  impl->retry.Init(&impl->config);
+  impl->transfers.Init(&impl->config, &impl->answer_budget, impl->loop.multi());
+  impl->token.Init(config.auth == AuthMode::kFeatureBaseToken, &impl->config, &impl->transfers, impl->loop.multi(),
+                   &impl->retry);
+  SLUICE_RETURN_IF_ERROR(impl->concurrency.Init(&impl->config));
   const int connections = config.adaptive_concurrency ? config.max_concurrency : config.concurrency;
-  curl_multi_setopt(impl->multi, CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
-  curl_multi_setopt(impl->multi, CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
-  impl->plain_endpoint.assign(config.urls.size(), false);
-  if (config.transport == HttpTransport::kAuto && config.auth != AuthMode::kBasic && !ProxyConfigured()) {
-    std::vector<std::string> plain_urls;  // every URL, so endpoint indexes match; only plain ones are used
-    bool any = false;
-    for (size_t i = 0; i < config.urls.size(); ++i) {
-      const bool is_plain = ParsePlainHttpUrl(config.urls[i]).ok();
-      impl->plain_endpoint[i] = is_plain;
-      any = any || is_plain;
-      plain_urls.push_back(is_plain ? config.urls[i] : "http://unused.invalid/");
-    }
-    if (any) {
-      PlainHttpClientOptions po;
-      po.epoll_fd = impl->epoll_fd;
-      po.connect_timeout_ms = config.connect_timeout_ms;
-      po.request_timeout_ms = config.request_timeout_ms;
-      po.max_response_bytes = kMinAnswerCapBytes;  // each request sets its own cap
-      auto client = PlainHttpClient::Create(po, plain_urls);
-      if (!client.ok()) return client.status();
-      impl->plain = std::move(*client);
-    }
-  }
-  for (const std::string& u : config.urls) {
-    Endpoint e;
-    e.url = u;
-    e.url_for_messages = UrlForMessages(u);
-    // Probes of a dead endpoint back off like retries do: at most backoff_max_ms apart, so an
-    // endpoint that comes back is used again about as soon as a retry would find it.
-    e.health = EndpointHealth(Ms(config.backoff_max_ms));
-    e.record_tokens = config.rate_limit_records_per_s;
-    e.byte_tokens = config.rate_limit_bytes_per_s;
-    e.refilled_at = Clock::now();
-    impl->endpoints.push_back(std::move(e));
-  }
-  auto& h = impl->static_headers;
-  h.push_back("Content-Type: " + std::string(impl->format->ContentType()));
-  h.push_back("Expect:");  // no 100-continue round trip
-  if (config.gzip) h.push_back("Content-Encoding: gzip");
-  switch (config.auth) {
-    case AuthMode::kApiKey: h.push_back("X-API-Key: " + config.api_key); break;
-    case AuthMode::kBearer: h.push_back("Authorization: Bearer " + config.bearer_token); break;
-    case AuthMode::kClickHouseHeaders:
-      h.push_back("X-ClickHouse-User: " + config.username);
-      if (!config.password.empty()) h.push_back("X-ClickHouse-Key: " + config.password);
-      break;
-    case AuthMode::kFeatureBaseToken: impl->token_mode = true; break;
-    case AuthMode::kNone:
-    case AuthMode::kBasic: break;
-  }
-  for (const auto& x : config.extra_headers) h.push_back(x);
-  if (!impl->token_mode) impl->data_headers = MakeHeaderList(h);  // token mode: built per token
+  curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAX_HOST_CONNECTIONS, static_cast<long>(connections));
+  curl_multi_setopt(impl->loop.multi(), CURLMOPT_MAXCONNECTS, static_cast<long>(connections * 2 + 2));
+  auto plain = MakePlainClient(config, impl->loop.epoll_fd(), impl->plain_endpoint);
+  if (!plain.ok()) return plain.status();
+  impl->plain = std::move(*plain);
+  impl->endpoints = EndpointSet(&impl->config, Clock::now());
+  impl->static_headers = StaticRequestHeaders(config, impl->format->ContentType());
+  if (!impl->token.enabled()) impl->data_headers = MakeHeaderList(impl->static_headers);  // token mode: built per token
   return std::unique_ptr<HttpSender>(new HttpSender(std::move(impl)));
 }
 
@@ -1293,7 +570,7 @@ void HttpSender::SubmitAt(std::unique_ptr<Batch> batch, Batch::Clock::time_point
   // From the sender thread itself (a recycler), the loop drains submissions before it polls
   // again: waking it would only cost a write and a read on its wakeup pipe.
   if (std::this_thread::get_id() != impl_->sender_thread_id.load(std::memory_order_relaxed)) {
-    impl_->Wake();
+    impl_->loop.Wake();
   }
 }
 
@@ -1305,7 +582,7 @@ void HttpSender::SetBatchRecycler(std::function<void(std::unique_ptr<Batch>)> re
 void HttpSender::Stop(bool abandon) {
   if (abandon) impl_->abandon.store(true, std::memory_order_release);
   impl_->stop_requested.store(true, std::memory_order_release);
-  if (impl_->wake_fd >= 0) impl_->Wake();
+  if (impl_->loop.can_wake()) impl_->loop.Wake();
   std::lock_guard<std::mutex> lock(impl_->join_mu);
   if (impl_->thread.joinable()) impl_->thread.join();
 }
@@ -1314,10 +591,10 @@ SenderStats HttpSender::Stats() const {
   const Impl& i = *impl_;
   SenderStats s;
   s.requests = i.requests.load(std::memory_order_relaxed);
-  s.retries = i.retries.load(std::memory_order_relaxed);
-  s.retries_throttled = i.retries_throttled.load(std::memory_order_relaxed);
-  s.retries_server = i.retries_server.load(std::memory_order_relaxed);
-  s.retries_network = i.retries_network.load(std::memory_order_relaxed);
+  s.retries = i.retry.retries();
+  s.retries_throttled = i.retry.throttled();
+  s.retries_server = i.retry.server();
+  s.retries_network = i.retry.network();
   s.auth_refreshes = i.auth_refreshes.load(std::memory_order_relaxed);
   s.splits = i.splits.load(std::memory_order_relaxed);
   s.bytes_sent = i.bytes_sent.load(std::memory_order_relaxed);
@@ -1329,7 +606,7 @@ SenderStats HttpSender::Stats() const {
   return s;
 }
 
-int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency_limit.load(std::memory_order_relaxed); }
+int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency.Published(); }
 size_t HttpSender::MaxBatchBytesHint() const { return impl_->body_limit.Hint(); }
 const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
 const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }

@@ -108,4 +108,24 @@ std::string SecretRedactor::Base64(std::string_view in) {
   return out;
 }
 
+std::string UrlForMessages(std::string_view url) {
+  const size_t scheme = url.find("://");
+  if (scheme == std::string_view::npos) return std::string(url);
+  const size_t host_begin = scheme + 3;
+  const size_t path = url.find_first_of("/?#", host_begin);
+  const size_t at = url.substr(0, path).rfind('@');
+  if (at == std::string_view::npos || at < host_begin) return std::string(url);
+  return std::string(url.substr(0, host_begin)) + std::string(url.substr(at + 1));
+}
+
+std::string Snippet(std::string_view body, size_t max_bytes) {
+  std::string out(body.substr(0, max_bytes));
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  }
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  if (body.size() > max_bytes) out += "...";
+  return out;
+}
+
 }  // namespace sluice::stages

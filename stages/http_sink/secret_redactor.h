@@ -48,4 +48,11 @@ class SecretRedactor {
   std::vector<std::string> secrets_;  // sorted longest first
 };
 
+/// A one-line snippet of a sink's answer (at most `max_bytes`, control characters replaced
+/// by spaces); not redacted: pass it through SecretRedactor::Redact before it goes anywhere.
+[[nodiscard]] std::string Snippet(std::string_view body, size_t max_bytes = 300);
+
+/// `url` without its "user:password@" part, for messages.
+[[nodiscard]] std::string UrlForMessages(std::string_view url);
+
 }  // namespace sluice::stages

@@ -2,6 +2,9 @@
 // The ONE place where an HTTP status (plus, for 400s, a JSON error `code`) becomes a
 // ResponseClass. Every SinkFormat's Judge() starts here, so the retry rules and the user's
 // --retry-on/--no-retry-on overrides apply the same way to every sink target.
+// What a kRetry says about load (RetryPressure: throttled, overloaded or neither) is decided
+// once, by RetryPressureFor in engine/sink_format.h, which SinkFormat::JudgeAnswer applies to
+// every format's kRetry: it also needs the Retry-After header, which only the sender sees.
 // Thread-safety: pure functions over immutable inputs.
 #pragma once
 

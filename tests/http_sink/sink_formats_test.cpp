@@ -177,6 +177,26 @@ TEST(SinkFormat, AnIncompleteAnswerAcknowledgesNothing) {
   EXPECT_EQ(nd.JudgeAnswer(200, "<html>ok</html>", 3, true).cls, ResponseClass::kAccepted);
 }
 
+// The verdict says what a retry means for the sender (how it is counted, whether the adaptive
+// limit shrinks), so the sender never re-derives it from the status.
+TEST(SinkFormat, ARetryVerdictSaysWhetherTheSinkPushedBack) {
+  FeatureBaseFormat fb;
+  NdjsonFormat nd;
+  for (const SinkFormat* f : std::initializer_list<const SinkFormat*>{&fb, &nd}) {
+    EXPECT_EQ(f->JudgeAnswer(429, "", 3, true).pressure, RetryPressure::kThrottled) << f->Name();
+    EXPECT_EQ(f->JudgeAnswer(503, "", 3, true).pressure, RetryPressure::kOverloaded) << f->Name();
+    EXPECT_EQ(f->JudgeAnswer(504, "", 3, true).pressure, RetryPressure::kOverloaded) << f->Name();
+    EXPECT_EQ(f->JudgeAnswer(408, "", 3, true).pressure, RetryPressure::kOverloaded) << f->Name();
+    EXPECT_EQ(f->JudgeAnswer(500, "", 3, true).pressure, RetryPressure::kNone) << f->Name();
+    EXPECT_EQ(f->JudgeAnswer(502, "", 3, true, /*retry_after=*/true).pressure, RetryPressure::kThrottled) << f->Name();
+    // Not a retry: no pressure, Retry-After or not.
+    EXPECT_EQ(f->JudgeAnswer(200, R"({"success":true,"records_stored":3})", 3, true, true).pressure,
+              RetryPressure::kNone) << f->Name();
+  }
+  EXPECT_EQ(fb.JudgeAnswer(400, R"({"code":"ResourceThroughputExceeded"})", 3, true).pressure,
+            RetryPressure::kThrottled);
+}
+
 TEST(FeatureBaseFormat, JudgeClassifiesErrors) {
   FeatureBaseFormat f;
   EXPECT_EQ(f.Judge(400, R"({"code":"ResourceThroughputExceeded","message":"m"})", 1).cls,
