@@ -100,7 +100,10 @@ TEST_F(ScaleOut, SigtermOnOneMemberHandsItsPartitionsToTheOther) {
   const std::string sink = "drain";
   // A small prefetch queue and in-flight bound: when A gets SIGTERM it holds only a few
   // thousand of its ~50,000 records, so B must take over A's partitions to finish the topic.
-  const std::vector<std::string> small = {"--max-inflight-records", "4000", "--linger-ms", "50", "-X",
+  // The rate limit (per member) keeps the run longer than the wait for the first fifth on a
+  // machine of any speed: the SIGTERM lands mid-run.
+  const std::vector<std::string> small = {"--max-inflight-records", "4000", "--linger-ms", "50",
+                                          "--rate-limit", "10000/s", "-X",
                                           "queued.max.messages.kbytes=512", "-X", "queued.min.messages=100"};
   auto a = StartMember(sink, "g-drain", dir_ + "/a.json", small);
   std::vector<std::string> small_with_metrics = small;
