@@ -1,4 +1,4 @@
-// File: tests/external/clickhouse_server.cpp
+// File: tests/testing/clickhouse_server.cpp
 #include "tests/testing/clickhouse_server.h"
 
 #include <curl/curl.h>
