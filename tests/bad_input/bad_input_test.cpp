@@ -198,7 +198,7 @@ class BadInput : public ::testing::Test {
     ASSERT_FALSE(r.timed_out) << r.err;
     ASSERT_EQ(r.exit_code, 0) << r.err.substr(0, 4000);
     const std::string json = ReadFileText(report);
-    EXPECT_EQ(JsonIntField(json, "delivered"), static_cast<int64_t>(kGoodCount + 1)) << json;
+    EXPECT_EQ(ReportInt(json, "delivered"), static_cast<int64_t>(kGoodCount + 1)) << json;
 
     SinkStats stats = emulator_->Stats(sink);
     ASSERT_TRUE(stats.ok);

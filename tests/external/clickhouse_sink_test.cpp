@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "stages/schema_map/ingest_schema.h"
-#include "tests/external/clickhouse_server.h"
-#include "tests/external/run_program.h"
-#include "app/common/child_process.h"
+#include "tests/testing/clickhouse_server.h"
+#include "tests/testing/subprocess.h"
+#include "tests/testing/process_env.h"
 #include "stages/generator_source/flight_generator.h"
 #include "app/schema/schema_command.h"
 
@@ -83,7 +83,7 @@ class ClickHouseSink : public ::testing::Test {
   }
 
   /// `sluice run` into <db>.<table> with the tutorial schema; extra flags appended.
-  ProgramResult RunSluice(const std::string& table, std::vector<std::string> source_flags,
+  ProcessResult RunSluice(const std::string& table, std::vector<std::string> source_flags,
                           const std::vector<std::string>& extra_flags = {}) {
     std::vector<std::string> argv = {BinPath("sluice"), "run"};
     argv.insert(argv.end(), source_flags.begin(), source_flags.end());
@@ -96,7 +96,7 @@ class ClickHouseSink : public ::testing::Test {
       argv.push_back(f);
     }
     argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-    ProgramResult r = RunProgram(argv, SecretsEnv(), 100000);
+    ProcessResult r = RunProgram(argv, SecretsEnv(), 100000);
     EXPECT_FALSE(r.timed_out) << r.err;
     // The password never shows up in anything sluice prints.
     EXPECT_EQ(r.out.find(server_->password()), std::string::npos);
@@ -150,16 +150,17 @@ TEST_F(ClickHouseSink, DeliversEveryKafkaFlightOnceIntoTheGeneratedTable) {
   StatusOr<std::string> created = server_->Query(GeneratedDdl("flights"));
   ASSERT_TRUE(created.ok()) << created.status().ToString();
 
-  auto kafka = tools::ChildProcess::Start({BinPath("sluice-mock-kafka"), "--topic", "flights", "--partitions", "8"});
-  ASSERT_TRUE(kafka.ok()) << kafka.status().ToString();
-  StatusOr<std::string> brokers = (*kafka)->ReadLine(20000);
-  ASSERT_TRUE(brokers.ok()) << brokers.status().ToString();
-  ProgramResult produced = RunProgram({BinPath("sluice-fake-flights"), "--brokers", *brokers, "--topic", "flights",
+  std::string error;
+  std::unique_ptr<MockKafkaProcess> kafka =
+      MockKafkaProcess::Start({.brokers = 0, .topic = "flights", .partitions = 8}, &error);
+  ASSERT_NE(kafka, nullptr) << error;
+  const std::string brokers = kafka->bootstrap();
+  ProcessResult produced = RunProgram({BinPath("sluice-fake-flights"), "--brokers", brokers, "--topic", "flights",
                                        "--count", std::to_string(kFlights), "--seed", std::to_string(kSeed)},
                                       {}, 60000);
   ASSERT_EQ(produced.exit_code, 0) << produced.err;
 
-  ProgramResult run = RunSluice("flights", {"--brokers", *brokers, "--topic", "flights", "--until-caught-up"},
+  ProcessResult run = RunSluice("flights", {"--brokers", brokers, "--topic", "flights", "--until-caught-up"},
                                 {"--batch-size", "5000"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_NE(run.err.find("delivered 200000"), std::string::npos) << run.err;
@@ -222,7 +223,7 @@ class ClickHouseSinkErrors : public ClickHouseSink {
   }
   std::string WriteFlights(uint64_t count) {
     const std::string path = dir_ + "/flights.ndjson";
-    ProgramResult r = RunProgram({BinPath("sluice-fake-flights"), "--output", path, "--count", std::to_string(count)},
+    ProcessResult r = RunProgram({BinPath("sluice-fake-flights"), "--output", path, "--count", std::to_string(count)},
                                  {}, 30000);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     return path;
@@ -232,7 +233,7 @@ class ClickHouseSinkErrors : public ClickHouseSink {
 TEST_F(ClickHouseSinkErrors, UnknownColumnFailsTheRunWithClickHousesText) {
   CreateTableWithoutLastColumn("narrow");
   const std::string flights = WriteFlights(20);
-  ProgramResult run = RunSluice("narrow", {"--source", "file:" + flights});
+  ProcessResult run = RunSluice("narrow", {"--source", "file:" + flights});
   EXPECT_NE(run.exit_code, 0);
   EXPECT_NE(run.err.find("Unknown field found while parsing JSONEachRow format"), std::string::npos) << run.err;
   EXPECT_EQ(server_->QueryNumber("SELECT count() FROM " + database_ + ".narrow").value(), 0u);
@@ -242,9 +243,9 @@ TEST_F(ClickHouseSinkErrors, UnknownColumnRowsBecomeDeadLetters) {
   CreateTableWithoutLastColumn("narrow");
   const std::string flights = WriteFlights(20);
   const std::string dlq = dir_ + "/dead.ndjson";
-  ProgramResult run = RunSluice("narrow", {"--source", "file:" + flights}, {"--dlq", "file:" + dlq});
+  ProcessResult run = RunSluice("narrow", {"--source", "file:" + flights}, {"--dlq", "file:" + dlq});
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  const std::string dead = ReadWholeFile(dlq);
+  const std::string dead = ReadFileText(dlq);
   std::istringstream lines(dead);
   std::string line;
   size_t count = 0;

@@ -31,29 +31,6 @@ testing::ProcessOptions SluiceKafkaRun(const Emulator& emu, const std::string& s
   return testing::SluiceRunOptions(args, testing::CredentialEnv(kAccount));
 }
 
-RunReport ParseReport(const std::string& json) {
-  RunReport r;
-  simdjson::dom::parser parser;
-  simdjson::dom::element e;
-  simdjson::padded_string text(json);
-  if (parser.parse(text).get(e)) return r;
-  bool ok = !e["ok"].get_bool().get(r.ok);
-  ok = ok && !e["consumed"].get_int64().get(r.consumed);
-  ok = ok && !e["delivered"].get_int64().get(r.delivered);
-  ok = ok && !e["dead_lettered"].get_int64().get(r.dead_lettered);
-  ok = ok && !e["requests"].get_int64().get(r.requests);
-  ok = ok && !e["retries"]["total"].get_int64().get(r.retries_total);
-  ok = ok && !e["retries"]["throttled"].get_int64().get(r.retries_throttled);
-  ok = ok && !e["retries"]["server"].get_int64().get(r.retries_server);
-  ok = ok && !e["retries"]["network"].get_int64().get(r.retries_network);
-  ok = ok && !e["auth_refreshes"].get_int64().get(r.auth_refreshes);
-  ok = ok && !e["splits"].get_int64().get(r.splits);
-  std::string_view err;
-  if (!e["error"].get_string().get(err)) r.error = std::string(err);
-  r.parsed = ok;
-  return r;
-}
-
 bool ReadDeadLetters(const std::string& path, std::vector<DeadLetter>* out, std::string* error) {
   std::istringstream lines(ReadFileText(path));
   std::string line;

@@ -5,7 +5,7 @@
 //    into one emulator sink with -X kShortSession, credentials only in the child's env;
 //  - StartFaultProcesses() / FaultSuite<>: the mock cluster (with a topic of fake flights) plus
 //    one emulator that every fault test starts the same way;
-//  - RunReport: the fields of `sluice run --report` the tests assert on; dead-letter files;
+//  - dead-letter files (the run report is tests/testing/run_report.h's RunReport);
 //  - PrintTableLine(): the "[ table ]" line the lead quotes.
 // Thread-safety: one test thread; Emulator's const methods may be called from a watcher thread.
 #pragma once
@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tests/testing/process_env.h"
+#include "tests/testing/run_report.h"
 #include "tests/testing/subprocess.h"
 
 namespace sluice::faults {
@@ -33,7 +34,9 @@ using Emulator = testing::EmulatorProcess;
 using MockKafka = testing::MockKafkaProcess;
 using testing::kShortSession;
 using testing::ProduceFlights;
+using testing::ParseReport;
 using testing::ReadFileText;
+using testing::RunReport;
 using testing::SinkStats;
 
 /// A fresh directory $TMPDIR/sluice-faults-XXXXXX.
@@ -111,16 +114,6 @@ class FaultSuite : public ::testing::Test {
 testing::ProcessOptions SluiceKafkaRun(const Emulator& emu, const std::string& sink, const std::string& brokers,
                                        const std::string& topic, const std::string& group);
 
-/// What the tests read from `sluice run --report FILE`.
-struct RunReport {
-  bool parsed = false;
-  bool ok = false;
-  int64_t consumed = 0, delivered = 0, dead_lettered = 0, requests = 0;
-  int64_t retries_total = 0, retries_throttled = 0, retries_server = 0, retries_network = 0;
-  int64_t auth_refreshes = 0, splits = 0;
-  std::string error;
-};
-RunReport ParseReport(const std::string& json);
 
 /// Dead-letter file lines: the flight_id of each record and its reason. False on a bad line.
 struct DeadLetter {

@@ -37,9 +37,11 @@ class KafkaFaults : public FaultSuite<KafkaFaults> {
     testing::ProcessOptions run = SluiceKafkaRun(*emulator_, name, kafka_->bootstrap(), name, "g-" + name);
     const std::string report_path = dir_ + "/report.json";
     // A small prefetch queue and in-flight bound keep the consumer fetching for the whole run
-    // (~7 s) instead of holding the topic in memory after the first second, so the fault hits
-    // fetches and commits that matter.
+    // instead of holding the topic in memory after the first second, so the fault hits
+    // fetches and commits that matter; the client-side rate limit makes the run last at least
+    // 5 s on any machine, so the fault always lands mid-run.
     run.argv.insert(run.argv.end(), {"--until-caught-up", "--report", report_path, "--commit-interval-ms", "200",
+                                     "--rate-limit", "4000/s",
                                      "--max-inflight-records", "2000", "--linger-ms", "50", "-X",
                                      "queued.max.messages.kbytes=64", "-X", "queued.min.messages=100"});
     run.argv.insert(run.argv.end(), extra.begin(), extra.end());

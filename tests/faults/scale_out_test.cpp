@@ -7,9 +7,9 @@
 #include <signal.h>
 
 #include <chrono>
-#include <thread>
 
 #include "tests/faults/fault_env.h"
+#include "tests/testing/sluice_metrics.h"
 
 namespace sluice::faults {
 namespace {
@@ -44,22 +44,25 @@ class ScaleOut : public FaultSuite<ScaleOut> {
   }
 };
 
-// The takeover tests let the rebalance settle before the second SIGTERM so that they observe a
-// takeover (StoppingBothMembersAtOnceExitsZero covers stopping both together).
-constexpr auto kRebalanceSettle = std::chrono::seconds(10);
+// The takeover tests stop the second member only once it reports every partition (its
+// sluice_consumer_lag samples on --metrics-addr), so that they observe a takeover rather than a
+// stop in the middle of the rebalance (StoppingBothMembersAtOnceExitsZero covers stopping both
+// together). Generous: the group rebalances within seconds, sluice's statistics refresh every 5 s.
+constexpr auto kTakeoverTimeout = std::chrono::seconds(60);
 
 /// Both members of one group over the whole topic; returns their reports. `together`: SIGTERM
 /// both at once, else A first, then B once A is gone and the group settled.
 void RunTwoMembers(ScaleOut* t, const std::string& sink, bool together, RunReport* pa, RunReport* pb) {
   auto a = t->StartMember(sink, "g-" + sink, t->dir_ + "/a.json", {});
-  auto b = t->StartMember(sink, "g-" + sink, t->dir_ + "/b.json", {});
+  auto b = t->StartMember(sink, "g-" + sink, t->dir_ + "/b.json", testing::MetricsArgs());
   ASSERT_TRUE(a && b);
   EXPECT_EQ(t->WaitForIds(sink, kCount, 90), kCount) << "the group did not deliver every id";
   a->Signal(SIGTERM);
   if (together) b->Signal(SIGTERM);
   testing::ProcessResult ra = a->Wait(40000);
   if (!together) {
-    std::this_thread::sleep_for(kRebalanceSettle);
+    EXPECT_EQ(testing::WaitForAssignment(*b, kTopic, kPartitions, kTakeoverTimeout), "")
+        << "B did not take over A's partitions\n" << b->StderrSoFar();
     b->Signal(SIGTERM);
   }
   testing::ProcessResult rb = b->Wait(40000);
@@ -97,10 +100,16 @@ TEST_F(ScaleOut, SigtermOnOneMemberHandsItsPartitionsToTheOther) {
   const std::string sink = "drain";
   // A small prefetch queue and in-flight bound: when A gets SIGTERM it holds only a few
   // thousand of its ~50,000 records, so B must take over A's partitions to finish the topic.
-  const std::vector<std::string> small = {"--max-inflight-records", "4000", "--linger-ms", "50", "-X",
+  // The rate limit (per member) keeps the run longer than the wait for the first fifth on a
+  // machine of any speed: the SIGTERM lands mid-run.
+  const std::vector<std::string> small = {"--max-inflight-records", "4000", "--linger-ms", "50",
+                                          "--rate-limit", "10000/s", "-X",
                                           "queued.max.messages.kbytes=512", "-X", "queued.min.messages=100"};
   auto a = StartMember(sink, "g-drain", dir_ + "/a.json", small);
-  auto b = StartMember(sink, "g-drain", dir_ + "/b.json", small);
+  std::vector<std::string> small_with_metrics = small;
+  const std::vector<std::string> metrics = testing::MetricsArgs();
+  small_with_metrics.insert(small_with_metrics.end(), metrics.begin(), metrics.end());
+  auto b = StartMember(sink, "g-drain", dir_ + "/b.json", small_with_metrics);
   ASSERT_TRUE(a && b);
   const uint64_t at_signal = WaitForIds(sink, kCount / 5, 60);
   ASSERT_GE(at_signal, kCount / 5);
@@ -115,7 +124,7 @@ TEST_F(ScaleOut, SigtermOnOneMemberHandsItsPartitionsToTheOther) {
   EXPECT_EQ(pa.consumed, pa.delivered) << "A stopped with records consumed but not delivered";
   EXPECT_LT(static_cast<uint64_t>(pa.delivered), kCount / 2) << "A delivered its whole share; no takeover tested";
   EXPECT_EQ(WaitForIds(sink, kCount, 90), kCount) << "B did not take over A's partitions\n" << b->StderrSoFar();
-  std::this_thread::sleep_for(kRebalanceSettle);
+  EXPECT_EQ(testing::WaitForAssignment(*b, kTopic, kPartitions, kTakeoverTimeout), "") << b->StderrSoFar();
   b->Signal(SIGTERM);
   testing::ProcessResult rb = b->Wait(40000);
   EXPECT_EQ(rb.exit_code, 0) << rb.err;

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/external/run_program.h"
+#include "tests/testing/subprocess.h"
 #include "tests/generic_sinks/recording_server.h"
 
 namespace sluice::testing {
@@ -64,7 +64,7 @@ class GenericSinks : public ::testing::Test {
                                      "--schema", dir_ + "/schema.json", "--sink-url", server_->Url("/ingest"),
                                      "--sink-format", format, "--auth", "bearer", "--header", "X-Test: 1", "--quiet"};
     argv.insert(argv.end(), extra.begin(), extra.end());
-    ProgramResult r = RunProgram(argv, {std::string("SLUICE_BEARER_TOKEN=") + kToken}, 60000);
+    ProcessResult r = RunProgram(argv, {std::string("SLUICE_BEARER_TOKEN=") + kToken}, 60000);
     EXPECT_FALSE(r.timed_out);
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.err.find(kToken), std::string::npos) << "the token leaked into stderr";
@@ -144,7 +144,7 @@ TEST_F(GenericSinks, GzipBodiesInflateToTheSameBytes) {
 }
 
 TEST_F(GenericSinks, MissingBearerTokenIsAConfigurationError) {
-  ProgramResult r = RunProgram({BinPath("sluice"), "run", "--source", "file:" + dir_ + "/records.ndjson", "--schema",
+  ProcessResult r = RunProgram({BinPath("sluice"), "run", "--source", "file:" + dir_ + "/records.ndjson", "--schema",
                                 dir_ + "/schema.json", "--sink-url", server_->Url("/ingest"), "--sink-format",
                                 "ndjson", "--auth", "bearer", "--quiet"},
                                {"SLUICE_BEARER_TOKEN="}, 30000);

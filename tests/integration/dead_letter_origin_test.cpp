@@ -259,8 +259,8 @@ TEST_F(DeadLetterOriginMixed, KafkaDeadLettersKeepKeyHeadersAndNullValue) {
   testing::ProcessResult r = testing::RunProcess(run.Options(), kRunTimeoutMs);
   ASSERT_EQ(r.exit_code, 0) << r.all();
   const std::string report = ReadFileText(dir_ + "/r.json");
-  EXPECT_EQ(JsonIntField(report, "delivered"), 19) << report;
-  EXPECT_EQ(JsonIntField(report, "dead_lettered"), 5) << report;
+  EXPECT_EQ(ReportInt(report, "delivered"), 19) << report;
+  EXPECT_EQ(ReportInt(report, "dead_lettered"), 5) << report;
 
   testing::ProcessResult read =
       Kcat({"-C", "-J", "-e", "-q", "-o", "beginning", "-b", kafka_->bootstrap(), "-t", "origin-dlq"}, "", dir_);
@@ -309,9 +309,9 @@ TEST_F(DeadLetterOrigin, TombstonesStopTheRunNamingTheNullValueOrAreSkippedAndCo
   testing::ProcessResult r2 = testing::RunProcess(skip.Options(), kRunTimeoutMs);
   ASSERT_EQ(r2.exit_code, 0) << r2.all();
   const std::string report = ReadFileText(dir_ + "/skip.json");
-  EXPECT_EQ(JsonIntField(report, "skipped_tombstones"), 2) << report;
-  EXPECT_EQ(JsonIntField(report, "delivered"), 10) << report;
-  EXPECT_EQ(JsonIntField(report, "rejected"), 0) << report;
+  EXPECT_EQ(ReportInt(report, "skipped_tombstones"), 2) << report;
+  EXPECT_EQ(ReportInt(report, "delivered"), 10) << report;
+  EXPECT_EQ(ReportInt(report, "rejected"), 0) << report;
   EXPECT_EQ(emulator_->Stats("s-tomb-skip").distinct_ids, 10u);
   std::string error;
   std::vector<int64_t> committed = CommittedOffsets(kafka_->bootstrap(), "g-tomb-skip", topic, 1, &error);

@@ -104,8 +104,8 @@ TEST_F(ExitStatus, SigintToAStreamingRunWhoseDrainCompletesExitsZero) {
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << "a drained stop of a streaming run is a clean stop\n" << r.err;
   const std::string report = Report("sigint-drain");
-  EXPECT_EQ(JsonIntField(report, "unacknowledged"), 0) << report;
-  EXPECT_EQ(CommittedTotal("sigint-drain"), JsonIntField(report, "delivered")) << report;
+  EXPECT_EQ(ReportInt(report, "unacknowledged"), 0) << report;
+  EXPECT_EQ(CommittedTotal("sigint-drain"), ReportInt(report, "delivered")) << report;
 }
 
 TEST_F(ExitStatus, SignalBeforeTheCaughtUpPointExitsThree) {
@@ -123,9 +123,9 @@ TEST_F(ExitStatus, SignalBeforeTheCaughtUpPointExitsThree) {
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 3) << "a bounded run stopped before its end must not look complete\n" << r.err;
   const std::string report = Report("until-stopped");
-  const int64_t delivered = JsonIntField(report, "delivered");
+  const int64_t delivered = ReportInt(report, "delivered");
   EXPECT_LT(delivered, static_cast<int64_t>(kCount)) << "the run completed before the signal; nothing was tested";
-  EXPECT_EQ(JsonIntField(report, "unacknowledged"), 0) << report;
+  EXPECT_EQ(ReportInt(report, "unacknowledged"), 0) << report;
   EXPECT_EQ(CommittedTotal("until-stopped"), delivered) << report;
   std::printf("[ info ] stopped at %lld of %llu: exit %d\n", static_cast<long long>(delivered),
               static_cast<unsigned long long>(kCount), r.exit_code);
@@ -152,8 +152,8 @@ TEST_F(ExitStatus, FileRunStoppedBeforeTheEndOfTheFileExitsThree) {
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 3) << r.err;
   const std::string report = Report("file-stopped");
-  EXPECT_LT(JsonIntField(report, "delivered"), static_cast<int64_t>(kCount)) << report;
-  EXPECT_EQ(JsonIntField(report, "unacknowledged"), 0) << report;
+  EXPECT_LT(ReportInt(report, "delivered"), static_cast<int64_t>(kCount)) << report;
+  EXPECT_EQ(ReportInt(report, "unacknowledged"), 0) << report;
 }
 
 TEST_F(ExitStatus, DrainThatTimesOutExitsFour) {
@@ -169,9 +169,9 @@ TEST_F(ExitStatus, DrainThatTimesOutExitsFour) {
   EXPECT_EQ(r.exit_code, 4) << r.err;
   EXPECT_NE(r.err.find("drain timeout"), std::string::npos) << r.err;
   const std::string report = Report("drain-timeout");
-  EXPECT_GT(JsonIntField(report, "unacknowledged"), 0) << report;
+  EXPECT_GT(ReportInt(report, "unacknowledged"), 0) << report;
   // Only acknowledged prefixes are committed; the abandoned records are read again next time.
-  EXPECT_LE(CommittedTotal("drain-timeout"), JsonIntField(report, "delivered")) << report;
+  EXPECT_LE(CommittedTotal("drain-timeout"), ReportInt(report, "delivered")) << report;
 }
 
 TEST_F(ExitStatus, SecondSigintAbandonsTheDrainWith130) {
@@ -193,7 +193,7 @@ TEST_F(ExitStatus, SecondSigintAbandonsTheDrainWith130) {
   EXPECT_EQ(r.exit_code, 128 + SIGINT) << r.err;
   EXPECT_NE(r.err.find("second signal"), std::string::npos) << r.err;
   const std::string report = Report("second-sigint");
-  EXPECT_LE(CommittedTotal("second-sigint"), JsonIntField(report, "delivered")) << report;
+  EXPECT_LE(CommittedTotal("second-sigint"), ReportInt(report, "delivered")) << report;
 }
 
 }  // namespace

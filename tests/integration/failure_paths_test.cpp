@@ -64,7 +64,7 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
   EXPECT_NE(r1.err.find("500"), std::string::npos) << "the failure should name the HTTP status\n" << r1.err;
   EXPECT_EQ(r1.all().find(kPassword), std::string::npos) << "the password leaked into sluice's output";
   const std::string report1 = ReadFileText(dir_ + "/failing.json");
-  EXPECT_EQ(JsonIntField(report1, "delivered"), 0) << report1;
+  EXPECT_EQ(ReportInt(report1, "delivered"), 0) << report1;
   EXPECT_NE(report1.find("\"ok\": false"), std::string::npos) << report1;
 
   // Nothing was delivered, so nothing may be committed.
@@ -85,7 +85,7 @@ TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversE
   ASSERT_FALSE(r2.timed_out) << r2.err;
   EXPECT_EQ(r2.exit_code, 0) << r2.err;
   EXPECT_EQ(r2.all().find(kPassword), std::string::npos) << "the password leaked into sluice's output";
-  EXPECT_EQ(JsonIntField(ReadFileText(dir_ + "/again.json"), "delivered"), static_cast<int64_t>(kCount));
+  EXPECT_EQ(ReportInt(ReadFileText(dir_ + "/again.json"), "delivered"), static_cast<int64_t>(kCount));
 
   ExpectedRows expected;
   ASSERT_TRUE(expected.ok()) << expected.error();
@@ -166,8 +166,8 @@ TEST_F(FailurePaths, PoisonRecordsGoToTheDeadLetterFileOrStopTheRun) {
   EXPECT_EQ(r1.exit_code, 0) << r1.err;
   EXPECT_EQ(r1.all().find(kPassword), std::string::npos) << "the password leaked into sluice's output";
   const std::string report = ReadFileText(dir_ + "/dlq-report.json");
-  EXPECT_EQ(JsonIntField(report, "delivered"), 160) << report;
-  EXPECT_EQ(JsonIntField(report, "dead_lettered"), 3) << report;
+  EXPECT_EQ(ReportInt(report, "delivered"), 160) << report;
+  EXPECT_EQ(ReportInt(report, "dead_lettered"), 3) << report;
   EXPECT_EQ(CompareRows(emulator_->Rows("s-poison"), poison.good.rows()), "");
 
   std::istringstream lines(ReadFileText(dlq));

@@ -60,9 +60,9 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
   EXPECT_EQ(r1.exit_code, 0) << "a drained stop should exit 0\n" << r1.err;
   EXPECT_EQ(r1.all().find(kPassword), std::string::npos) << "the password leaked into sluice's output";
   const std::string report1 = ReadFileText(dir + "/first.json");
-  const int64_t delivered1 = JsonIntField(report1, "delivered");
+  const int64_t delivered1 = ReportInt(report1, "delivered");
   ASSERT_GE(delivered1, 0) << report1;
-  EXPECT_EQ(JsonIntField(report1, "unacknowledged"), 0) << report1;
+  EXPECT_EQ(ReportInt(report1, "unacknowledged"), 0) << report1;
   std::printf("[ info ] first run delivered %lld of %llu before SIGTERM\n", static_cast<long long>(delivered1),
               static_cast<unsigned long long>(kCount));
 
@@ -83,7 +83,7 @@ TEST(GracefulStop, SigtermDrainsCommitsAndASecondRunCompletesTheRest) {
   ASSERT_FALSE(r2.timed_out) << r2.err;
   EXPECT_EQ(r2.exit_code, 0) << r2.err;
   EXPECT_EQ(r2.all().find(kPassword), std::string::npos) << "the password leaked into sluice's output";
-  const int64_t delivered2 = JsonIntField(ReadFileText(dir + "/second.json"), "delivered");
+  const int64_t delivered2 = ReportInt(ReadFileText(dir + "/second.json"), "delivered");
 
   ExpectedRows expected;
   ASSERT_TRUE(expected.ok()) << expected.error();

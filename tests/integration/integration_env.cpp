@@ -42,18 +42,6 @@ void RemoveTree(const std::string& dir) {
 // ---------------------------------------------------------------------------------------------
 // Processes
 
-int64_t JsonIntField(const std::string& json, const std::string& name) {
-  const std::string key = "\"" + name + "\"";
-  size_t at = json.find(key);
-  if (at == std::string::npos) return -1;
-  at = json.find(':', at + key.size());
-  if (at == std::string::npos) return -1;
-  ++at;
-  while (at < json.size() && (json[at] == ' ' || json[at] == '\n')) ++at;
-  if (at >= json.size() || !std::isdigit(static_cast<unsigned char>(json[at]))) return -1;
-  return std::strtoll(json.c_str() + at, nullptr, 10);
-}
-
 testing::ProcessOptions SluiceRun::Options() const {
   testing::ProcessOptions o = testing::SluiceRunOptions(args, env);
   o.stdin_path = stdin_path;

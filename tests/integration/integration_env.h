@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "tests/testing/process_env.h"
+#include "tests/testing/run_report.h"
 #include "tests/testing/subprocess.h"
 
 namespace sluice::it {
@@ -32,6 +33,7 @@ using testing::kShortSession;
 using testing::MockKafkaProcess;
 using testing::ProduceFlights;
 using testing::ReadFileText;
+using testing::ReportInt;
 using testing::SchemaPath;
 using testing::SinkStats;
 using testing::TablePath;
@@ -109,8 +111,5 @@ std::vector<int64_t> HighWatermarks(const std::string& brokers, const std::strin
 /// kcat -P -b brokers -t topic -l file (one message per line).
 testing::ProcessResult KcatProduceFile(const std::string& brokers, const std::string& topic, const std::string& file,
                                        int partition = -1);
-
-/// Reads an integer field from a flat-ish JSON text ("\"name\": 123"); -1 when absent.
-int64_t JsonIntField(const std::string& json, const std::string& name);
 
 }  // namespace sluice::it

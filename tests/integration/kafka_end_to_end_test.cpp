@@ -49,8 +49,8 @@ class KafkaEndToEnd : public ::testing::Test {
 
     const std::string json = ReadFileText(report);
     const auto n = static_cast<int64_t>(expected.rows().size());
-    EXPECT_EQ(JsonIntField(json, "delivered"), n) << json;
-    EXPECT_EQ(JsonIntField(json, "rejected"), 0) << json;
+    EXPECT_EQ(ReportInt(json, "delivered"), n) << json;
+    EXPECT_EQ(ReportInt(json, "rejected"), 0) << json;
     EXPECT_NE(json.find("\"ok\": true"), std::string::npos) << json;
 
     SinkStats stats = emulator_->Stats(sink);

@@ -54,7 +54,7 @@ class SourcesAndConfig : public ::testing::Test {
     ASSERT_FALSE(r.timed_out) << r.err;
     EXPECT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(r.all().find(kPassword), std::string::npos) << "the password leaked into sluice's output";
-    EXPECT_EQ(JsonIntField(ReadFileText(dir_ + "/" + sink + ".json"), "delivered"), static_cast<int64_t>(count));
+    EXPECT_EQ(ReportInt(ReadFileText(dir_ + "/" + sink + ".json"), "delivered"), static_cast<int64_t>(count));
     ExpectedRows expected;
     ASSERT_TRUE(expected.ok()) << expected.error();
     ASSERT_TRUE(expected.AddGenerated(seed, count)) << expected.error();
@@ -120,7 +120,7 @@ TEST_F(SourcesAndConfig, StdinDeliversWhileTheWriterPauses) {
   testing::ProcessResult r = child->Wait(kRunTimeoutMs);
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(JsonIntField(ReadFileText(dir_ + "/paused.json"), "delivered"), 3000);
+  EXPECT_EQ(ReportInt(ReadFileText(dir_ + "/paused.json"), "delivered"), 3000);
   EXPECT_EQ(emulator_->Stats("stdin-paused").distinct_ids, 3000u);
 }
 

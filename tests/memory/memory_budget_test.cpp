@@ -135,7 +135,7 @@ TEST(MemoryBudget, StalledSinkWithLargeBacklogStaysUnderBudget) {
   EXPECT_EQ(r.exit_code, 0) << r.err.substr(0, 4000);
 
   const std::string json = ReadFileText(report);
-  const int64_t peak_rss_mib = JsonIntField(json, "peak_rss_mib");
+  const int64_t peak_rss_mib = ReportInt(json, "peak_rss_mib");
   std::printf("peak RSS: report peak_rss_mib=%lld, sampled VmHWM=%.1f MiB (budget %d MiB), run took %.1f s\n",
               static_cast<long long>(peak_rss_mib), hwm_kib / 1024.0, kBudgetMiB,
               std::chrono::duration<double>(Clock::now() - start).count());

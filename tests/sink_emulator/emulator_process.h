@@ -1,20 +1,21 @@
 // File: tests/sink_emulator/emulator_process.h
 // Test helpers: EmulatorProcess starts bin/sluice-sink-emulator as a child process on a free
-// loopback port (read from its first stdout line) and stops it with SIGTERM; HttpCall is a
-// one-shot libcurl request. Thread-safety: one test thread per object.
+// loopback port (read from its first stdout line) with any flags and env a test chooses, and
+// stops it with SIGTERM; HttpCall is a one-shot libcurl request. The child starts through
+// app/common's ChildProcess, as tests/testing/process_env.h starts its servers.
+// Thread-safety: one test thread per object.
 #pragma once
 
 #include <curl/curl.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
+
+#include "app/common/child_process.h"
 
 namespace sluice::testing {
 
@@ -85,39 +86,24 @@ class EmulatorProcess {
   /// `args` are appended after the binary path; `env` entries are "NAME=value".
   EmulatorProcess(const std::vector<std::string>& args, const std::vector<std::string>& env = {}) {
     const char* bin_dir = std::getenv("SLUICE_BIN_DIR");
-    std::string bin = std::string(bin_dir ? bin_dir : ".") + "/sluice-sink-emulator";
-    int fds[2];
-    if (pipe(fds) != 0) return;
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(fds[1], STDOUT_FILENO);
-      close(fds[0]);
-      close(fds[1]);
-      for (const auto& e : env) putenv(const_cast<char*>(e.c_str()));
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(bin.c_str()));
-      for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-      argv.push_back(nullptr);
-      execv(bin.c_str(), argv.data());
-      _exit(127);
+    std::vector<std::string> argv = {std::string(bin_dir ? bin_dir : ".") + "/sluice-sink-emulator"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto child = tools::ChildProcess::Start(argv, env);
+    if (!child.ok()) {
+      first_line_ = child.status().ToString();
+      return;
     }
-    close(fds[1]);
-    // Read the first line: "listening on 127.0.0.1:PORT".
-    std::string line;
-    char c;
-    while (read(fds[0], &c, 1) == 1 && c != '\n') line.push_back(c);
-    close(fds[0]);
-    first_line_ = line;
-    size_t colon = line.rfind(':');
-    if (line.rfind("listening on ", 0) == 0 && colon != std::string::npos) {
-      port_ = std::atoi(line.c_str() + colon + 1);
+    child_ = std::move(*child);
+    // The first line: "listening on 127.0.0.1:PORT".
+    auto line = child_->ReadLine(20000);
+    if (!line.ok()) {
+      first_line_ = line.status().ToString();
+      return;
     }
-  }
-  ~EmulatorProcess() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int st = 0;
-      waitpid(pid_, &st, 0);
+    first_line_ = *line;
+    size_t colon = first_line_.rfind(':');
+    if (first_line_.rfind("listening on ", 0) == 0 && colon != std::string::npos) {
+      port_ = std::atoi(first_line_.c_str() + colon + 1);
     }
   }
   EmulatorProcess(const EmulatorProcess&) = delete;
@@ -131,7 +117,7 @@ class EmulatorProcess {
   }
 
  private:
-  pid_t pid_ = -1;
+  std::unique_ptr<tools::ChildProcess> child_;  ///< SIGTERM and reaped on destruction
   int port_ = 0;
   std::string first_line_;
 };

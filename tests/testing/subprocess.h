@@ -2,8 +2,11 @@
 // Subprocess: runs a real executable for a test with a controlled environment (entries given
 // as NAME=value replace inherited ones, so a secret reaches the child only through its env),
 // stdin from a file (or /dev/null), and stdout/stderr captured into temporary files that are
-// read once the child exited (no pipe can fill up and stall a chatty child). Header-only so
-// any test folder can use it without a library target.
+// read once the child exited (no pipe can fill up and stall a chatty child). RunProcess() and
+// RunProgram() run one to completion; BinPath() names a program of the build. Every test child
+// (sluice, the emulator, mock Kafka, ClickHouse, ...) starts here, except the long-lived servers
+// whose address the tests read from a stdout pipe (process_env.h, through app/common's
+// ChildProcess). Header-only so any test folder can use it without a library target.
 // Thread-safety: one test thread per object.
 #pragma once
 
@@ -191,6 +194,21 @@ inline ProcessResult RunProcess(const ProcessOptions& options, int timeout_ms) {
     return r;
   }
   return p->Wait(timeout_ms);
+}
+
+/// `$SLUICE_BIN_DIR/<name>` (the build's bin folder; set by sluice_add_test).
+inline std::string BinPath(const std::string& name) {
+  const char* dir = std::getenv("SLUICE_BIN_DIR");
+  return std::string(dir ? dir : ".") + "/" + name;
+}
+
+/// Runs argv[0] with `env` ("NAME=value", replacing inherited entries) and stdin /dev/null.
+inline ProcessResult RunProgram(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                                int timeout_ms) {
+  ProcessOptions options;
+  options.argv = argv;
+  options.env = env;
+  return RunProcess(options, timeout_ms);
 }
 
 }  // namespace sluice::testing

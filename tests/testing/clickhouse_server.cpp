@@ -1,13 +1,10 @@
-// File: tests/external/clickhouse_server.cpp
-#include "tests/external/clickhouse_server.h"
+// File: tests/testing/clickhouse_server.cpp
+#include "tests/testing/clickhouse_server.h"
 
 #include <curl/curl.h>
-#include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -17,8 +14,6 @@
 #include <random>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace sluice::testing {
 namespace {
@@ -107,29 +102,20 @@ StatusOr<std::unique_ptr<ClickHouseServer>> ClickHouseServer::Start() {
   std::vector<std::string> argv = {binary};
   if (binary.size() >= 11 && binary.substr(binary.size() - 11) == "/clickhouse") argv.push_back("server");
   argv.push_back("--config-file=" + d + "/config.xml");
-  std::vector<char*> args;
-  for (auto& a : argv) args.push_back(a.data());
-  args.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  const std::string console = d + "/console.log";
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, console.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  const int rc = posix_spawn(&server->pid_, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) {
-    server->pid_ = -1;
-    return Internal("cannot start " + binary);
-  }
+  ProcessOptions options;
+  options.argv = argv;
+  std::string error;
+  server->process_ = Subprocess::Start(options, &error);
+  if (!server->process_) return Internal("cannot start " + binary + ": " + error);
 
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (std::chrono::steady_clock::now() < deadline) {
-    int status = 0;
-    if (waitpid(server->pid_, &status, WNOHANG) == server->pid_) {
-      server->pid_ = -1;
-      return Internal("clickhouse-server exited during startup: " + Tail(console, 1000) +
-                      Tail(d + "/server.err.log", 2000));
+    if (!server->process_->Running()) {
+      const ProcessResult exited = server->process_->Wait(0);
+      server->process_.reset();
+      std::string console = exited.all();
+      if (console.size() > 1000) console = console.substr(console.size() - 1000);
+      return Internal("clickhouse-server exited during startup: " + console + Tail(d + "/server.err.log", 2000));
     }
     std::string body;
     CURL* curl = curl_easy_init();
@@ -148,18 +134,9 @@ StatusOr<std::unique_ptr<ClickHouseServer>> ClickHouseServer::Start() {
 }
 
 ClickHouseServer::~ClickHouseServer() {
-  if (pid_ > 0) {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (waitpid(pid_, &status, WNOHANG) != pid_) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        kill(pid_, SIGKILL);
-        waitpid(pid_, &status, 0);
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+  if (process_) {
+    process_->Signal(SIGTERM);
+    process_->Wait(20000);  // SIGKILL after 20 s
   }
   if (!dir_.empty()) {
     std::error_code ec;

@@ -1,17 +1,18 @@
-// File: tests/external/clickhouse_server.h
+// File: tests/testing/clickhouse_server.h
 // ClickHouseServer: a private clickhouse-server (the Debian package's binary) started as a child
 // process on 127.0.0.1 with its own config, users, data and logs in a temporary folder — no
 // system service, no fixed ports. The only user has a password. Query() talks HTTP with basic
 // auth. Stopped (SIGTERM, then SIGKILL) and its folder removed on destruction.
+// Started through Subprocess (subprocess.h) like every other child of the tests; used by
+// tests/external.
 // Thread-safety: Query() may be called from any thread; Start/destruction from one.
 #pragma once
-
-#include <sys/types.h>
 
 #include <memory>
 #include <string>
 
 #include "engine/status.h"
+#include "tests/testing/subprocess.h"
 
 namespace sluice::testing {
 
@@ -37,7 +38,7 @@ class ClickHouseServer {
  private:
   ClickHouseServer() = default;
   std::string dir_;
-  pid_t pid_ = -1;
+  std::unique_ptr<Subprocess> process_;
   int http_port_ = 0;
   std::string user_ = "sluice_test";
   std::string password_;
