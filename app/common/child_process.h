@@ -1,7 +1,8 @@
 // File: app/common/child_process.h
 // ChildProcess: starts a program (the sink emulator, the mock Kafka) as a child process with its
 // stdout on a pipe, reads its first line (the address it listens on), and terminates it on
-// destruction. Used by `sluice demo` and the integration tests. Not thread-safe.
+// destruction. Used by `sluice demo` (the tests start processes through
+// tests/testing/subprocess.h instead). Not thread-safe.
 #pragma once
 
 #include <sys/types.h>

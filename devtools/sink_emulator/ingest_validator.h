@@ -8,8 +8,14 @@
 // with simdjson On-Demand. Both fill the same per-column slots and build rows with the same
 // code, so the answer never depends on the path (tests/sink_emulator compares them). Neither
 // takes a lock. simdjson stays out of this header on purpose: On-Demand types live in a namespace
-// chosen by the compile flags of each translation unit, and only ingest_validator.cpp is built
-// with the SIMD flags. Cost per row is kept low on purpose (the emulator shares the cores with
+// chosen by the compile flags of each translation unit, and only the validator's own files
+// (ingest_validator.cpp: the path trie and the choice of walk; ingest_walk.cpp: the On-Demand
+// walk; ingest_fast_path.cpp: the byte-level walk; ingest_rows.cpp: normalization and row
+// building; ingest_slots.h / ingest_scratch.h: what they share) are built with the SIMD flags.
+// The emulator is the oracle sluice is checked against, so these mapping and coercion rules are
+// written here independently of the product's schema map (stages/schema_map) and of the
+// expectation helper the demo and the tests use (app/demo/expected_rows.h): it shares no code
+// with either, on purpose. Cost per row is kept low on purpose (the emulator shares the cores with
 // the engine it measures): keys are matched as they stand in the body, strings without a
 // backslash and numbers are kept as views into the body (never copied or re-escaped), and each
 // valid row is written once, in the compact form of RowLayout (values only, no column names),

@@ -1,6 +1,9 @@
 #include "stages/dead_letter/kafka_dead_letter_sink.h"
 
 #include <cstdio>
+#include <utility>
+
+#include "engine/message_text.h"
 
 namespace sluice::stages {
 namespace {
@@ -29,16 +32,7 @@ KafkaDeadLetterSink::KafkaDeadLetterSink(KafkaDeadLetterConfig config) : config_
   }
 }
 
-std::string KafkaDeadLetterSink::Redact(std::string text) const {
-  for (const std::string& s : secrets_) {
-    size_t pos = 0;
-    while ((pos = text.find(s, pos)) != std::string::npos) {
-      text.replace(pos, s.size(), "[redacted]");
-      pos += 10;
-    }
-  }
-  return text;
-}
+std::string KafkaDeadLetterSink::Redact(std::string text) const { return RedactSecrets(std::move(text), secrets_); }
 
 StatusOr<std::unique_ptr<KafkaDeadLetterSink>> KafkaDeadLetterSink::Create(const KafkaDeadLetterConfig& config) {
   if (config.brokers.empty()) return InvalidArgument("dead-letter kafka: brokers must not be empty");

@@ -380,7 +380,7 @@ struct HttpSender::Impl {
         // neither shrink nor grow it.
         if (v.pressure != RetryPressure::kNone) ObserveResponse(now - t->started, true, in_flight_before);
         const RetryKind kind = v.pressure == RetryPressure::kThrottled ? RetryKind::kThrottled : RetryKind::kServer;
-        ScheduleRetry(std::move(job), kind, *t, Redact("HTTP " + std::to_string(status) + ": " + Snippet(t->response)),
+        ScheduleRetry(std::move(job), kind, *t, Redact("HTTP " + std::to_string(status) + ": " + BodySnippet(t->response)),
                       status);
         break;
       }
@@ -401,10 +401,10 @@ struct HttpSender::Impl {
       case ResponseClass::kRefreshAuth:
         if (!token.enabled()) {
           Fatal(Unauthenticated("POST " + url + " answered HTTP 401 and the credentials cannot be refreshed: " +
-                                Snippet(t->response)));
+                                BodySnippet(t->response)));
         } else if (token.OnRefused(t->token_generation)) {
           Fatal(Unauthenticated("POST " + url + " keeps answering HTTP 401 after token refreshes: " +
-                                Snippet(t->response)));
+                                BodySnippet(t->response)));
         } else {
           ++job->auth_retries;
           ready.push_front(std::move(job));
@@ -415,7 +415,7 @@ struct HttpSender::Impl {
         // transient; only a record that keeps getting 413 is dead-lettered.
         switch (body_limit.OnTooLarge(job->batch->payload.size(), n, job->too_large)) {
           case BodySizeLimit::TooLarge::kRetry:
-            ScheduleRetry(std::move(job), RetryKind::kServer, *t, "HTTP 413: " + Snippet(t->response), status);
+            ScheduleRetry(std::move(job), RetryKind::kServer, *t, "HTTP 413: " + BodySnippet(t->response), status);
             break;
           case BodySizeLimit::TooLarge::kSplit:
             Split(std::move(job));
@@ -439,7 +439,7 @@ struct HttpSender::Impl {
           Fatal(FailedPrecondition(RedirectMessage(url, status, t->location)));
         } else {
           Fatal(Status(CodeForHttpStatus(status), "POST " + url + " answered HTTP " + std::to_string(status) +
-                                                      ": " + Snippet(t->response)));
+                                                      ": " + BodySnippet(t->response)));
         }
         break;
     }

@@ -63,13 +63,7 @@ void SecretRedactor::AddSecret(std::string_view secret) {
 }
 
 std::string SecretRedactor::Redact(std::string_view text) const {
-  std::string out(text);
-  for (const std::string& secret : secrets_) {
-    for (size_t pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos + kMask.size())) {
-      out.replace(pos, secret.size(), kMask);
-    }
-  }
-  return out;
+  return RedactSecrets(std::string(text), secrets_, kMask);
 }
 
 bool SecretRedactor::IsCredentialHeader(std::string_view name) {
@@ -116,16 +110,6 @@ std::string UrlForMessages(std::string_view url) {
   const size_t at = url.substr(0, path).rfind('@');
   if (at == std::string_view::npos || at < host_begin) return std::string(url);
   return std::string(url.substr(0, host_begin)) + std::string(url.substr(at + 1));
-}
-
-std::string Snippet(std::string_view body, size_t max_bytes) {
-  std::string out(body.substr(0, max_bytes));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (body.size() > max_bytes) out += "...";
-  return out;
 }
 
 }  // namespace sluice::stages

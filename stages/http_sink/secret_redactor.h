@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/message_text.h"  // BodySnippet: not redacted, pass it through Redact
 #include "stages/http_sink/http_sink_config.h"
 
 namespace sluice::stages {
@@ -47,10 +48,6 @@ class SecretRedactor {
  private:
   std::vector<std::string> secrets_;  // sorted longest first
 };
-
-/// A one-line snippet of a sink's answer (at most `max_bytes`, control characters replaced
-/// by spaces); not redacted: pass it through SecretRedactor::Redact before it goes anywhere.
-[[nodiscard]] std::string Snippet(std::string_view body, size_t max_bytes = 300);
 
 /// `url` without its "user:password@" part, for messages.
 [[nodiscard]] std::string UrlForMessages(std::string_view url);

@@ -79,15 +79,16 @@ int SenderEventLoop::OnCurlTimer(CURLM* /*multi*/, long timeout_ms, void* userp)
   return 0;
 }
 
-void SenderEventLoop::Poll(int timeout_ms, PlainHttpClient* plain) {
+bool SenderEventLoop::Poll(int timeout_ms, PlainHttpClient* plain) {
   constexpr int kMaxEvents = 128;
   epoll_event events[kMaxEvents];
   const int n = epoll_wait(epoll_fd_, events, kMaxEvents, timeout_ms);
+  bool woken = false;
   for (int i = 0; i < n; ++i) {
     const int fd = events[i].data.fd;
     if (fd == wake_fd_) {
       uint64_t count = 0;
-      [[maybe_unused]] const ssize_t r = read(wake_fd_, &count, sizeof count);
+      woken = read(wake_fd_, &count, sizeof count) == static_cast<ssize_t>(sizeof count) && count > 0;
       continue;
     }
     const uint32_t e = events[i].events;
@@ -101,6 +102,7 @@ void SenderEventLoop::Poll(int timeout_ms, PlainHttpClient* plain) {
     if ((e & (EPOLLERR | EPOLLHUP)) != 0) flags |= CURL_CSELECT_ERR;
     curl_multi_socket_action(multi_, fd, flags, &running_);
   }
+  return woken;
 }
 
 void SenderEventLoop::RunCurlTimerIfDue(Clock::time_point now) {

@@ -42,8 +42,9 @@ class SenderEventLoop {
   void Wake() const;
 
   /// Waits up to `timeout_ms` for socket events and hands each to curl or to `plain` (null
-  /// when there is no plain client); a wakeup is consumed.
-  void Poll(int timeout_ms, PlainHttpClient* plain);
+  /// when there is no plain client); a wakeup is consumed. True when the wait ended with a
+  /// pending Wake() (the sender does not need to know; tests do).
+  bool Poll(int timeout_ms, PlainHttpClient* plain);
 
   /// Runs curl's timeout handling when its timer is due.
   void RunCurlTimerIfDue(Clock::time_point now);

@@ -72,7 +72,7 @@ TokenFetcher::Outcome TokenFetcher::OnDone(Transfer* t, CURLcode rc, Clock::time
   if (status < 200 || status >= 300) {
     // The body is not echoed in full: an identity service may repeat the request.
     *error = Status(status == 403 ? StatusCode::kPermissionDenied : StatusCode::kUnauthenticated,
-                    where + " was refused: HTTP " + std::to_string(status) + ": " + Snippet(t->response, 200));
+                    where + " was refused: HTTP " + std::to_string(status) + ": " + BodySnippet(t->response, 200));
     return Outcome::kFatal;
   }
   simdjson::dom::parser parser;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "engine/message_text.h"
 #include "stages/kafka_source/kafka_source_config.h"
 
 namespace sluice::stages::internal {
@@ -58,15 +59,7 @@ void SecretRedactor::AddSecret(std::string value) {
 }
 
 std::string SecretRedactor::Redact(std::string_view text) const {
-  std::string out(text);
-  for (const std::string& s : secrets_) {
-    size_t pos = 0;
-    while ((pos = out.find(s, pos)) != std::string::npos) {
-      out.replace(pos, s.size(), "[redacted]");
-      pos += 10;
-    }
-  }
-  return out;
+  return RedactSecrets(std::string(text), secrets_);
 }
 
 Status SetKafkaProperty(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {

@@ -49,16 +49,6 @@ std::string ExtractJsonErrorCode(std::string_view body) {
   return {};
 }
 
-std::string BodySnippet(std::string_view body, size_t max_bytes) {
-  std::string out(body.substr(0, max_bytes));
-  for (char& c : out) {
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  }
-  while (!out.empty() && out.back() == ' ') out.pop_back();
-  if (body.size() > max_bytes) out += "...";
-  return out;
-}
-
 ResponseVerdict StandardJudge(long http_status, std::string_view body,
                               const RetryOverrides& overrides) {
   ResponseVerdict v;

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "engine/message_text.h"  // BodySnippet, for reasons quoting an answer
 #include "engine/sink_format.h"
 
 namespace sluice::stages {
@@ -38,9 +39,6 @@ struct RetryOverrides {
 /// Lenient: never fails, malformed bodies give "".
 [[nodiscard]] std::string ExtractJsonErrorCode(std::string_view body);
 
-/// A short one-line snippet of a response body for reasons and logs (at most `max_bytes`,
-/// control characters replaced by spaces).
-[[nodiscard]] std::string BodySnippet(std::string_view body, size_t max_bytes = 300);
 
 /// The standard Judge(): classification only, reason "HTTP <status>: <snippet>".
 [[nodiscard]] ResponseVerdict StandardJudge(long http_status, std::string_view body,

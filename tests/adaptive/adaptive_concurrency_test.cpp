@@ -18,7 +18,8 @@
 
 #include "stages/http_sink/http_sender.h"
 #include "stages/sink_formats/make_sink_format.h"
-#include "app/common/child_process.h"
+#include "app/common/child_process.h"  // ExecutableDir
+#include "tests/testing/subprocess.h"
 #include "app/common/http_get.h"
 
 namespace sluice::stages {
@@ -80,16 +81,14 @@ class AdaptiveConcurrency : public ::testing::Test {
   void SetUp() override {
     const std::string bin = Env("SLUICE_BIN_DIR", tools::ExecutableDir() + "/../bin");
     const std::string src = Env("SLUICE_SOURCE_DIR", SLUICE_TEST_SOURCE_DIR);
-    auto emu = tools::ChildProcess::Start({bin + "/sluice-sink-emulator", "--port", "0", "--table",
-                                           src + "/examples/flights/table.json", "--schema",
-                                           src + "/examples/flights/schema.json", "--latency-ms", "20"});
-    ASSERT_TRUE(emu.ok()) << emu.status().ToString();
-    emulator_ = std::move(*emu);
-    auto line = emulator_->ReadLine(15000);
-    ASSERT_TRUE(line.ok()) << line.status().ToString();
+    ::sluice::testing::ProcessOptions options;
+    options.argv = {bin + "/sluice-sink-emulator", "--port", "0", "--table", src + "/examples/flights/table.json",
+                    "--schema", src + "/examples/flights/schema.json", "--latency-ms", "20"};
     const std::string prefix = "listening on ";
-    ASSERT_EQ(line->rfind(prefix, 0), 0u) << *line;
-    base_ = "http://" + line->substr(prefix.size());
+    std::string line, error;
+    emulator_ = ::sluice::testing::StartServer(options, prefix, &line, &error);
+    ASSERT_NE(emulator_, nullptr) << error;
+    base_ = "http://" + line.substr(prefix.size());
 
     SinkFormatConfig fc;
     fc.name = "featurebase";
@@ -162,7 +161,7 @@ class AdaptiveConcurrency : public ::testing::Test {
     return c;
   }
 
-  std::unique_ptr<tools::ChildProcess> emulator_;
+  std::unique_ptr<::sluice::testing::Subprocess> emulator_;
   std::string base_;
   std::shared_ptr<const SinkFormat> format_;
   int64_t next_id_ = 1;

@@ -232,17 +232,27 @@ TEST(Pipeline, StalledSinkPausesTheSourceWithinTheBudget) {
   rig.sender.auto_ack = false;
   std::atomic<int> stop{0};
   std::thread releaser([&] {
-    // Let the pipeline hit the budget, then acknowledge repeatedly until done.
-    for (int i = 0; i < 2000 && rig.pipeline->counters().delivered.load() < 5000; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    // Nothing is acknowledged until the pipeline has filled the budget and paused the source;
+    // then acknowledge repeatedly until done. The deadlines only keep a broken pipeline from
+    // hanging the test: the pause is asserted after the run.
+    const auto pause_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (rig.source.pauses.load() == 0 && std::chrono::steady_clock::now() < pause_deadline) {
       EXPECT_LE(rig.pipeline->InFlightRecords(), 1000u + 100u);
-      if (i > 20) rig.sender.ReleaseAll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    EXPECT_LE(rig.pipeline->InFlightRecords(), 1000u + 100u);
+    EXPECT_LT(rig.pipeline->counters().delivered.load(), 5000u) << "the budget must pause the source before the end";
+    const auto done_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (rig.pipeline->counters().delivered.load() < 5000 && std::chrono::steady_clock::now() < done_deadline) {
+      EXPECT_LE(rig.pipeline->InFlightRecords(), 1000u + 100u);
+      rig.sender.ReleaseAll();
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
   });
   Status s = rig.pipeline->Run(&stop);
   releaser.join();
   ASSERT_TRUE(s.ok()) << s.ToString();
-  EXPECT_GE(rig.source.pauses, 1);
+  EXPECT_GE(rig.source.pauses.load(), 1);
   EXPECT_EQ(rig.pipeline->Summary().delivered, 5000u);
 }
 

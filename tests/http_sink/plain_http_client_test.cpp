@@ -69,6 +69,17 @@ class ScriptedTcpServer {
   uint16_t port() const { return port_; }
   std::string Url(const std::string& target) const { return "http://127.0.0.1:" + std::to_string(port_) + target; }
   int Connections() const { return connections_.load(); }
+  /// Connections this server closed after a `close_after` reply (its FIN is on the way then).
+  int ClosedAfterReply() const { return closed_after_reply_.load(); }
+  /// Waits until ClosedAfterReply() reaches `n`; false when it did not within 30 s.
+  bool WaitClosedAfterReply(int n) const {
+    const auto deadline = std::chrono::steady_clock::now() + 30s;
+    while (ClosedAfterReply() < n) {
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(1ms);
+    }
+    return true;
+  }
   std::vector<SeenRequest> Requests() const {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
@@ -140,6 +151,7 @@ class ScriptedTcpServer {
       Send(fd, reply.bytes);
       if (reply.close_after) {
         close(fd);
+        closed_after_reply_.fetch_add(1);
         return;
       }
     }
@@ -164,6 +176,7 @@ class ScriptedTcpServer {
   uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<int> connections_{0};
+  std::atomic<int> closed_after_reply_{0};
   std::atomic<size_t> next_{0};
   std::thread acceptor_;
   std::vector<std::thread> handlers_;  // only the acceptor adds; joined after it
@@ -336,7 +349,7 @@ TEST(PlainHttpClient, ReplacesAStaleKeepAliveConnectionOnce) {
   loop.Start(first);
   ASSERT_TRUE(loop.RunUntilDone({&first}));
   ASSERT_EQ(first.result.status, 200);
-  std::this_thread::sleep_for(50ms);  // the server's FIN arrives
+  ASSERT_TRUE(server.WaitClosedAfterReply(1));  // the server has closed its end: its FIN is sent
   Call second;
   second.body = "2";
   loop.Start(second);

@@ -24,31 +24,14 @@ constexpr uint64_t kCount = 20000;
 constexpr int kPartitions = 4;
 const char* const kTopic = "exits";
 
-class ExitStatus : public ::testing::Test {
+class ExitStatus : public IntegrationSuite<ExitStatus> {
  protected:
   static void SetUpTestSuite() {
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-    kafka_ = MockKafkaProcess::Start({.brokers = 0, .topic = kTopic, .partitions = kPartitions}, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), kTopic, kCount, 4242);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    ASSERT_NE(kafka_, nullptr);
-    dir_ = MakeTempDir();
+    StartShared({.topic = kTopic, .partitions = kPartitions, .count = kCount, .seed = 4242});
   }
   void TearDown() override {
     EXPECT_TRUE(emulator_->ClearFaults());
-    RemoveTree(dir_);
+    IntegrationSuite::TearDown();
   }
 
   /// Starts `sluice run` on the topic into `sink` (group "g-" + sink) with `extra` flags.
@@ -84,14 +67,7 @@ class ExitStatus : public ::testing::Test {
     for (int64_t c : committed) total += c >= 0 ? c : 0;
     return total;
   }
-
-  static EmulatorProcess* emulator_;
-  static MockKafkaProcess* kafka_;
-  std::string dir_;
 };
-
-EmulatorProcess* ExitStatus::emulator_ = nullptr;
-MockKafkaProcess* ExitStatus::kafka_ = nullptr;
 
 TEST_F(ExitStatus, SigintToAStreamingRunWhoseDrainCompletesExitsZero) {
   ASSERT_TRUE(emulator_->SetFaults("{\"latency_ms\":20}"));

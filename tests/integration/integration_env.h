@@ -3,12 +3,15 @@
 // processes over loopback: MockKafkaProcess, EmulatorProcess, ProduceFlights, paths, ...):
 //  - the suite's test account (kUser/kPassword), temp dirs it removes again, kcat;
 //  - SluiceRun: argv + env for `sluice run` against them, credentials only in the child's env;
-//  - ExpectedRows: what the sink must hold for given source records, computed from the example
-//    schema/table files independently of the schema-map stage (docs/schema.md rules);
-//  - ParseFlatRow / CompareRows: exact comparison of GET /rows against the expectation;
-//  - CommittedOffsets: the group's committed offsets, read with a librdkafka consumer.
+//  - ExpectedRows, ParseFlatRow, CompareRows: app/demo/expected_rows.h (the expectation helper
+//    the demo uses too) over the example schema/table;
+//  - CommittedOffsets: the group's committed offsets, read with a librdkafka consumer;
+//  - IntegrationSuite: the fixture of a suite whose tests share one emulator and one mock Kafka
+//    (optionally with a topic filled with flights), each test with its own temp dir.
 // Thread-safety: one test thread.
 #pragma once
+
+#include <gtest/gtest.h>
 
 #include <cstdint>
 #include <map>
@@ -16,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "app/demo/expected_rows.h"
 #include "tests/testing/process_env.h"
 #include "tests/testing/run_report.h"
 #include "tests/testing/subprocess.h"
@@ -58,47 +62,17 @@ SluiceRun KafkaRun(const EmulatorProcess& emu, const std::string& sink, const st
                    const std::string& topic, const std::string& group);
 SluiceRun FileRun(const EmulatorProcess& emu, const std::string& sink, const std::string& source);
 
-/// One JSON scalar of a flat row: strings decoded, other tokens as their exact text.
-struct Scalar {
-  bool is_string = false;
-  std::string text;
-  bool operator==(const Scalar& o) const { return is_string == o.is_string && text == o.text; }
-};
-using Row = std::map<std::string, Scalar>;
+using expect::CompareRows;
+using expect::ParseFlatRow;
+using expect::Row;
+using expect::RowIds;
+using expect::Scalar;
 
-/// Parses a flat JSON object ({"k":"s","n":1.50,...}); false on anything else.
-bool ParseFlatRow(const std::string& line, Row* row, std::string* error);
-
-/// Expected sink rows (keyed by _id text) for source JSON records, by the example schema.
-class ExpectedRows {
+/// app/demo's expectation helper over the flights example's schema/table.
+class ExpectedRows : public expect::ExpectedRows {
  public:
-  /// Loads the example schema/table; check ok() after.
-  ExpectedRows();
-  bool ok() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
-  /// Adds the expected row of one source record; false (and error()) when it is not mappable.
-  bool Add(const std::string& json);
-  /// Adds records 1..count of FlightGenerator(seed, first_id).
-  bool AddGenerated(uint64_t seed, uint64_t count, uint64_t first_id = 1);
-  const std::map<std::string, Row>& rows() const { return rows_; }
-
- private:
-  struct Column {
-    std::string name;
-    std::vector<std::string> path;
-    std::string type;
-    int scale = 0;
-  };
-  std::vector<Column> columns_;
-  std::map<std::string, Row> rows_;
-  std::string error_;
+  ExpectedRows() : expect::ExpectedRows(SchemaPath(), TablePath()) {}
 };
-
-/// Compares the sink's NDJSON rows with the expectation: same set of ids, every row equal
-/// column by column. Empty on success, else a description (counts and the first difference).
-std::string CompareRows(const std::string& rows_ndjson, const std::map<std::string, Row>& expected);
-/// The _id texts of the sink's rows.
-std::vector<std::string> RowIds(const std::string& rows_ndjson);
 
 /// Committed offsets of `group` for partitions 0..partitions-1 of `topic`
 /// (RD_KAFKA_OFFSET_INVALID = -1001 where none). Empty vector and *error on failure.
@@ -107,6 +81,47 @@ std::vector<int64_t> CommittedOffsets(const std::string& brokers, const std::str
 /// High watermarks of partitions 0..partitions-1.
 std::vector<int64_t> HighWatermarks(const std::string& brokers, const std::string& topic, int partitions,
                                     std::string* error);
+
+/// The processes an IntegrationSuite shares: the emulator (kAccount) and mock Kafka, with
+/// `topic` created with `partitions` and filled with `count` flights of `seed` unless empty.
+struct SuiteSetup {
+  std::string topic;
+  int partitions = 1;
+  uint64_t count = 0;
+  uint64_t seed = 0;
+};
+
+/// Starts both processes and fills the topic, asserting each step; call it under
+/// ASSERT_NO_FATAL_FAILURE (IntegrationSuite::StartShared does).
+void StartSuiteProcesses(const SuiteSetup& setup, std::unique_ptr<EmulatorProcess>* emulator,
+                         std::unique_ptr<MockKafkaProcess>* kafka);
+
+/// Fixture of a suite whose tests share one emulator and one mock Kafka: the suite's
+/// SetUpTestSuite() calls StartShared(); each test gets a fresh dir_, removed after it.
+/// `Suite` (the derived fixture) gives every suite its own processes.
+template <typename Suite>
+class IntegrationSuite : public ::testing::Test {
+ public:
+  static void TearDownTestSuite() {
+    kafka_.reset();
+    emulator_.reset();
+  }
+
+ protected:
+  static void StartShared(const SuiteSetup& setup) {
+    ASSERT_NO_FATAL_FAILURE(StartSuiteProcesses(setup, &emulator_, &kafka_));
+  }
+  void SetUp() override {
+    ASSERT_NE(emulator_, nullptr);
+    ASSERT_NE(kafka_, nullptr);
+    dir_ = MakeTempDir();
+  }
+  void TearDown() override { RemoveTree(dir_); }
+
+  static inline std::unique_ptr<EmulatorProcess> emulator_;
+  static inline std::unique_ptr<MockKafkaProcess> kafka_;
+  std::string dir_;
+};
 
 /// kcat -P -b brokers -t topic -l file (one message per line).
 testing::ProcessResult KcatProduceFile(const std::string& brokers, const std::string& topic, const std::string& file,

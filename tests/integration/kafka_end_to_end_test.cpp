@@ -13,27 +13,9 @@ namespace {
 
 constexpr int kRunTimeoutMs = 100000;
 
-class KafkaEndToEnd : public ::testing::Test {
+class KafkaEndToEnd : public IntegrationSuite<KafkaEndToEnd> {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    kafka_ = MockKafkaProcess::Start({}, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    delete kafka_;
-    emulator_ = nullptr;
-    kafka_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = MakeTempDir();
-  }
-  void TearDown() override { RemoveTree(dir_); }
+  static void SetUpTestSuite() { StartShared({}); }  // each test makes its own topic
 
   /// Runs sluice from `topic` (group) into `sink` with --until-caught-up and checks the exit,
   /// the report, the emulator's counters and that everything read was committed.
@@ -72,13 +54,7 @@ class KafkaEndToEnd : public ::testing::Test {
     }
   }
 
-  static MockKafkaProcess* kafka_;
-  static EmulatorProcess* emulator_;
-  std::string dir_;
 };
-
-MockKafkaProcess* KafkaEndToEnd::kafka_ = nullptr;
-EmulatorProcess* KafkaEndToEnd::emulator_ = nullptr;
 
 TEST_F(KafkaEndToEnd, FiftyThousandFakeFlightsArriveExactlyRawAndMapped) {
   constexpr uint64_t kCount = 50000;

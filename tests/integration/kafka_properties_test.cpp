@@ -16,29 +16,9 @@ constexpr int kRunTimeoutMs = 100000;
 constexpr uint64_t kCount = 300;
 const char* const kTopic = "props";
 
-class KafkaProperties : public ::testing::Test {
+class KafkaProperties : public IntegrationSuite<KafkaProperties> {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-    kafka_ = MockKafkaProcess::Start({.brokers = 0, .topic = kTopic, .partitions = 2}, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), kTopic, kCount, 77);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    ASSERT_NE(kafka_, nullptr);
-    dir_ = MakeTempDir();
-  }
-  void TearDown() override { RemoveTree(dir_); }
+  static void SetUpTestSuite() { StartShared({.topic = kTopic, .partitions = 2, .count = kCount, .seed = 77}); }
 
   /// A bounded run of the topic into `sink` with group "g-" + sink.
   SluiceRun Run(const std::string& sink) {
@@ -75,14 +55,7 @@ class KafkaProperties : public ::testing::Test {
     EXPECT_EQ(emulator_->Stats(sink).distinct_ids, kCount) << r.err;
     return r.err;
   }
-
-  static EmulatorProcess* emulator_;
-  static MockKafkaProcess* kafka_;
-  std::string dir_;
 };
-
-EmulatorProcess* KafkaProperties::emulator_ = nullptr;
-MockKafkaProcess* KafkaProperties::kafka_ = nullptr;
 
 TEST_F(KafkaProperties, KafkaTableOfTheConfigFileReachesLibrdkafka) {
   // socket.timeout.ms takes a number: librdkafka's own refusal names it, without the value.

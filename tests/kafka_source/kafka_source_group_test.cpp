@@ -282,7 +282,11 @@ TEST(KafkaSource, UntilCaughtUpIsNotDoneWhileALostAssignmentAwaitsItsReplacement
   while (source->AssignedStreams().size() < kPartitions && Clock::now() < deadline) PollInto(*source, got, 20);
   ASSERT_EQ(source->AssignedStreams().size(), static_cast<size_t>(kPartitions));
   // Nothing is stored, so the whole topic is read again after the new assignment.
-  std::this_thread::sleep_for(std::chrono::milliseconds(7000));  // past max.poll.interval.ms
+  // The fault under test is "this member did not poll for longer than max.poll.interval.ms"
+  // (6 s above): not polling for that long is the only way to cause it, so this sleep is the
+  // fault itself, not a wait for readiness. librdkafka checks the interval on its own threads
+  // and leaves the group; the loop below then sees the assignment gone (saw_unassigned, asserted).
+  std::this_thread::sleep_for(std::chrono::milliseconds(7000));
 
   bool saw_unassigned = false;
   deadline = Clock::now() + std::chrono::seconds(30);

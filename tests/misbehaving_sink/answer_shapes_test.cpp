@@ -31,7 +31,6 @@
 #include <vector>
 
 #include "tests/testing/subprocess.h"
-#include "app/common/child_process.h"
 
 namespace {
 
@@ -124,20 +123,15 @@ class MisbehavingSink {
                                                 std::string* error) {
     std::vector<std::string> argv = {BinDir() + "/sluice-misbehaving-sink", "--script", script};
     if (tls) argv.insert(argv.end(), {"--tls-cert", dir + "/server.pem", "--tls-key", dir + "/server.key"});
-    auto child = sluice::tools::ChildProcess::Start(argv);
-    if (!child.ok()) {
-      *error = child.status().ToString();
-      return nullptr;
-    }
-    auto line = (*child)->ReadLine(20000);
+    ProcessOptions options;
+    options.argv = argv;
     const std::string prefix = "listening on ";
-    if (!line.ok() || line->rfind(prefix, 0) != 0) {
-      *error = "the misbehaving sink printed no address";
-      return nullptr;
-    }
+    std::string line;
+    auto child = sluice::testing::StartServer(options, prefix, &line, error);
+    if (!child) return nullptr;
     auto s = std::unique_ptr<MisbehavingSink>(new MisbehavingSink());
-    s->child_ = std::move(*child);
-    s->base_ = std::string(tls ? "https://" : "http://") + line->substr(prefix.size());
+    s->child_ = std::move(child);
+    s->base_ = std::string(tls ? "https://" : "http://") + line.substr(prefix.size());
     s->ca_file_ = tls ? dir + "/ca.pem" : "";
     return s;
   }
@@ -150,7 +144,7 @@ class MisbehavingSink {
 
  private:
   MisbehavingSink() = default;
-  std::unique_ptr<sluice::tools::ChildProcess> child_;
+  std::unique_ptr<sluice::testing::Subprocess> child_;
   std::string base_;
   std::string ca_file_;
 };

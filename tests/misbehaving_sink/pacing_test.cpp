@@ -20,7 +20,6 @@
 
 #include "tests/testing/process_env.h"
 #include "tests/testing/subprocess.h"
-#include "app/common/child_process.h"
 #include "app/common/http_get.h"
 
 namespace sluice::testing {
@@ -44,20 +43,15 @@ struct SinkCounts {
 class MisbehavingSink {
  public:
   static std::unique_ptr<MisbehavingSink> Start(const std::string& script, std::string* error) {
-    auto child = tools::ChildProcess::Start({BinDir() + "/sluice-misbehaving-sink", "--script", script});
-    if (!child.ok()) {
-      *error = child.status().ToString();
-      return nullptr;
-    }
-    StatusOr<std::string> line = (*child)->ReadLine(20000);
+    ProcessOptions options;
+    options.argv = {BinDir() + "/sluice-misbehaving-sink", "--script", script};
     const std::string prefix = "listening on ";
-    if (!line.ok() || line->rfind(prefix, 0) != 0) {
-      *error = "sluice-misbehaving-sink did not print its address";
-      return nullptr;
-    }
+    std::string line;
+    std::unique_ptr<Subprocess> child = StartServer(options, prefix, &line, error);
+    if (!child) return nullptr;
     auto s = std::unique_ptr<MisbehavingSink>(new MisbehavingSink());
-    s->child_ = std::move(*child);
-    s->base_ = "http://" + line->substr(prefix.size());
+    s->child_ = std::move(child);
+    s->base_ = "http://" + line.substr(prefix.size());
     return s;
   }
 
@@ -107,7 +101,7 @@ class MisbehavingSink {
 
  private:
   MisbehavingSink() = default;
-  std::unique_ptr<tools::ChildProcess> child_;
+  std::unique_ptr<Subprocess> child_;
   std::string base_;
 };
 

@@ -2,7 +2,7 @@
 // Test helpers: EmulatorProcess starts bin/sluice-sink-emulator as a child process on a free
 // loopback port (read from its first stdout line) with any flags and env a test chooses, and
 // stops it with SIGTERM; HttpCall is a one-shot libcurl request. The child starts through
-// app/common's ChildProcess, as tests/testing/process_env.h starts its servers.
+// tests/testing/subprocess.h's StartServer, as every test server does.
 // Thread-safety: one test thread per object.
 #pragma once
 
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "app/common/child_process.h"
+#include "tests/testing/subprocess.h"
 
 namespace sluice::testing {
 
@@ -88,19 +88,16 @@ class EmulatorProcess {
     const char* bin_dir = std::getenv("SLUICE_BIN_DIR");
     std::vector<std::string> argv = {std::string(bin_dir ? bin_dir : ".") + "/sluice-sink-emulator"};
     argv.insert(argv.end(), args.begin(), args.end());
-    auto child = tools::ChildProcess::Start(argv, env);
-    if (!child.ok()) {
-      first_line_ = child.status().ToString();
-      return;
-    }
-    child_ = std::move(*child);
+    ProcessOptions options;
+    options.argv = argv;
+    options.env = env;
     // The first line: "listening on 127.0.0.1:PORT".
-    auto line = child_->ReadLine(20000);
-    if (!line.ok()) {
-      first_line_ = line.status().ToString();
+    std::string error;
+    child_ = StartServer(options, "listening on ", &first_line_, &error);
+    if (!child_) {
+      first_line_ = error;
       return;
     }
-    first_line_ = *line;
     size_t colon = first_line_.rfind(':');
     if (first_line_.rfind("listening on ", 0) == 0 && colon != std::string::npos) {
       port_ = std::atoi(first_line_.c_str() + colon + 1);
@@ -117,7 +114,7 @@ class EmulatorProcess {
   }
 
  private:
-  std::unique_ptr<tools::ChildProcess> child_;  ///< SIGTERM and reaped on destruction
+  std::unique_ptr<Subprocess> child_;  ///< SIGTERM and reaped on destruction
   int port_ = 0;
   std::string first_line_;
 };

@@ -101,8 +101,8 @@ class ScriptedSource : public Source {
   EventLog* log = nullptr;        ///< when set: every stored offset is logged
   std::vector<CommitPoint> revoked_points;
   std::map<uint32_t, int64_t> stored;
-  bool paused = false;
-  int pauses = 0;
+  std::atomic<bool> paused{false};
+  std::atomic<int> pauses{0};  ///< atomic: a test thread waits on it while the pipeline runs
   bool closed = false;
 
  private:

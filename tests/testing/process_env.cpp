@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "app/common/child_process.h"  // ExecutableDir
 #include "app/common/http_get.h"
 
 namespace sluice::testing {
@@ -47,28 +48,6 @@ void WriteFileText(const std::string& path, const std::string& text) {
 // ---------------------------------------------------------------------------------------------
 // Children that print their address first
 
-namespace {
-
-/// Starts `argv` and reads its first stdout line; the child when the line starts with `prefix`.
-std::unique_ptr<tools::ChildProcess> StartAndReadAddress(const std::vector<std::string>& argv,
-                                                         const std::vector<std::string>& env,
-                                                         const std::string& prefix, const char* no_address,
-                                                         std::string* line, std::string* error) {
-  auto child = tools::ChildProcess::Start(argv, env);
-  if (!child.ok()) {
-    *error = child.status().ToString();
-    return nullptr;
-  }
-  StatusOr<std::string> first = (*child)->ReadLine(20000);
-  if (!first.ok() || first->find(prefix) != 0) {
-    *error = no_address;
-    return nullptr;
-  }
-  *line = *first;
-  return std::move(*child);
-}
-
-}  // namespace
 
 std::unique_ptr<MockKafkaProcess> MockKafkaProcess::Start(const MockKafkaOptions& options, std::string* error) {
   std::vector<std::string> argv = {BinDir() + "/sluice-mock-kafka"};
@@ -76,9 +55,11 @@ std::unique_ptr<MockKafkaProcess> MockKafkaProcess::Start(const MockKafkaOptions
   if (!options.topic.empty()) {
     argv.insert(argv.end(), {"--topic", options.topic, "--partitions", std::to_string(options.partitions)});
   }
+  ProcessOptions options_for_child;
+  options_for_child.argv = argv;
+  options_for_child.stdin_pipe = true;  // the control protocol
   std::string line;
-  auto child = StartAndReadAddress(argv, {}, "127.0.0.1:", "sluice-mock-kafka printed no bootstrap address", &line,
-                                   error);
+  auto child = StartServer(options_for_child, "127.0.0.1:", &line, error);
   if (!child) return nullptr;
   auto p = std::unique_ptr<MockKafkaProcess>(new MockKafkaProcess());
   p->child_ = std::move(child);
@@ -87,11 +68,10 @@ std::unique_ptr<MockKafkaProcess> MockKafkaProcess::Start(const MockKafkaOptions
 }
 
 std::string MockKafkaProcess::Command(const std::string& line) {
-  Status w = child_->Write(line + "\n");
-  if (!w.ok()) return "error " + w.ToString();
-  StatusOr<std::string> answer = child_->ReadLine(20000);
-  if (!answer.ok()) return "error " + answer.status().ToString();
-  return *answer;
+  if (!child_->Write(line + "\n")) return "error: cannot write to sluice-mock-kafka";
+  std::string answer, error;
+  if (!child_->ReadLine(20000, &answer, &error)) return "error " + error;
+  return answer;
 }
 
 std::string MockKafkaProcess::CreateTopic(const std::string& topic, int partitions) {
@@ -105,10 +85,11 @@ std::unique_ptr<EmulatorProcess> EmulatorProcess::Start(const TestAccount& accou
                                    "--table", TablePath()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   const std::string prefix = "listening on ";
+  ProcessOptions options;
+  options.argv = argv;
+  options.env = {std::string("SLUICE_EMULATOR_USERS=") + account.user + ":" + account.password};
   std::string line;
-  auto child = StartAndReadAddress(
-      argv, {std::string("SLUICE_EMULATOR_USERS=") + account.user + ":" + account.password}, prefix,
-      "sluice-sink-emulator did not print its address", &line, error);
+  auto child = StartServer(options, prefix, &line, error);
   if (!child) return nullptr;
   auto p = std::unique_ptr<EmulatorProcess>(new EmulatorProcess());
   p->child_ = std::move(child);

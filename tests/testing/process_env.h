@@ -8,8 +8,8 @@
 //    account (given only through the child's env), its per-sink stats/rows and /admin routes;
 //  - SluiceRunOptions()/SinkArgs()/KafkaArgs(): argv + env for `sluice run` against them;
 //  - ProduceFlights(): bin/sluice-fake-flights into a topic.
-// Both child classes read the address from the child's first stdout line and stop the child
-// (SIGTERM) on destruction. Each suite keeps its own account (a distinctive password that a
+// Both child classes start through StartServer() (subprocess.h): the address is the child's
+// first stdout line, and the child is stopped (SIGTERM) on destruction. Each suite keeps its own account (a distinctive password that a
 // leak check searches for) and its suite-specific helpers in its own env file.
 // Thread-safety: one test thread per object; EmulatorProcess's const methods may be called
 // from a watcher thread while the test thread runs the child.
@@ -22,7 +22,6 @@
 #include <vector>
 
 #include "tests/testing/subprocess.h"
-#include "app/common/child_process.h"
 
 namespace sluice::testing {
 
@@ -66,7 +65,7 @@ class MockKafkaProcess {
   std::string CreateTopic(const std::string& topic, int partitions);
 
  private:
-  std::unique_ptr<tools::ChildProcess> child_;
+  std::unique_ptr<Subprocess> child_;
   std::string bootstrap_;
 };
 
@@ -99,7 +98,7 @@ class EmulatorProcess {
   bool Admin(const std::string& what) const;
 
  private:
-  std::unique_ptr<tools::ChildProcess> child_;
+  std::unique_ptr<Subprocess> child_;
   std::string base_;
 };
 

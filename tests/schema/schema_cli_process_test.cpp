@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/schema_cmd/flight_samples.h"
+#include "tests/schema/flight_samples.h"
 #include "tests/testing/subprocess.h"
 
 namespace sluice::cli {

@@ -15,7 +15,8 @@
 #include "app/bench/bench_commands.h"
 #include "app/bench/bench_runner.h"
 #include "app/sweep/sweep_commands.h"
-#include "app/common/child_process.h"
+#include "app/common/child_process.h"  // ExecutableDir
+#include "tests/testing/subprocess.h"
 #include "app/common/http_get.h"
 #include "app/pipeline_setup/run_options.h"
 
@@ -43,14 +44,13 @@ class BenchAgainstEmulator : public ::testing::Test {
  protected:
   void SetUp() override {
     const std::string bin = Env("SLUICE_BIN_DIR", tools::ExecutableDir() + "/../bin");
-    auto child = tools::ChildProcess::Start({bin + "/sluice-sink-emulator", "--port", "0", "--table",
-                                             Examples() + "/table.json", "--schema", Examples() + "/schema.json"});
-    ASSERT_TRUE(child.ok()) << child.status().ToString();
-    emulator_ = std::move(*child);
-    auto line = emulator_->ReadLine(10000);
-    ASSERT_TRUE(line.ok()) << line.status().ToString();
-    ASSERT_EQ(line->rfind("listening on ", 0), 0u) << *line;
-    base_ = "http://" + line->substr(13);
+    testing::ProcessOptions options;
+    options.argv = {bin + "/sluice-sink-emulator", "--port", "0", "--table", Examples() + "/table.json", "--schema",
+                    Examples() + "/schema.json"};
+    std::string line, error;
+    emulator_ = testing::StartServer(options, "listening on ", &line, &error);
+    ASSERT_NE(emulator_, nullptr) << error;
+    base_ = "http://" + line.substr(13);
   }
 
   void SetLatency(int ms) {
@@ -103,7 +103,7 @@ class BenchAgainstEmulator : public ::testing::Test {
     EXPECT_LT(open_result.service_latency.p99_ms, open_result.latency.p99_ms);
   }
 
-  std::unique_ptr<tools::ChildProcess> emulator_;
+  std::unique_ptr<testing::Subprocess> emulator_;
   std::string base_;
 };
 

@@ -1,4 +1,4 @@
-// File: tests/schema_cmd/flight_samples.h
+// File: tests/schema/flight_samples.h
 // Sample records for the `sluice schema check` tests: flights in the shape of
 // examples/flights/schema.json, written out by hand so a test states exactly what the samples
 // hold. Header-only; used by schema_check_test and schema_cli_process_test.

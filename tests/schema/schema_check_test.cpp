@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/schema_cmd/flight_samples.h"
+#include "tests/schema/flight_samples.h"
 #include "app/schema/path_coverage.h"
 #include "app/schema/schema_command.h"
 
