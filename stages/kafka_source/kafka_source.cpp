@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "stages/kafka_source/auth_failure.h"
 #include "stages/kafka_source/consumer_conf.h"
 
 namespace sluice::stages {
@@ -348,6 +349,13 @@ void KafkaSource::RebalanceThunk(rd_kafka_t* /*rk*/, rd_kafka_resp_err_t err,
 
 void KafkaSource::ErrorThunk(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
   auto* self = static_cast<KafkaSource*>(opaque);
+  // Wrong credentials or an unverifiable broker certificate never heal by reconnecting.
+  if (Status auth = internal::AuthenticationFailure(static_cast<rd_kafka_resp_err_t>(err),
+                                                    self->redactor_.Redact(reason), self->config_.properties);
+      !auth.ok()) {
+    if (self->fatal_.ok()) self->fatal_ = std::move(auth);
+    return;
+  }
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char buf[512] = {0};
     rd_kafka_fatal_error(rk, buf, sizeof(buf));
