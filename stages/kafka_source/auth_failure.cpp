@@ -30,9 +30,10 @@ std::string ScramHint(const std::vector<std::pair<std::string, std::string>>& pr
 Status AuthenticationFailure(rd_kafka_resp_err_t err, std::string_view reason,
                              const std::vector<std::pair<std::string, std::string>>& properties) {
   if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION || err == RD_KAFKA_RESP_ERR_SASL_AUTHENTICATION_FAILED) {
-    return Unauthenticated("kafka source: authentication with the broker failed (check sasl.username, "
-                           "sasl.password and sasl.mechanism): " +
-                           std::string(reason) + ScramHint(properties));
+    return Unauthenticated(
+        "kafka source: authentication with the broker failed (check sasl.username, "
+        "sasl.password and sasl.mechanism): " +
+        std::string(reason) + ScramHint(properties));
   }
   // The first handshake failure comes as _SSL; retries of the same failure as _TRANSPORT with
   // OpenSSL's words only.
@@ -40,9 +41,10 @@ Status AuthenticationFailure(rd_kafka_resp_err_t err, std::string_view reason,
                    (err == RD_KAFKA_RESP_ERR__TRANSPORT &&
                     (Contains(reason, "SSL handshake failed") || Contains(reason, "certificate verify failed")));
   if (tls) {
-    return Unauthenticated("kafka source: TLS handshake with the broker failed (check ssl.ca.location and "
-                           "security.protocol): " +
-                           std::string(reason));
+    return Unauthenticated(
+        "kafka source: TLS handshake with the broker failed (check ssl.ca.location and "
+        "security.protocol): " +
+        std::string(reason));
   }
   return Status::Ok();
 }

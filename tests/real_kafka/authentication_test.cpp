@@ -23,6 +23,13 @@ constexpr int kFailFastTimeoutMs = 60000;  // a bound against a hang, not a spee
 
 bool ScramWorksWithKafka4() { return rd_kafka_version() >= 0x020601ff; }
 
+/// A --config file's [kafka] table: "name" = "value" lines.
+std::string KafkaTable(const std::vector<std::pair<std::string, std::string>>& properties) {
+  std::string text = "[kafka]\n";
+  for (const auto& [name, value] : properties) text += "\"" + name + "\" = \"" + value + "\"\n";
+  return text;
+}
+
 class RealKafkaAuthentication : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -108,8 +115,8 @@ class RealKafkaAuthentication : public ::testing::Test {
 // The README's SASL_SSL quick start (-X, the password from a file) plus the private CA.
 TEST_F(RealKafkaAuthentication, SaslSslPlainThroughXWithTheCaCheckedDeliversEverything) {
   const std::string group = "g-sasl-ssl-x";
-  ProcessResult r = Run(cluster_->Bootstrap("SASL_SSL"), group, SaslSsl(SecretFile("pw", plain_->password)), {},
-                        kRunTimeoutMs);
+  ProcessResult r =
+      Run(cluster_->Bootstrap("SASL_SSL"), group, SaslSsl(SecretFile("pw", plain_->password)), {}, kRunTimeoutMs);
   ExpectDelivered(r, group);
   ExpectNoSecret(r);
 }
@@ -117,34 +124,33 @@ TEST_F(RealKafkaAuthentication, SaslSslPlainThroughXWithTheCaCheckedDeliversEver
 TEST_F(RealKafkaAuthentication, SaslSslPlainThroughTheConfigFileDeliversEverything) {
   const std::string group = "g-sasl-ssl-config";
   const std::string config = dir_ + "/sluice.toml";
-  testing::WriteFileText(config, "[kafka]\n"
-                                 "\"security.protocol\" = \"SASL_SSL\"\n"
-                                 "\"sasl.mechanism\" = \"PLAIN\"\n"
-                                 "\"sasl.username\" = \"" + plain_->name + "\"\n"
-                                 "\"sasl.password\" = \"@" + SecretFile("pw", plain_->password) + "\"\n"
-                                 "\"ssl.ca.location\" = \"" + cluster_->ca_path() + "\"\n");
+  testing::WriteFileText(config, KafkaTable({{"security.protocol", "SASL_SSL"},
+                                             {"sasl.mechanism", "PLAIN"},
+                                             {"sasl.username", plain_->name},
+                                             {"sasl.password", "@" + SecretFile("pw", plain_->password)},
+                                             {"ssl.ca.location", cluster_->ca_path()}}));
   ProcessResult r = Run(cluster_->Bootstrap("SASL_SSL"), group, {"--config", config}, {}, kRunTimeoutMs);
   ExpectDelivered(r, group);
   ExpectNoSecret(r);
 }
 
-TEST_F(RealKafkaAuthentication, SaslSslPlainWithThePasswordInTheEnvironmentDeliversEverything) {
+TEST_F(RealKafkaAuthentication, SaslSslPlainWithThePasswordFileInTheEnvironmentDeliversEverything) {
   const std::string group = "g-sasl-ssl-env";
   ProcessResult r = Run(cluster_->Bootstrap("SASL_SSL"), group,
                         XArgs({"security.protocol=SASL_SSL", "sasl.mechanism=PLAIN", "sasl.username=" + plain_->name,
                                "ssl.ca.location=" + cluster_->ca_path()}),
-                        {"SLUICE_KAFKA_SASL_PASSWORD=" + plain_->password}, kRunTimeoutMs);
+                        {"SLUICE_KAFKA_SASL_PASSWORD_FILE=" + SecretFile("pw", plain_->password)}, kRunTimeoutMs);
   ExpectDelivered(r, group);
   ExpectNoSecret(r);
 }
 
 TEST_F(RealKafkaAuthentication, ScramSha512ThroughXDeliversOrExplainsTheOldLibrdkafka) {
   const std::string group = "g-scram-x";
-  ProcessResult r = Run(cluster_->Bootstrap("SASL_PLAINTEXT"), group,
-                        XArgs({"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=SCRAM-SHA-512",
-                               "sasl.username=" + scram_->name,
-                               "sasl.password=@" + SecretFile("scram-pw", scram_->password)}),
-                        {}, ScramWorksWithKafka4() ? kRunTimeoutMs : kFailFastTimeoutMs);
+  ProcessResult r =
+      Run(cluster_->Bootstrap("SASL_PLAINTEXT"), group,
+          XArgs({"security.protocol=SASL_PLAINTEXT", "sasl.mechanism=SCRAM-SHA-512", "sasl.username=" + scram_->name,
+                 "sasl.password=@" + SecretFile("scram-pw", scram_->password)}),
+          {}, ScramWorksWithKafka4() ? kRunTimeoutMs : kFailFastTimeoutMs);
   if (ScramWorksWithKafka4()) {
     ExpectDelivered(r, group);
   } else {
@@ -156,11 +162,10 @@ TEST_F(RealKafkaAuthentication, ScramSha512ThroughXDeliversOrExplainsTheOldLibrd
 TEST_F(RealKafkaAuthentication, ScramSha512ThroughTheConfigFileDeliversOrExplainsTheOldLibrdkafka) {
   const std::string group = "g-scram-config";
   const std::string config = dir_ + "/sluice.toml";
-  testing::WriteFileText(config, "[kafka]\n"
-                                 "\"security.protocol\" = \"SASL_PLAINTEXT\"\n"
-                                 "\"sasl.mechanism\" = \"SCRAM-SHA-512\"\n"
-                                 "\"sasl.username\" = \"" + scram_->name + "\"\n"
-                                 "\"sasl.password\" = \"@" + SecretFile("scram-pw", scram_->password) + "\"\n");
+  testing::WriteFileText(config, KafkaTable({{"security.protocol", "SASL_PLAINTEXT"},
+                                             {"sasl.mechanism", "SCRAM-SHA-512"},
+                                             {"sasl.username", scram_->name},
+                                             {"sasl.password", "@" + SecretFile("scram-pw", scram_->password)}}));
   ProcessResult r = Run(cluster_->Bootstrap("SASL_PLAINTEXT"), group, {"--config", config}, {},
                         ScramWorksWithKafka4() ? kRunTimeoutMs : kFailFastTimeoutMs);
   if (ScramWorksWithKafka4()) {
@@ -174,17 +179,17 @@ TEST_F(RealKafkaAuthentication, ScramSha512ThroughTheConfigFileDeliversOrExplain
 TEST_F(RealKafkaAuthentication, AWrongPasswordFailsFastNamingTheCredentials) {
   const std::string group = "g-wrong-password";
   const std::string wrong = "wrong-Pw-7f3e9a1c";
-  ProcessResult r = Run(cluster_->Bootstrap("SASL_SSL"), group, SaslSsl(SecretFile("wrong-pw", wrong)), {},
-                        kFailFastTimeoutMs);
+  ProcessResult r =
+      Run(cluster_->Bootstrap("SASL_SSL"), group, SaslSsl(SecretFile("wrong-pw", wrong)), {}, kFailFastTimeoutMs);
   ExpectFailedFast(r, group, {"authentication with the broker failed", "sasl.password"});
   ExpectNoSecret(r, wrong);
 }
 
 TEST_F(RealKafkaAuthentication, ACaThatDidNotSignTheBrokerFailsFastNamingTheCa) {
   const std::string group = "g-wrong-ca";
-  std::vector<std::string> args =
-      XArgs({"security.protocol=SASL_SSL", "sasl.mechanism=PLAIN", "sasl.username=" + plain_->name,
-             "sasl.password=@" + SecretFile("pw", plain_->password), "ssl.ca.location=" + cluster_->untrusted_ca_path()});
+  std::vector<std::string> args = XArgs(
+      {"security.protocol=SASL_SSL", "sasl.mechanism=PLAIN", "sasl.username=" + plain_->name,
+       "sasl.password=@" + SecretFile("pw", plain_->password), "ssl.ca.location=" + cluster_->untrusted_ca_path()});
   ProcessResult r = Run(cluster_->Bootstrap("SASL_SSL"), group, args, {}, kFailFastTimeoutMs);
   ExpectFailedFast(r, group, {"TLS handshake with the broker failed", "ssl.ca.location", "certificate verify failed"});
   ExpectNoSecret(r);

@@ -74,8 +74,13 @@ TEST_F(RealKafkaExactness, NdjsonFileLoadedWithKcatArrivesExactly) {
   constexpr int kPartitions = 4;
   const std::string file = dir_ + "/flights.ndjson";
   testing::ProcessOptions gen;
-  gen.argv = {testing::BinDir() + "/sluice-fake-flights", "--output", file, "--count", std::to_string(kCount),
-              "--seed", "4242"};
+  gen.argv = {testing::BinDir() + "/sluice-fake-flights",
+              "--output",
+              file,
+              "--count",
+              std::to_string(kCount),
+              "--seed",
+              "4242"};
   ProcessResult g = testing::RunProcess(gen, 60000);
   ASSERT_EQ(g.exit_code, 0) << g.err;
 

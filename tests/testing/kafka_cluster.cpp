@@ -88,8 +88,10 @@ std::string KafkaCluster::RunScript(const std::vector<std::string>& args, int ti
   o.env = {"SLUICE_KAFKA_LIB=" + LibDir()};
   ProcessResult r = RunProcess(o, timeout_ms);
   if (out) *out = r.out;
-  if (r.timed_out) return "kafka-cluster " + args.at(0) + " did not finish within " + std::to_string(timeout_ms) + " ms\n" + r.err;
-  if (r.exit_code != 0) return "kafka-cluster " + args.at(0) + " failed (exit " + std::to_string(r.exit_code) + "):\n" + r.err;
+  if (r.timed_out)
+    return "kafka-cluster " + args.at(0) + " did not finish within " + std::to_string(timeout_ms) + " ms\n" + r.err;
+  if (r.exit_code != 0)
+    return "kafka-cluster " + args.at(0) + " failed (exit " + std::to_string(r.exit_code) + "):\n" + r.err;
   return "";
 }
 
@@ -101,11 +103,11 @@ std::unique_ptr<KafkaCluster> KafkaCluster::Start(const KafkaClusterOptions& opt
     return nullptr;
   }
   std::string out;
-  const std::string failed = cluster->RunScript(
-      {"start", "--dir", cluster->dir_, "--nodes", std::to_string(options.nodes), "--partitions-default",
-       std::to_string(options.partitions_default), "--min-isr", std::to_string(options.min_isr), "--owner-pid",
-       std::to_string(getpid())},
-      kStartTimeoutMs, &out);
+  const std::string failed =
+      cluster->RunScript({"start", "--dir", cluster->dir_, "--nodes", std::to_string(options.nodes),
+                          "--partitions-default", std::to_string(options.partitions_default), "--min-isr",
+                          std::to_string(options.min_isr), "--owner-pid", std::to_string(getpid())},
+                         kStartTimeoutMs, &out);
   if (!failed.empty()) {
     *error = failed;
     cluster->Stop();
@@ -150,7 +152,9 @@ void KafkaCluster::Stop() {
   std::filesystem::remove_all(dir_, ec);
 }
 
-std::string KafkaCluster::StopNode(int n) { return RunScript({"stop-node", "--dir", dir_, std::to_string(n)}, kStopTimeoutMs, nullptr); }
+std::string KafkaCluster::StopNode(int n) {
+  return RunScript({"stop-node", "--dir", dir_, std::to_string(n)}, kStopTimeoutMs, nullptr);
+}
 
 std::string KafkaCluster::StartNode(int n) {
   return RunScript({"start-node", "--dir", dir_, std::to_string(n)}, kStartTimeoutMs, nullptr);
@@ -218,7 +222,8 @@ void KafkaClusterEnvironment::SetUp() {
     if (RealKafkaRequired()) {
       ADD_FAILURE() << "SLUICE_REQUIRE_REAL_KAFKA is set but no Kafka broker can start: " << unavailable;
     } else {
-      EnvSkipReason() = "no real Kafka broker: " + unavailable + " (SLUICE_REQUIRE_REAL_KAFKA=1 turns this into a failure)";
+      EnvSkipReason() =
+          "no real Kafka broker: " + unavailable + " (SLUICE_REQUIRE_REAL_KAFKA=1 turns this into a failure)";
     }
     return;
   }
@@ -229,8 +234,8 @@ void KafkaClusterEnvironment::SetUp() {
     return;
   }
   std::printf("[ kafka    ] Kafka %s, %d node(s), started in %lld ms; PLAINTEXT %s\n",
-              EnvCluster()->kafka_version().c_str(), options_.nodes,
-              static_cast<long long>(EnvCluster()->startup_ms()), EnvCluster()->plaintext().c_str());
+              EnvCluster()->kafka_version().c_str(), options_.nodes, static_cast<long long>(EnvCluster()->startup_ms()),
+              EnvCluster()->plaintext().c_str());
 }
 
 void KafkaClusterEnvironment::TearDown() { EnvCluster().reset(); }

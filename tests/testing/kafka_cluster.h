@@ -113,12 +113,12 @@ class KafkaClusterEnvironment : public ::testing::Environment {
 /// At the top of a test: skips (with the reason) when no cluster could be started because the
 /// tools are missing and SLUICE_REQUIRE_REAL_KAFKA is unset; fails when a cluster is required
 /// or failed to start. Leaves `cluster` pointing at the running cluster.
-#define SLUICE_REQUIRE_KAFKA_CLUSTER(cluster)                                               \
+#define SLUICE_REQUIRE_KAFKA_CLUSTER(cluster)                                                       \
   ::sluice::testing::KafkaCluster* cluster = ::sluice::testing::KafkaClusterEnvironment::cluster(); \
-  do {                                                                                      \
-    if (cluster == nullptr) {                                                               \
-      if (!::sluice::testing::KafkaClusterEnvironment::skip_reason().empty())               \
-        GTEST_SKIP() << ::sluice::testing::KafkaClusterEnvironment::skip_reason();          \
-      FAIL() << "the real Kafka cluster did not start (see the environment's failure above)"; \
-    }                                                                                       \
+  do {                                                                                              \
+    if (cluster == nullptr) {                                                                       \
+      if (!::sluice::testing::KafkaClusterEnvironment::skip_reason().empty())                       \
+        GTEST_SKIP() << ::sluice::testing::KafkaClusterEnvironment::skip_reason();                  \
+      FAIL() << "the real Kafka cluster did not start (see the environment's failure above)";       \
+    }                                                                                               \
   } while (false)
