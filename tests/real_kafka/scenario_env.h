@@ -3,7 +3,8 @@
 // large backlog), over the test binary's one cluster (tests/testing/kafka_cluster.h; each test
 // file registers its KafkaClusterEnvironment with the node count it needs):
 //  - kScenarioAccount: the emulator's account (a distinctive password, passed only via env);
-//  - ScenarioSuite<>: fixture with one sink emulator per suite and a fresh temp dir per test;
+//  - ScenarioSuite<>: fixture with one sink emulator per suite and a fresh temp dir per test
+//    (removed after it);
 //    skips (or fails under SLUICE_REQUIRE_REAL_KAFKA) without a cluster;
 //  - MemberArgs(): `sluice run` from a topic of the cluster into an emulator sink;
 //  - MetricValue()/DeliveredSoFar(): a running member's counters from its /metrics;
@@ -15,6 +16,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -63,6 +65,10 @@ class ScenarioSuite : public ::testing::Test {
     cluster_ = cluster;
     ASSERT_NE(emulator_, nullptr) << emulator_error_;
     dir_ = testing::MakeTempDir("real-scenario");
+  }
+  void TearDown() override {
+    // Only a folder MakeTempDir made (reports of a failed test are printed by the test itself).
+    if (dir_.find("/sluice-real-scenario-") != std::string::npos) std::filesystem::remove_all(dir_);
   }
 
   static inline std::unique_ptr<testing::EmulatorProcess> emulator_;
