@@ -41,7 +41,8 @@ Status TakeAssignmentStrategy(std::vector<std::pair<std::string, std::string>>* 
   if (any_eager == any_cooperative) {
     return {StatusCode::kInvalidArgument, std::string(kName) +
                                               " cannot mix the eager (range, roundrobin) and the cooperative "
-                                              "(cooperative-sticky) protocol, got \"" + value + "\""};
+                                              "(cooperative-sticky) protocol, got \"" +
+                                              value + "\""};
   }
   *cooperative = any_cooperative;
   return Status::Ok();

@@ -18,7 +18,6 @@ namespace sluice::cli {
 
 /// Removes partition.assignment.strategy from `props`; when it was there, sets *cooperative
 /// (true for cooperative-sticky, false for range/roundrobin). InvalidArgument on another value.
-[[nodiscard]] Status TakeAssignmentStrategy(std::vector<std::pair<std::string, std::string>>* props,
-                                            bool* cooperative);
+[[nodiscard]] Status TakeAssignmentStrategy(std::vector<std::pair<std::string, std::string>>* props, bool* cooperative);
 
 }  // namespace sluice::cli

@@ -40,8 +40,15 @@ TEST_F(RealBacklog, FiveMillionRecordsThroughAStalledSinkStayWithinTheBudget) {
   ASSERT_EQ(cluster_->CreateTopic(topic, kPartitions, 1), "");
   const auto t0 = Clock::now();
   testing::ProcessOptions produce;
-  produce.argv = {testing::BinDir() + "/sluice-fake-flights", "--brokers", bootstrap, "--topic", topic, "--count",
-                  std::to_string(kRecords), "--seed", "5005"};
+  produce.argv = {testing::BinDir() + "/sluice-fake-flights",
+                  "--brokers",
+                  bootstrap,
+                  "--topic",
+                  topic,
+                  "--count",
+                  std::to_string(kRecords),
+                  "--seed",
+                  "5005"};
   const testing::ProcessResult pr = testing::RunProcess(produce, 900000);
   ASSERT_EQ(pr.exit_code, 0) << pr.all();
   const double produce_s = Since(t0);
@@ -56,8 +63,15 @@ TEST_F(RealBacklog, FiveMillionRecordsThroughAStalledSinkStayWithinTheBudget) {
   // held ones a little after the release and their retries go through.
   ASSERT_TRUE(emulator_->SetFaults(R"({"latency_ms":600000})"));
   const std::string report = dir_ + "/backlog.json";
-  std::vector<std::string> extra = {"--until-caught-up", "--memory-budget", std::to_string(kBudgetMiB) + "MiB",
-                                    "--request-timeout-ms", "20000", "--backoff-max-ms", "2000", "--report", report};
+  std::vector<std::string> extra = {"--until-caught-up",
+                                    "--memory-budget",
+                                    std::to_string(kBudgetMiB) + "MiB",
+                                    "--request-timeout-ms",
+                                    "20000",
+                                    "--backoff-max-ms",
+                                    "2000",
+                                    "--report",
+                                    report};
   const std::vector<std::string> metrics = testing::MetricsArgs();
   extra.insert(extra.end(), metrics.begin(), metrics.end());
   const auto t_run = Clock::now();
@@ -99,12 +113,13 @@ TEST_F(RealBacklog, FiveMillionRecordsThroughAStalledSinkStayWithinTheBudget) {
   EXPECT_EQ(s.distinct_ids, kRecords) << "ids missing at the sink";
   const std::vector<int64_t> committed = it::CommittedOffsets(bootstrap, "g-" + topic, topic, kPartitions, &error);
   EXPECT_EQ(committed, ends) << error;
-  std::printf("[ info ] backlog: %llu records produced in %.1f s; stalled sink held the member at %lld consumed "
-              "after %.1f s; run %.1f s in all; delivered %lld, %llu distinct, %llu duplicates; peak RSS %lld MiB "
-              "(budget %d MiB)\n",
-              static_cast<unsigned long long>(kRecords), produce_s, static_cast<long long>(consumed), stall_s, run_s,
-              static_cast<long long>(rep.delivered), static_cast<unsigned long long>(s.distinct_ids),
-              static_cast<unsigned long long>(s.duplicates), static_cast<long long>(peak_rss_mib), kBudgetMiB);
+  std::printf(
+      "[ info ] backlog: %llu records produced in %.1f s; stalled sink held the member at %lld consumed "
+      "after %.1f s; run %.1f s in all; delivered %lld, %llu distinct, %llu duplicates; peak RSS %lld MiB "
+      "(budget %d MiB)\n",
+      static_cast<unsigned long long>(kRecords), produce_s, static_cast<long long>(consumed), stall_s, run_s,
+      static_cast<long long>(rep.delivered), static_cast<unsigned long long>(s.distinct_ids),
+      static_cast<unsigned long long>(s.duplicates), static_cast<long long>(peak_rss_mib), kBudgetMiB);
   emulator_->ClearFaults();
 }
 

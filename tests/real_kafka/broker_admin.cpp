@@ -35,7 +35,8 @@ std::string CreateTopicWithLeaders(const std::string& bootstrap, const std::stri
   if (rk == nullptr) return error;
   char err[512];
   // With a replica assignment the partition count and replication factor come from it (-1).
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), static_cast<int>(leaders.size()), -1, err, sizeof(err));
+  rd_kafka_NewTopic_t* nt =
+      rd_kafka_NewTopic_new(topic.c_str(), static_cast<int>(leaders.size()), -1, err, sizeof(err));
   if (nt == nullptr) {
     rd_kafka_destroy(rk);
     return err;
@@ -83,8 +84,7 @@ std::string CreateTopicWithLeaders(const std::string& bootstrap, const std::stri
   return WaitForLeaders(bootstrap, topic, -1, static_cast<int>(broker_ids.size()), std::chrono::seconds(30));
 }
 
-std::vector<PartitionState> PartitionLeaders(const std::string& brokers, const std::string& topic,
-                                             std::string* error) {
+std::vector<PartitionState> PartitionLeaders(const std::string& brokers, const std::string& topic, std::string* error) {
   rd_kafka_t* rk = NewClient(brokers, error);
   if (rk == nullptr) return {};
   std::vector<PartitionState> out;

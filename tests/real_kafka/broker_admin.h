@@ -29,8 +29,7 @@ struct PartitionState {
   int replicas = 0;
 };
 /// One entry per partition 0..N-1; empty and *error on failure.
-std::vector<PartitionState> PartitionLeaders(const std::string& brokers, const std::string& topic,
-                                             std::string* error);
+std::vector<PartitionState> PartitionLeaders(const std::string& brokers, const std::string& topic, std::string* error);
 
 /// Polls metadata until every partition has a leader other than `excluded` (-1: any leader)
 /// and at least `min_isr` in-sync replicas; "" on success, else the last state seen.

@@ -44,18 +44,17 @@ class RealFailover : public ScenarioSuite<RealFailover> {};
 TEST_F(RealFailover, StoppingTheLeaderOfHalfThePartitionsLosesNothing) {
   const std::string topic = "failover";
   const std::string bootstrap = cluster_->plaintext();
-  ASSERT_EQ(CreateTopicWithLeaders(bootstrap, topic, {1, 1, 1, 1, 2, 3, 2, 3}, {1, 2, 3},
-                                   {{"min.insync.replicas", "2"}}),
-            "");
+  ASSERT_EQ(
+      CreateTopicWithLeaders(bootstrap, topic, {1, 1, 1, 1, 2, 3, 2, 3}, {1, 2, 3}, {{"min.insync.replicas", "2"}}),
+      "");
   const testing::ProcessResult produced = testing::ProduceFlights(bootstrap, topic, kCount, 2700);
   ASSERT_EQ(produced.exit_code, 0) << produced.all();
 
   const std::string report = dir_ + "/failover.json";
   std::string error;
-  auto run = testing::Subprocess::Start(
-      MemberArgs(*emulator_, topic, bootstrap, topic, "g-" + topic,
-                 {"--until-caught-up", "--report", report, "--rate-limit", "5000/s"}),
-      &error);
+  auto run = testing::Subprocess::Start(MemberArgs(*emulator_, topic, bootstrap, topic, "g-" + topic,
+                                                   {"--until-caught-up", "--report", report, "--rate-limit", "5000/s"}),
+                                        &error);
   ASSERT_NE(run, nullptr) << error;
   const uint64_t at_stop = emulator_->WaitForDistinctIds(topic, kCount / 5, kSettle);
   ASSERT_GE(at_stop, kCount / 5) << run->StderrSoFar();
@@ -79,7 +78,8 @@ TEST_F(RealFailover, StoppingTheLeaderOfHalfThePartitionsLosesNothing) {
         return Clock::now() - stopped_at >= kOutage && emulator_->Stats(topic).distinct_ids >= at_moved + kCount / 20;
       },
       kSettle))
-      << "delivery stalled while node 1 was down\n" << run->StderrSoFar();
+      << "delivery stalled while node 1 was down\n"
+      << run->StderrSoFar();
   const uint64_t at_restart = emulator_->Stats(topic).distinct_ids;
   const double outage_s = std::chrono::duration<double>(Clock::now() - stopped_at).count();
   EXPECT_LT(at_restart, kCount) << "the run finished during the outage; the restart was not tested";
@@ -99,12 +99,13 @@ TEST_F(RealFailover, StoppingTheLeaderOfHalfThePartitionsLosesNothing) {
   ASSERT_EQ(error, "");
   EXPECT_EQ(committed, ends) << "committed offsets are not the end offsets";
   EXPECT_EQ(r.all().find(kScenarioPassword), std::string::npos) << "the sink password leaked into output";
-  std::printf("[ info ] failover: node 1 (leader of %d of %d partitions) stopped at %llu ids, leaders moved at %llu, "
-              "restarted after %.1f s at %llu ids; exit %d, delivered %lld, %llu distinct of %llu, %llu duplicates\n",
-              led, kPartitions, static_cast<unsigned long long>(at_stop), static_cast<unsigned long long>(at_moved),
-              outage_s, static_cast<unsigned long long>(at_restart), r.exit_code, static_cast<long long>(rep.delivered),
-              static_cast<unsigned long long>(s.distinct_ids), static_cast<unsigned long long>(kCount),
-              static_cast<unsigned long long>(s.duplicates));
+  std::printf(
+      "[ info ] failover: node 1 (leader of %d of %d partitions) stopped at %llu ids, leaders moved at %llu, "
+      "restarted after %.1f s at %llu ids; exit %d, delivered %lld, %llu distinct of %llu, %llu duplicates\n",
+      led, kPartitions, static_cast<unsigned long long>(at_stop), static_cast<unsigned long long>(at_moved), outage_s,
+      static_cast<unsigned long long>(at_restart), r.exit_code, static_cast<long long>(rep.delivered),
+      static_cast<unsigned long long>(s.distinct_ids), static_cast<unsigned long long>(kCount),
+      static_cast<unsigned long long>(s.duplicates));
 }
 
 }  // namespace

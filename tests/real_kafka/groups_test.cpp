@@ -53,22 +53,30 @@ class RealGroups : public ScenarioSuite<RealGroups> {
  protected:
   std::unique_ptr<Subprocess> StartMember(const std::string& topic, const std::string& strategy,
                                           const std::string& report, bool throttled) {
-    std::vector<std::string> extra = {"--report", report, "-X", testing::kShortSession, "-X",
-                                      "partition.assignment.strategy=" + strategy, "--max-inflight-records",
-                                      std::to_string(kInflight), "--linger-ms", "50"};
+    std::vector<std::string> extra = {"--report",
+                                      report,
+                                      "-X",
+                                      testing::kShortSession,
+                                      "-X",
+                                      "partition.assignment.strategy=" + strategy,
+                                      "--max-inflight-records",
+                                      std::to_string(kInflight),
+                                      "--linger-ms",
+                                      "50"};
     if (throttled) {
       // Small fetches and a small prefetch queue: a throttled member holds little that a
       // rebalance has to drain or throw away.
-      extra.insert(extra.end(), {"--rate-limit", std::to_string(kRatePerMember) + "/s", "-X",
-                                 "max.partition.fetch.bytes=32768", "-X", "queued.min.messages=100", "-X",
-                                 "queued.max.messages.kbytes=512"});
+      extra.insert(extra.end(),
+                   {"--rate-limit", std::to_string(kRatePerMember) + "/s", "-X", "max.partition.fetch.bytes=32768",
+                    "-X", "queued.min.messages=100", "-X", "queued.max.messages.kbytes=512"});
       const std::vector<std::string> metrics = testing::MetricsArgs();
       extra.insert(extra.end(), metrics.begin(), metrics.end());
     } else {
       extra.push_back("--until-caught-up");
     }
     std::string error;
-    auto p = Subprocess::Start(MemberArgs(*emulator_, topic, cluster_->plaintext(), topic, "g-" + topic, extra), &error);
+    auto p =
+        Subprocess::Start(MemberArgs(*emulator_, topic, cluster_->plaintext(), topic, "g-" + topic, extra), &error);
     EXPECT_NE(p, nullptr) << error;
     return p;
   }
@@ -92,9 +100,10 @@ void RealGroups::RunScenario(const std::string& strategy, const std::string& tag
   const auto t0 = std::chrono::steady_clock::now();
   std::string phases;  // when each step was reached, for the log
   auto mark = [&](const char* name) {
-    phases += std::string(" ") + name + " " +
-              std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()).substr(0, 5) +
-              " s;";
+    phases +=
+        std::string(" ") + name + " " +
+        std::to_string(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()).substr(0, 5) +
+        " s;";
   };
 
   auto a = StartMember(topic, strategy, dir_ + "/a.json", true);
@@ -104,8 +113,8 @@ void RealGroups::RunScenario(const std::string& strategy, const std::string& tag
   // Sharing: each member gets its third of the partitions (its own /metrics) and delivers.
   for (auto [m, name] : {std::pair{a.get(), "A"}, std::pair{b.get(), "B"}, std::pair{c.get(), "C"}}) {
     EXPECT_EQ(testing::WaitForAssignment(*m, topic, kPartitions / 3, kSettle), "") << "member " << name;
-    EXPECT_TRUE(WaitFor([&] { return DeliveredSoFar(*m) > 0; }, kSettle))
-        << "member " << name << " delivered nothing\n" << m->StderrSoFar();
+    EXPECT_TRUE(WaitFor([&] { return DeliveredSoFar(*m) > 0; }, kSettle)) << "member " << name << " delivered nothing\n"
+                                                                          << m->StderrSoFar();
   }
   mark("shared");
   const uint64_t at_kill = emu.WaitForDistinctIds(topic, kCount / 5, kSettle);
@@ -132,8 +141,8 @@ void RealGroups::RunScenario(const std::string& strategy, const std::string& tag
     EXPECT_EQ(testing::WaitForAssignment(*m, topic, kPartitions / 3, kSettle), "")
         << "member " << name << " after the join";
   }
-  EXPECT_TRUE(WaitFor([&] { return DeliveredSoFar(*d) > 0; }, kSettle))
-      << "the new member delivered nothing\n" << d->StderrSoFar();
+  EXPECT_TRUE(WaitFor([&] { return DeliveredSoFar(*d) > 0; }, kSettle)) << "the new member delivered nothing\n"
+                                                                        << d->StderrSoFar();
   mark("joined");
   const uint64_t at_stop = emu.Stats(topic).distinct_ids;
   EXPECT_LT(at_stop, kCount) << "the topic was finished before the members were stopped";
@@ -172,24 +181,22 @@ void RealGroups::RunScenario(const std::string& strategy, const std::string& tag
   for (const std::string& out : {rf.all(), b->StderrSoFar()}) {
     EXPECT_EQ(out.find(kScenarioPassword), std::string::npos) << "the sink password leaked into output";
   }
-  std::printf("[ info ] groups %s: SIGKILL of B (it had delivered %lld) at %llu ids, join at %llu, stop at %llu; "
-              "delivered A %lld, C %lld, D %lld, final run %lld; %llu distinct of %llu, %llu duplicates "
-              "(bound %llu);%s\n",
-              strategy.c_str(), static_cast<long long>(b_delivered), static_cast<unsigned long long>(at_kill),
-              static_cast<unsigned long long>(at_join), static_cast<unsigned long long>(at_stop),
-              static_cast<long long>(reports.size() > 0 ? reports[0].delivered : -1),
-              static_cast<long long>(reports.size() > 1 ? reports[1].delivered : -1),
-              static_cast<long long>(reports.size() > 2 ? reports[2].delivered : -1),
-              static_cast<long long>(pf.delivered), static_cast<unsigned long long>(s.distinct_ids),
-              static_cast<unsigned long long>(kCount), static_cast<unsigned long long>(s.duplicates),
-              static_cast<unsigned long long>(kKillWindow), phases.c_str());
+  std::printf(
+      "[ info ] groups %s: SIGKILL of B (it had delivered %lld) at %llu ids, join at %llu, stop at %llu; "
+      "delivered A %lld, C %lld, D %lld, final run %lld; %llu distinct of %llu, %llu duplicates "
+      "(bound %llu);%s\n",
+      strategy.c_str(), static_cast<long long>(b_delivered), static_cast<unsigned long long>(at_kill),
+      static_cast<unsigned long long>(at_join), static_cast<unsigned long long>(at_stop),
+      static_cast<long long>(reports.size() > 0 ? reports[0].delivered : -1),
+      static_cast<long long>(reports.size() > 1 ? reports[1].delivered : -1),
+      static_cast<long long>(reports.size() > 2 ? reports[2].delivered : -1), static_cast<long long>(pf.delivered),
+      static_cast<unsigned long long>(s.distinct_ids), static_cast<unsigned long long>(kCount),
+      static_cast<unsigned long long>(s.duplicates), static_cast<unsigned long long>(kKillWindow), phases.c_str());
 }
 
 TEST_F(RealGroups, RangeAssignmentSurvivesAKillAndAJoin) { RunScenario("range", "range"); }
 
-TEST_F(RealGroups, CooperativeStickyAssignmentSurvivesAKillAndAJoin) {
-  RunScenario("cooperative-sticky", "coop");
-}
+TEST_F(RealGroups, CooperativeStickyAssignmentSurvivesAKillAndAJoin) { RunScenario("cooperative-sticky", "coop"); }
 
 }  // namespace
 }  // namespace sluice::realkafka
