@@ -63,6 +63,15 @@ std::string RenderPipelineMetrics(const PipelineCounters& c, uint64_t in_flight_
     w.Histogram("sluice_request_duration_seconds", "HTTP request duration, send to answer.",
                 SnapshotSeconds(*request_latency, RequestDurationBucketsSeconds()));
   }
+  // Every partition this member fetches, whether or not its lag is known yet (a partition with
+  // nothing committed so far has no lag): what the member owns after a rebalance.
+  if (!lag.empty()) {
+    w.Family("sluice_partition_assigned", MetricType::kGauge,
+             "1 for each partition this member is assigned and fetches (librdkafka statistics).");
+    for (const PartitionLagSample& p : lag) {
+      w.Sample("sluice_partition_assigned", {{"topic", p.topic}, {"partition", std::to_string(p.partition)}}, 1.0);
+    }
+  }
   bool any_lag = false;
   for (const PartitionLagSample& p : lag) {
     if (p.lag < 0) continue;

@@ -9,6 +9,7 @@
 
 #include "app/config/kafka_properties.h"
 #include "app/config/secrets.h"
+#include "app/pipeline_setup/assignment_strategy.h"
 #include "app/metrics/pipeline_metrics.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
@@ -214,6 +215,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
     kc.group_id = o.group;
     kc.auto_offset_reset = o.auto_offset_reset;
     kc.properties = props;
+    SLUICE_RETURN_IF_ERROR(TakeAssignmentStrategy(&kc.properties, &kc.cooperative));
     kc.until_caught_up = o.until_caught_up;
     kc.memory_budget_bytes = static_cast<int64_t>(memory_budget / 2);
     kc.commit_interval_ms = o.commit_interval_ms;

@@ -24,7 +24,12 @@ StatusOr<std::vector<PartitionLag>> ParseConsumerLag(std::string_view stats_json
       std::from_chars(partition_key.data(), partition_key.data() + partition_key.size(), p);
       if (p < 0) continue;
       std::string_view fetch_state;
-      if (!partition["fetch_state"].get(fetch_state) && fetch_state == "none") continue;
+      // A partition this member gave away in a rebalance stays in the statistics as "stopping"
+      // and then "stopped"; reporting its lag would claim a partition another member reads.
+      if (!partition["fetch_state"].get(fetch_state) &&
+          (fetch_state == "none" || fetch_state == "stopping" || fetch_state == "stopped")) {
+        continue;
+      }
       int64_t lag = -1;
       if (partition["consumer_lag"].get(lag)) lag = -1;
       out.push_back(PartitionLag{std::string(topic_name), p, lag});

@@ -20,7 +20,7 @@ struct PartitionLag {
 };
 
 /// Parses the statistics JSON; skips the internal partition -1. Only partitions this consumer
-/// fetches (fetch_state != "none") are reported.
+/// fetches are reported (not fetch_state "none", nor "stopping"/"stopped": given away in a rebalance).
 [[nodiscard]] StatusOr<std::vector<PartitionLag>> ParseConsumerLag(std::string_view stats_json);
 
 }  // namespace sluice::stages

@@ -45,7 +45,7 @@ class ScaleOut : public FaultSuite<ScaleOut> {
 };
 
 // The takeover tests stop the second member only once it reports every partition (its
-// sluice_consumer_lag samples on --metrics-addr), so that they observe a takeover rather than a
+// sluice_partition_assigned samples on --metrics-addr), so that they observe a takeover rather than a
 // stop in the middle of the rebalance (StoppingBothMembersAtOnceExitsZero covers stopping both
 // together). Generous: the group rebalances within seconds, sluice's statistics refresh every 5 s.
 constexpr auto kTakeoverTimeout = std::chrono::seconds(60);

@@ -217,10 +217,12 @@ TEST(KafkaSourceConfig, DerivesLimitsFromMemoryBudget) {
   EXPECT_EQ(m["queued.min.messages"], "131072");
 }
 
-TEST(ConsumerLag, ParsesPartitionsAndSkipsInternalOne) {
+TEST(ConsumerLag, ParsesFetchedPartitionsAndSkipsInternalAndRevokedOnes) {
   const std::string json = R"({"topics":{"t":{"partitions":{
       "0":{"fetch_state":"active","consumer_lag":7},
       "1":{"fetch_state":"none","consumer_lag":-1},
+      "2":{"fetch_state":"stopped","consumer_lag":40},
+      "3":{"fetch_state":"stopping","consumer_lag":40},
       "-1":{"fetch_state":"none","consumer_lag":-1}}}}})";
   auto lag = ParseConsumerLag(json);
   ASSERT_TRUE(lag.ok());

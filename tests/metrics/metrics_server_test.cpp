@@ -154,7 +154,12 @@ TEST(RenderPipelineMetrics, ExportsEveryFamilyWithValues) {
                            "sluice_consumer_lag{topic=\"flights\",partition=\"1\"} 0"}) {
     EXPECT_TRUE(HasLine(t, line)) << "missing: " << line << "\n" << t;
   }
-  EXPECT_EQ(t.find("partition=\"2\""), std::string::npos) << "unknown lag must not be exported";
+  EXPECT_EQ(t.find("sluice_consumer_lag{topic=\"flights\",partition=\"2\"}"), std::string::npos)
+      << "unknown lag must not be exported";
+  // The assignment includes the partition whose lag is not known yet.
+  for (const char* p : {"0", "1", "2"}) {
+    EXPECT_TRUE(HasLine(t, std::string("sluice_partition_assigned{topic=\"flights\",partition=\"") + p + "\"} 1")) << t;
+  }
   // Each family's TYPE appears once.
   size_t n = 0;
   for (size_t p = t.find("# TYPE sluice_retries_total "); p != std::string::npos;
@@ -170,6 +175,7 @@ TEST(RenderPipelineMetrics, LeavesOutOptionalFamilies) {
   ExpectValidExposition(t);
   EXPECT_EQ(t.find("sluice_request_duration_seconds"), std::string::npos);
   EXPECT_EQ(t.find("sluice_consumer_lag"), std::string::npos);
+  EXPECT_EQ(t.find("sluice_partition_assigned"), std::string::npos);
   EXPECT_EQ(t.find("sluice_concurrency_limit"), std::string::npos);
   EXPECT_TRUE(HasLine(t, "sluice_records_consumed_total 0"));
 }

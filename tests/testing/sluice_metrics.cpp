@@ -29,7 +29,7 @@ std::set<int> FetchedPartitions(const std::string& metrics_text, const std::stri
   std::istringstream lines(metrics_text);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.rfind("sluice_consumer_lag{", 0) != 0) continue;
+    if (line.rfind("sluice_partition_assigned{", 0) != 0) continue;
     const size_t labels_end = line.find('}');
     if (labels_end == std::string::npos) continue;
     const std::string labels = line.substr(0, labels_end);

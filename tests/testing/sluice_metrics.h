@@ -4,7 +4,7 @@
 //  - MetricsArgs(): the flags that serve /metrics on a free loopback port;
 //  - MetricsUrl(): the URL the child printed on stderr once it listens;
 //  - FetchedPartitions(): the partitions of a topic the member fetches (its assignment), from its
-//    sluice_consumer_lag samples (librdkafka statistics, refreshed every 5 s by sluice);
+//    sluice_partition_assigned samples (librdkafka statistics, refreshed every 5 s by sluice);
 //  - WaitForAssignment(): polls until a member reports a given number of partitions.
 // Used by tests/faults (scale-out: a takeover has happened before the next member is stopped).
 // Thread-safety: plain functions; WaitForAssignment reads the child's stderr file, which any
@@ -27,7 +27,7 @@ std::vector<std::string> MetricsArgs();
 /// "sluice: metrics at http://127.0.0.1:0/metrics (port PORT)"; empty until it was printed.
 std::string MetricsUrl(const std::string& stderr_text);
 
-/// Partition numbers of `topic` in the sluice_consumer_lag samples of a /metrics text.
+/// Partition numbers of `topic` in the sluice_partition_assigned samples of a /metrics text.
 std::set<int> FetchedPartitions(const std::string& metrics_text, const std::string& topic);
 
 /// Polls `child`'s /metrics until it reports `count` partitions of `topic`, at most `timeout`.
