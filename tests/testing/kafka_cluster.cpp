@@ -33,7 +33,7 @@ std::string SourceDir() {
 std::string ScriptPath() { return SourceDir() + "/devtools/kafka_broker/kafka-cluster"; }
 
 std::string LibDir() {
-  const char* lib = std::getenv("SLUICE_KAFKA_LIB");
+  const char* lib = std::getenv("KAFKA_BROKER_LIB");
   return lib && *lib ? lib : SourceDir() + "/devtools/kafka_broker/target/lib";
 }
 
@@ -85,7 +85,7 @@ std::string KafkaCluster::RunScript(const std::vector<std::string>& args, int ti
   ProcessOptions o;
   o.argv = {"/bin/bash", ScriptPath()};
   o.argv.insert(o.argv.end(), args.begin(), args.end());
-  o.env = {"SLUICE_KAFKA_LIB=" + LibDir()};
+  o.env = {"KAFKA_BROKER_LIB=" + LibDir()};
   ProcessResult r = RunProcess(o, timeout_ms);
   if (out) *out = r.out;
   if (r.timed_out)
@@ -240,7 +240,7 @@ void KafkaClusterEnvironment::SetUp() {
 
 void KafkaClusterEnvironment::TearDown() { EnvCluster().reset(); }
 
-KafkaCluster* KafkaClusterEnvironment::cluster() { return EnvCluster().get(); }
+KafkaCluster* KafkaClusterEnvironment::Current() { return EnvCluster().get(); }
 
 const std::string& KafkaClusterEnvironment::skip_reason() { return EnvSkipReason(); }
 

@@ -101,7 +101,7 @@ class KafkaClusterEnvironment : public ::testing::Environment {
   void TearDown() override;
 
   /// The running cluster, or nullptr (then skip_reason() or a recorded failure says why).
-  static KafkaCluster* cluster();
+  static KafkaCluster* Current();
   static const std::string& skip_reason();
 
  private:
@@ -114,7 +114,7 @@ class KafkaClusterEnvironment : public ::testing::Environment {
 /// tools are missing and SLUICE_REQUIRE_REAL_KAFKA is unset; fails when a cluster is required
 /// or failed to start. Leaves `cluster` pointing at the running cluster.
 #define SLUICE_REQUIRE_KAFKA_CLUSTER(cluster)                                                       \
-  ::sluice::testing::KafkaCluster* cluster = ::sluice::testing::KafkaClusterEnvironment::cluster(); \
+  ::sluice::testing::KafkaCluster* cluster = ::sluice::testing::KafkaClusterEnvironment::Current(); \
   do {                                                                                              \
     if (cluster == nullptr) {                                                                       \
       if (!::sluice::testing::KafkaClusterEnvironment::skip_reason().empty())                       \
