@@ -36,6 +36,7 @@ ConcurrencyController::ConcurrencyController(const ConcurrencyControllerConfig& 
   config_.min_limit = std::max(1, config_.min_limit);
   config_.max_limit = std::max(config_.min_limit, config_.max_limit);
   limit_ = std::clamp<double>(config_.initial_limit, config_.min_limit, config_.max_limit);
+  slow_start_threshold_ = config_.slow_start ? config_.max_limit : config_.min_limit;
 }
 
 double ConcurrencyController::ThresholdUs() const {
@@ -67,6 +68,33 @@ void ConcurrencyController::Decrease(double factor) {
   // the state before this decrease.
   recovery_left_ = std::floor(limit_) - 1;  // Limit() requests were in flight
   limit_ = std::max<double>(config_.min_limit, limit_ * factor);
+  // The first cut after a clean window says where the sink's capacity now is; later cuts of
+  // the same burst only say the burst goes on, so the limit found before it stays the target.
+  if (clean_since_decrease_) slow_start_threshold_ = limit_;
+  slow_start_threshold_ = std::max(slow_start_threshold_, limit_);
+  clean_since_decrease_ = false;
+  window_left_ = 0;
+  window_congested_ = false;
+}
+
+void ConcurrencyController::CountWindow(bool congested) {
+  if (window_left_ <= 0) {
+    window_left_ = std::floor(limit_);
+    window_congested_ = false;
+  }
+  window_left_ -= 1;
+  window_congested_ = window_congested_ || congested;
+  if (window_left_ <= 0 && !window_congested_) clean_since_decrease_ = true;
+}
+
+void ConcurrencyController::Grow() {
+  if (limit_ < slow_start_threshold_) {
+    // Slow start: +1 per answer doubles the limit per window of answers.
+    limit_ = std::min(slow_start_threshold_, limit_ + 1.0);
+  } else {
+    limit_ += 1.0 / limit_;
+  }
+  limit_ = std::min<double>(config_.max_limit, limit_);
 }
 
 LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, bool saturated) {
@@ -76,18 +104,22 @@ LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, 
   if (in_recovery) recovery_left_ -= 1;
 
   if (overloaded) {
-    if (!in_recovery) Decrease(config_.decrease_factor);
+    if (!in_recovery) {
+      CountWindow(true);
+      Decrease(config_.decrease_factor);
+    }
   } else {
     // Judge against the statistics as they were before this sample.
     const double threshold = ThresholdUs();
     const bool slow = have_rtt_ && rtt > threshold;
     UpdateRtt(rtt);
+    if (!in_recovery) CountWindow(slow);
     if (slow) {
       const double factor = std::clamp(threshold / rtt, config_.decrease_factor,
                                        std::max(config_.decrease_factor, config_.gentle_decrease_factor));
       if (!in_recovery) Decrease(factor);
     } else if (saturated && !in_recovery) {
-      limit_ = std::min<double>(config_.max_limit, limit_ + 1.0 / limit_);
+      Grow();
     }
   }
   const int after = Limit();

@@ -46,8 +46,10 @@ TEST(ConcurrencyController, StartsAtInitialLimitClamped) {
   EXPECT_EQ(ConcurrencyController(c).Limit(), 2);
 }
 
-TEST(ConcurrencyController, GrowsAboutOnePerWindowWhenRttFlat) {
-  ConcurrencyController c(Config());
+TEST(ConcurrencyController, WithoutSlowStartGrowsAboutOnePerWindowWhenRttFlat) {
+  ConcurrencyControllerConfig config = Config();
+  config.slow_start = false;
+  ConcurrencyController c(config);
   // Additive increase: reaching limit L from 1 takes about 1 + 2 + ... + (L-1) answers.
   const int used = GrowTo(c, 10);
   EXPECT_EQ(c.Limit(), 10);
@@ -55,6 +57,95 @@ TEST(ConcurrencyController, GrowsAboutOnePerWindowWhenRttFlat) {
   EXPECT_LE(used, 60);   // but about one per window (45)
   EXPECT_GT(c.RttMeanUs(), 0);
   EXPECT_NEAR(c.BaselineUs(), static_cast<double>(kFlatUs), 1.0);
+}
+
+TEST(ConcurrencyController, SlowStartDoublesPerWindowFromTheStart) {
+  ConcurrencyController c(Config(1, 256));
+  ASSERT_TRUE(c.InSlowStart());
+  // Each window of `limit` flat answers doubles the limit: 1, 2, 4, ... 256.
+  for (int limit = 1; limit < 256; limit *= 2) {
+    ASSERT_EQ(c.Limit(), limit);
+    Feed(c, limit, kFlatUs);
+    EXPECT_EQ(c.Limit(), 2 * limit) << "after a window at " << limit;
+  }
+  // Capped at max_limit.
+  Feed(c, 1000, kFlatUs);
+  EXPECT_EQ(c.Limit(), 256);
+}
+
+TEST(ConcurrencyController, SlowStartEndsAtTheFirstSlowRttThenGrowsAdditively) {
+  ConcurrencyController c(Config(1, 256));
+  GrowTo(c, 64);
+  ASSERT_EQ(c.Limit(), 64);
+  // The first RTT far above the threshold: the proportional cut (here the deepest, a half).
+  EXPECT_EQ(c.OnResponse(static_cast<uint64_t>(c.ThresholdUs() * 10), false), LimitChange::kDecreased);
+  EXPECT_EQ(c.Limit(), 32);
+  EXPECT_FALSE(c.InSlowStart());
+  EXPECT_DOUBLE_EQ(c.SlowStartThreshold(), 32.0);
+  // The 63 answers of requests sent under the old limit change nothing; then a window of 32
+  // flat answers adds about 1, not 32.
+  Feed(c, 63, kFlatUs);
+  EXPECT_EQ(c.Limit(), 32);
+  Feed(c, 32, kFlatUs);
+  EXPECT_NEAR(c.ExactLimit(), 33.0, 0.05);
+  Feed(c, 33, kFlatUs);
+  EXPECT_NEAR(c.ExactLimit(), 34.0, 0.05);
+}
+
+TEST(ConcurrencyController, SlowStartEndsAtTheFirstPushBack) {
+  ConcurrencyController c(Config(1, 256));
+  GrowTo(c, 16);
+  EXPECT_EQ(c.OnResponse(kFlatUs, /*overloaded=*/true), LimitChange::kDecreased);
+  EXPECT_EQ(c.Limit(), 8);
+  EXPECT_FALSE(c.InSlowStart());
+  Feed(c, 15, kFlatUs);  // recovery: the rest of the old window
+  Feed(c, 8, kFlatUs);
+  EXPECT_NEAR(c.ExactLimit(), 9.0, 0.05);  // additive, not 16
+}
+
+TEST(ConcurrencyController, AfterABurstRegrowsFastToTheLastGoodLimitThenAdditively) {
+  ConcurrencyController c(Config(1, 256));
+  GrowTo(c, 64);
+  // A burst of 503s: every answer pushes back. The first cut sets the last known good limit
+  // (32); the later ones, with no clean window in between, keep it.
+  int answers = 0;
+  while (c.Limit() > 2 && answers < 10000) {
+    c.OnResponse(kFlatUs, /*overloaded=*/true);
+    ++answers;
+  }
+  ASSERT_EQ(c.Limit(), 2);
+  EXPECT_DOUBLE_EQ(c.SlowStartThreshold(), 32.0);
+  EXPECT_TRUE(c.InSlowStart());
+  // The sink is healthy again: the limit doubles per window back to 32 (2 + 4 + 8 + 16 = 30
+  // answers, after the 3 answers still owed by requests sent under the last cut's limit of 4)...
+  Feed(c, 3, kFlatUs);
+  ASSERT_EQ(c.Limit(), 2);
+  Feed(c, 2, kFlatUs);
+  EXPECT_EQ(c.Limit(), 4);
+  Feed(c, 4 + 8 + 16, kFlatUs);
+  EXPECT_EQ(c.Limit(), 32);
+  EXPECT_FALSE(c.InSlowStart());
+  // ...and no further: from there on, about +1 per window.
+  Feed(c, 32, kFlatUs);
+  EXPECT_NEAR(c.ExactLimit(), 33.0, 0.05);
+  const int additive_answers = GrowTo(c, 40);
+  EXPECT_GE(additive_answers, 33 * 7);
+}
+
+TEST(ConcurrencyController, RegrowthThatMeetsCongestionLowersTheLastGoodLimit) {
+  ConcurrencyController c(Config(1, 256));
+  GrowTo(c, 64);
+  for (int i = 0; i < 300 && c.Limit() > 2; ++i) c.OnResponse(kFlatUs, true);
+  ASSERT_EQ(c.Limit(), 2);
+  ASSERT_DOUBLE_EQ(c.SlowStartThreshold(), 32.0);
+  // The sink now copes with less than before: regrowing, the RTT turns slow at 16. That cut
+  // follows clean windows, so it sets a new, lower good limit instead of aiming at 32 again.
+  GrowTo(c, 16);
+  ASSERT_EQ(c.Limit(), 16);
+  EXPECT_EQ(c.OnResponse(static_cast<uint64_t>(c.ThresholdUs() * 10), false), LimitChange::kDecreased);
+  EXPECT_EQ(c.Limit(), 8);
+  EXPECT_DOUBLE_EQ(c.SlowStartThreshold(), 8.0);
+  EXPECT_FALSE(c.InSlowStart());
 }
 
 TEST(ConcurrencyController, NeverExceedsMaxOrDropsBelowMin) {
