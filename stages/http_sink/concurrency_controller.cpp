@@ -109,13 +109,23 @@ LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, 
       Decrease(config_.decrease_factor);
     }
   } else {
-    // Judge against the statistics as they were before this sample.
+    // Judge against the threshold as it was before this sample. Slow means this answer AND the
+    // smoothed RTT are above it: one late answer among many on time is jitter, not a queue
+    // (a sink 200 ms +- 80 away answers up to 2.3x its fastest answer when idle, and a single
+    // answer past the threshold would hold the limit far below what it takes), while a mean
+    // still high from a past spike says nothing once answers are back on time.
+    // The answer is judged against the noise band too; the mean, already smoothed, against
+    // rtt_ratio x baseline only (the mean deviation swells while the mean catches up with a
+    // step in latency, and would hide the step).
     const double threshold = ThresholdUs();
-    const bool slow = have_rtt_ && rtt > threshold;
+    const double mean_threshold = config_.rtt_ratio * baseline_us_;
+    const bool had_rtt = have_rtt_;
     UpdateRtt(rtt);
+    const bool slow = had_rtt && rtt > threshold && mean_us_ > mean_threshold;
     if (!in_recovery) CountWindow(slow);
     if (slow) {
-      const double factor = std::clamp(threshold / rtt, config_.decrease_factor,
+      // Proportional to how far the smoothed RTT is past its threshold.
+      const double factor = std::clamp(mean_threshold / mean_us_, config_.decrease_factor,
                                        std::max(config_.decrease_factor, config_.gentle_decrease_factor));
       if (!in_recovery) Decrease(factor);
     } else if (saturated && !in_recovery) {

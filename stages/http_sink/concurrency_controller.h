@@ -15,8 +15,9 @@
 //     1/limit (about +1 per window). Both grow only while the sender is actually using the
 //     whole limit.
 //   - Multiplicative decrease: an overload answer (429/503/throttling/timeout) multiplies the
-//     limit by `decrease_factor`; an RTT clearly above the baseline — above both `rtt_ratio` x
-//     baseline and baseline + `deviation_scale` x deviation — by threshold / rtt, kept between
+//     limit by `decrease_factor`; an RTT clearly above the baseline — the answer's and the
+//     smoothed (mean) RTT both above `rtt_ratio` x baseline and baseline + `deviation_scale` x
+//     deviation — by threshold / mean RTT, kept between
 //     `decrease_factor` and `gentle_decrease_factor`. At most once per window: the responses
 //     of requests already in flight when it shrank (one old limit's worth) cannot shrink it
 //     again, nor grow it.

@@ -77,8 +77,9 @@ TEST(ConcurrencyController, SlowStartEndsAtTheFirstSlowRttThenGrowsAdditively) {
   ConcurrencyController c(Config(1, 256));
   GrowTo(c, 64);
   ASSERT_EQ(c.Limit(), 64);
-  // The first RTT far above the threshold: the proportional cut (here the deepest, a half).
-  EXPECT_EQ(c.OnResponse(static_cast<uint64_t>(c.ThresholdUs() * 10), false), LimitChange::kDecreased);
+  // The first RTT far above the threshold (its own and the smoothed one): the proportional
+  // cut, here the deepest, a half.
+  EXPECT_EQ(c.OnResponse(static_cast<uint64_t>(c.ThresholdUs() * 30), false), LimitChange::kDecreased);
   EXPECT_EQ(c.Limit(), 32);
   EXPECT_FALSE(c.InSlowStart());
   EXPECT_DOUBLE_EQ(c.SlowStartThreshold(), 32.0);
@@ -142,7 +143,7 @@ TEST(ConcurrencyController, RegrowthThatMeetsCongestionLowersTheLastGoodLimit) {
   // follows clean windows, so it sets a new, lower good limit instead of aiming at 32 again.
   GrowTo(c, 16);
   ASSERT_EQ(c.Limit(), 16);
-  EXPECT_EQ(c.OnResponse(static_cast<uint64_t>(c.ThresholdUs() * 10), false), LimitChange::kDecreased);
+  EXPECT_EQ(c.OnResponse(static_cast<uint64_t>(c.ThresholdUs() * 30), false), LimitChange::kDecreased);
   EXPECT_EQ(c.Limit(), 8);
   EXPECT_DOUBLE_EQ(c.SlowStartThreshold(), 8.0);
   EXPECT_FALSE(c.InSlowStart());
@@ -203,15 +204,35 @@ TEST(ConcurrencyController, SlightlySlowRttCutsGentlyAndFarSlowerRttCutsDeep) {
   ASSERT_EQ(gentle.Limit(), 40);
   const double threshold = gentle.ThresholdUs();
   ASSERT_GT(threshold, static_cast<double>(kFlatUs));
-  // Just above the threshold: a sink queueing a little loses a tenth of the limit, not half.
-  EXPECT_EQ(gentle.OnResponse(static_cast<uint64_t>(threshold * 1.02), false), LimitChange::kDecreased);
-  EXPECT_EQ(gentle.Limit(), 36);
+  // Answers settle a little above the threshold: once the smoothed RTT is past it too, a sink
+  // queueing a little loses a tenth of the limit, not half.
+  int answers = 0;
+  double before = gentle.ExactLimit();
+  while (gentle.OnResponse(static_cast<uint64_t>(threshold * 1.2), false) != LimitChange::kDecreased) {
+    ASSERT_LT(++answers, 1000) << "never backed off";
+    before = gentle.ExactLimit();
+  }
+  EXPECT_NEAR(gentle.ExactLimit(), 0.9 * before, 0.01);
 
   ConcurrencyController deep(Config());
   GrowTo(deep, 40);
-  // Ten times the threshold: the cut stops at decrease_factor (a half).
-  EXPECT_EQ(deep.OnResponse(static_cast<uint64_t>(deep.ThresholdUs() * 10), false), LimitChange::kDecreased);
+  // Thirty times the threshold: the cut stops at decrease_factor (a half).
+  EXPECT_EQ(deep.OnResponse(static_cast<uint64_t>(deep.ThresholdUs() * 30), false), LimitChange::kDecreased);
   EXPECT_EQ(deep.Limit(), 20);
+}
+
+TEST(ConcurrencyController, OneLateAnswerAmongManyOnTimeDoesNotBackOff) {
+  ConcurrencyController c(Config(1, 256));
+  GrowTo(c, 200);
+  // Jitter: every 20th answer takes three times the threshold, the rest are on time. The
+  // smoothed RTT stays below the threshold, so neither slow start nor the limit suffers.
+  int decreases = 0;
+  for (int i = 0; i < 2000; ++i) {
+    const uint64_t rtt = i % 20 == 0 ? static_cast<uint64_t>(3 * c.ThresholdUs()) : kFlatUs;
+    if (c.OnResponse(rtt, false) == LimitChange::kDecreased) ++decreases;
+  }
+  EXPECT_EQ(decreases, 0);
+  EXPECT_EQ(c.Limit(), 256);
 }
 
 TEST(ConcurrencyController, NoiseWithinTheBandDoesNotBackOff) {
