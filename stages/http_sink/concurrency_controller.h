@@ -15,18 +15,22 @@
 //     1/limit (about +1 per window). Both grow only while the sender is actually using the
 //     whole limit.
 //   - Multiplicative decrease: an overload answer (429/503/throttling/timeout) multiplies the
-//     limit by `decrease_factor`; an RTT clearly above the baseline — the answer's and the
-//     smoothed (mean) RTT both above `rtt_ratio` x baseline and baseline + `deviation_scale` x
-//     deviation — by threshold / mean RTT, kept between
+//     limit by `decrease_factor`; an RTT clearly above the baseline — the answer above both
+//     `rtt_ratio` x baseline and baseline + `deviation_scale` x deviation, and the smoothed
+//     (mean) RTT above `rtt_ratio` x the mean's own baseline (a one-off late answer is jitter) —
+//     by mean threshold / mean RTT, kept between
 //     `decrease_factor` and `gentle_decrease_factor`. At most once per window: the responses
 //     of requests already in flight when it shrank (one old limit's worth) cannot shrink it
 //     again, nor grow it.
-//   - The slow-start threshold is the last known good limit: the limit a back-off settled on.
-//     The first cut after a clean window (a window of answers without a congestion signal) sets
-//     it to the cut limit, so a single back-off continues additively as before (TCP Reno). Cuts
-//     that follow without a clean window in between (a burst of 503s, a latency spike) keep
-//     it, so once the sink is healthy again the limit doubles back up to it from however low
-//     the burst drove it, then grows additively.
+//   - The slow-start threshold is the last known good limit: the limit at the start of the
+//     last window of answers without a congestion signal ("clean window"). A cut sets it (never
+//     below the cut limit), so after a cut the limit doubles back up to what last worked and
+//     probes additively from there. The first congestion signal of slow start comes a window
+//     after the limit doubled, so the last good limit is about half of it and the cut (to
+//     between 0.5 and 0.9 of it) continues additively. Cuts that follow without a clean window
+//     in between (a burst of 503s, a latency spike) keep the target from before the burst,
+//     however low they drive the limit; when a sink lost capacity for good, the regrowth meets
+//     congestion below the old target and the last clean window of that regrowth is the new one.
 // Windows are counted in responses, not wall time, so the controller is deterministic and
 // needs no clock. Thread-safety: not thread-safe; HttpSender uses it on its sender thread only.
 #pragma once
@@ -97,6 +101,8 @@ class ConcurrencyController {
   [[nodiscard]] double RttMeanUs() const { return mean_us_; }
   [[nodiscard]] double RttDeviationUs() const { return deviation_us_; }
   [[nodiscard]] double BaselineUs() const { return baseline_us_; }
+  /// The smoothed RTT's own "minimum-ish" level (its value when nothing queues).
+  [[nodiscard]] double MeanBaselineUs() const { return mean_baseline_us_; }
   /// RTTs above this (us) count as congestion; 0 before the first sample.
   [[nodiscard]] double ThresholdUs() const;
   /// True while the limit grows multiplicatively (below the slow-start threshold).
@@ -118,6 +124,8 @@ class ConcurrencyController {
   double mean_us_ = 0;
   double deviation_us_ = 0;
   double baseline_us_ = 0;
+  double mean_baseline_us_ = 0;
+  uint64_t samples_ = 0;
   bool have_rtt_ = false;
   // Responses still to come from requests sent before the last decrease; they neither shrink
   // nor grow the limit again.
@@ -125,13 +133,15 @@ class ConcurrencyController {
   // Below this the limit grows by 1 per success (doubling per window), at or above it by
   // 1/limit. Starts at max_limit (slow start until the first congestion signal).
   double slow_start_threshold_ = 0;
-  // Clean-window tracking: answers left in the current window, and whether one of them was a
-  // congestion signal. A window is `limit` answers counted after a decrease's recovery.
+  // Clean-window tracking: answers left in the current window, the limit it started at, and
+  // whether one of its answers was a congestion signal. A window is `limit` answers counted
+  // outside a decrease's recovery.
   double window_left_ = 0;
+  double window_start_limit_ = 0;
   bool window_congested_ = false;
-  // A whole window went by without a congestion signal since the last decrease (or there was
-  // no decrease yet): the next cut sets a new last known good limit.
-  bool clean_since_decrease_ = true;
+  // The start limit of the last window without a congestion signal: the last known good limit,
+  // which a cut sets as the slow-start threshold.
+  double last_good_limit_ = 0;
 };
 
 }  // namespace sluice::stages

@@ -133,6 +133,33 @@ TEST(ConcurrencyController, AfterABurstRegrowsFastToTheLastGoodLimitThenAdditive
   EXPECT_GE(additive_answers, 33 * 7);
 }
 
+TEST(ConcurrencyController, AfterACutWhileProbingRegrowsFastToTheLastCleanWindowsLimit) {
+  ConcurrencyController c(Config(1, 256));
+  GrowTo(c, 64);
+  c.OnResponse(static_cast<uint64_t>(c.ThresholdUs() * 30), false);  // ends slow start at 32
+  ASSERT_EQ(c.Limit(), 32);
+  Feed(c, 63, kFlatUs);  // recovery
+  GrowTo(c, 40);         // additive: windows of ~32..39 answers, all clean
+  ASSERT_FALSE(c.InSlowStart());
+  // A push-back halves the limit (as before); the last clean window started at 38 or 39.
+  EXPECT_EQ(c.OnResponse(kFlatUs, /*overloaded=*/true), LimitChange::kDecreased);
+  EXPECT_EQ(c.Limit(), 20);
+  const double good = c.SlowStartThreshold();
+  EXPECT_GE(good, 38.0);
+  EXPECT_LE(good, 39.0);
+  EXPECT_TRUE(c.InSlowStart());
+  Feed(c, 39, kFlatUs);  // recovery: answers of requests sent under 40
+  ASSERT_EQ(c.Limit(), 20);
+  // +1 per answer back to the last good limit (additively this would take ~20 windows)...
+  const int answers = GrowTo(c, static_cast<int>(good));
+  EXPECT_LE(answers, 20);
+  EXPECT_EQ(c.Limit(), static_cast<int>(good));
+  EXPECT_FALSE(c.InSlowStart());
+  // ...then about +1 per window again.
+  Feed(c, static_cast<int>(good), kFlatUs);
+  EXPECT_NEAR(c.ExactLimit(), good + 1, 0.1);
+}
+
 TEST(ConcurrencyController, RegrowthThatMeetsCongestionLowersTheLastGoodLimit) {
   ConcurrencyController c(Config(1, 256));
   GrowTo(c, 64);
@@ -233,6 +260,30 @@ TEST(ConcurrencyController, OneLateAnswerAmongManyOnTimeDoesNotBackOff) {
   }
   EXPECT_EQ(decreases, 0);
   EXPECT_EQ(c.Limit(), 256);
+}
+
+TEST(ConcurrencyController, AJitteryPathIsJudgedByItsMeanRttNotItsFastestAnswer) {
+  ConcurrencyController c(Config(1, 256));
+  // 50 ms +- 20 (30..70, spread evenly): the fastest answers say 30 ms, the mean says 50.
+  auto jitter = [](int i, uint64_t extra_us) {
+    return 30'000 + static_cast<uint64_t>((i * 17) % 41) * 1'000 + extra_us;  // scattered, not a ramp
+  };
+  int i = 0;
+  while (c.Limit() < 100 && i < 100000) c.OnResponse(jitter(i++, 0), false);
+  ASSERT_EQ(c.Limit(), 100);
+  // A little queueing: every answer 40 ms later (mean 90 ms: 3x the fastest idle answer, 1.8x
+  // the idle mean). Throughput still grows with the limit here; no back-off.
+  int decreases = 0;
+  for (int k = 0; k < 3000; ++k) {
+    if (c.OnResponse(jitter(i++, 40'000), false) == LimitChange::kDecreased) ++decreases;
+  }
+  EXPECT_EQ(decreases, 0);
+  EXPECT_GT(c.Limit(), 100);
+  // A real queue: the mean goes to 4x its idle level. The limit backs off.
+  for (int k = 0; k < 200 && decreases == 0; ++k) {
+    if (c.OnResponse(jitter(i++, 150'000), false) == LimitChange::kDecreased) ++decreases;
+  }
+  EXPECT_EQ(decreases, 1);
 }
 
 TEST(ConcurrencyController, NoiseWithinTheBandDoesNotBackOff) {
