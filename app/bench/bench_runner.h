@@ -9,9 +9,9 @@
 #include <cstdint>
 #include <string>
 
+#include "app/pipeline_setup/run_options.h"
 #include "engine/concurrency_timeline.h"
 #include "engine/status.h"
-#include "app/pipeline_setup/run_options.h"
 
 namespace sluice::bench {
 

@@ -46,7 +46,8 @@ std::vector<std::string> DrawTimelineChart(const BenchResult& r, const std::stri
     if (r.warmup_s > 0 && r.warmup_completed) {
       s += "set arrow from first " + Fixed(r.warmup_s, 3) + ", graph 0 to first " + Fixed(r.warmup_s, 3) +
            ", graph 1 nohead dt 2 lc rgb '#888888'\n";
-      s += "set label 'end of warm-up' at first " + Fixed(r.warmup_s, 3) + ", graph 0.95 offset char 0.5,0 "
+      s += "set label 'end of warm-up' at first " + Fixed(r.warmup_s, 3) +
+           ", graph 0.95 offset char 0.5,0 "
            "tc rgb '#888888' font ',9'\n";
     }
     s += "plot 'concurrency_timeline.dat' using 1:3 axes x1y2 with lines lw 1.5 lc rgb '#1b9e77' title "
@@ -55,8 +56,9 @@ std::vector<std::string> DrawTimelineChart(const BenchResult& r, const std::stri
     made.push_back(name);
     return s;
   };
-  const std::string script = chart("png", "pngcairo size 1000,600 enhanced font 'DejaVu Sans,11'") +
-                             chart("svg", "svg size 1000,600 dynamic enhanced font 'DejaVu Sans,11' background rgb 'white'");
+  const std::string script =
+      chart("png", "pngcairo size 1000,600 enhanced font 'DejaVu Sans,11'") +
+      chart("svg", "svg size 1000,600 dynamic enhanced font 'DejaVu Sans,11' background rgb 'white'");
   if (!WriteText(dir + "/concurrency_timeline.gp", script).ok()) {
     note = "cannot write " + dir + "/concurrency_timeline.gp";
     made.clear();

@@ -165,9 +165,9 @@ std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, 
     return made;
   }
   if (recommended != nullptr &&
-      !WriteText(dir + "/p99_recommended.dat",
-                 Fixed(recommended->point.result.records_per_s, 1) + " " +
-                     Fixed(std::max(0.001, recommended->point.result.latency.p99_ms), 3) + "\n")
+      !WriteText(dir + "/p99_recommended.dat", Fixed(recommended->point.result.records_per_s, 1) + " " +
+                                                   Fixed(std::max(0.001, recommended->point.result.latency.p99_ms), 3) +
+                                                   "\n")
            .ok()) {
     note = "cannot write the chart data into " + dir;
     return made;
@@ -333,9 +333,8 @@ Status RunSweep(const SweepOptions& options, const std::atomic<int>* stop, std::
              " s per point after " + Fixed(options.warmup_s, 1) + " s warm-up";
   recommendation = Recommend(points, options.max_p99_ms, options.within_fraction);
   std::string note;
-  const std::vector<std::string> charts =
-      DrawSweepCharts(points, options.out_dir, subtitle, options.max_p99_ms,
-                      recommendation ? &*recommendation : nullptr, note);
+  const std::vector<std::string> charts = DrawSweepCharts(points, options.out_dir, subtitle, options.max_p99_ms,
+                                                          recommendation ? &*recommendation : nullptr, note);
   std::fprintf(stderr, "sluice sweep: wrote %s; %s%s\n", csv_path.c_str(), note.c_str(),
                charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
 

@@ -16,11 +16,11 @@
 
 #include "app/bench/bench_commands.h"
 #include "app/bench/bench_runner.h"
-#include "app/sweep/sweep_commands.h"
 #include "app/common/child_process.h"
 #include "app/common/http_get.h"
 #include "app/pipeline_setup/pipeline_setup.h"
 #include "app/pipeline_setup/run_options.h"
+#include "app/sweep/sweep_commands.h"
 #include "engine/run_summary.h"
 #include "stages/generator_source/flight_generator.h"
 
@@ -169,11 +169,31 @@ TEST_F(BenchAgainstEmulator, AutoConcurrencyBenchReportsAndDrawsTheLimitOverTime
   const std::string report = dir + ".json";
   CLI::App app;
   auto commands = bench::AddBenchCommands(app);
-  std::vector<std::string> args = {"sluice", "bench", "--sink-url", base_ + "/v2/sinks/ramp", "--schema",
-                                   Examples() + "/schema.json", "--table", Examples() + "/table.json",
-                                   "--duration", "1500ms", "--warmup", "0", "--batch-size", "50",
-                                   "--prebuilt-batches", "4", "--concurrency", "auto", "--max-concurrency", "64",
-                                   "--report", report, "--plot", dir, "-q"};
+  std::vector<std::string> args = {"sluice",
+                                   "bench",
+                                   "--sink-url",
+                                   base_ + "/v2/sinks/ramp",
+                                   "--schema",
+                                   Examples() + "/schema.json",
+                                   "--table",
+                                   Examples() + "/table.json",
+                                   "--duration",
+                                   "1500ms",
+                                   "--warmup",
+                                   "0",
+                                   "--batch-size",
+                                   "50",
+                                   "--prebuilt-batches",
+                                   "4",
+                                   "--concurrency",
+                                   "auto",
+                                   "--max-concurrency",
+                                   "64",
+                                   "--report",
+                                   report,
+                                   "--plot",
+                                   dir,
+                                   "-q"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));

@@ -6,17 +6,17 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
-#include "stages/generator_source/generator_source.h"
 #include "app/bench/bench_runner.h"
 #include "app/bench/timeline_chart.h"
-#include "engine/concurrency_timeline.h"
-#include "app/sweep/sweep_runner.h"
 #include "app/pipeline_setup/run_options.h"
+#include "app/sweep/sweep_runner.h"
+#include "engine/concurrency_timeline.h"
+#include "stages/generator_source/generator_source.h"
 
 namespace sluice {
 namespace {
@@ -172,8 +172,8 @@ std::string ReadFile(const std::string& path) {
 bool HaveGnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
 TEST(DrawSweepCharts, FramesTheRecommendedCellAndRingsTheRecommendedPoint) {
-  std::vector<bench::SweepPoint> points = {Point(100, 1, 5000, 20), Point(100, 8, 96000, 30),
-                                           Point(500, 1, 20000, 25), Point(500, 8, 100000, 40)};
+  std::vector<bench::SweepPoint> points = {Point(100, 1, 5000, 20), Point(100, 8, 96000, 30), Point(500, 1, 20000, 25),
+                                           Point(500, 8, 100000, 40)};
   const auto r = bench::Recommend(points, 1000);
   ASSERT_TRUE(r.has_value());
   ASSERT_EQ(r->point.batch_size, 100u);
