@@ -53,7 +53,8 @@ std::string RunSummary::ToJson() const {
     << "  \"auth_refreshes\": " << sender.auth_refreshes << ",\n"
     << "  \"splits\": " << sender.splits << ",\n"
     << "  \"request_latency_ms\": {\"p50\": " << sender.latency_p50_ms << ", \"p99\": " << sender.latency_p99_ms
-    << ", \"max\": " << sender.latency_max_ms << "},\n";
+    << ", \"max\": " << sender.latency_max_ms << "},\n"
+    << "  \"concurrency_limit\": " << LimitSeriesJson(concurrency_limit) << ",\n";
   std::string err;
   AppendJsonString(err, error);
   o << "  \"error\": " << err << "\n}\n";

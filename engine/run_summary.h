@@ -4,8 +4,10 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "engine/batch_sender.h"
+#include "engine/concurrency_timeline.h"
 
 namespace sluice {
 
@@ -25,6 +27,9 @@ struct RunSummary {
   double run_records_per_s = 0;
   double peak_rss_mib = 0;
   SenderStats sender;
+  /// The sender's in-flight limit over the run (fixed, or moving with --concurrency auto),
+  /// bounded (see concurrency_timeline.h); written as "concurrency_limit": [[t_s, limit], ...].
+  std::vector<TimelinePoint> concurrency_limit;
   std::string error;              ///< why the run failed, empty on success
 
   std::string ToJson() const;

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "app/bench/bench_runner.h"
+#include "app/bench/timeline_chart.h"
 #include "app/pipeline_setup/run_options.h"
 
 namespace sluice::bench {
@@ -40,6 +41,9 @@ class Commands final : public BenchCommands {
                         ->capture_default_str();
     records_opt_ = bench_->add_option("--records", bench_opts_.records, "Stop after this many records (warm-up included)");
     bench_->add_option("--warmup", warmup_text_, "Warm-up whose figures are discarded")->capture_default_str();
+    bench_->add_option("--plot", bench_opts_.plot_dir,
+                       "Draw the in-flight limit and the throughput against time (warm-up included) into this "
+                       "folder: concurrency_timeline.png/.svg with gnuplot, plus its data and script");
   }
 
   bool Parsed() const override { return bench_->parsed(); }
@@ -61,6 +65,12 @@ class Commands final : public BenchCommands {
       return 2;
     }
     std::fprintf(stdout, "%s", result.ToText().c_str());
+    if (!bench_opts_.plot_dir.empty()) {
+      std::string note;
+      const std::vector<std::string> charts = DrawTimelineChart(result, bench_opts_.plot_dir, note);
+      std::fprintf(stderr, "sluice bench: %s into %s%s\n", note.c_str(), bench_opts_.plot_dir.c_str(),
+                   charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
+    }
     if (!s.ok()) {
       std::fprintf(stderr, "sluice bench: %s\n", s.ToString().c_str());
       return s.code() == StatusCode::kCancelled ? 130 : 1;

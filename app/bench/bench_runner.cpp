@@ -117,6 +117,9 @@ std::string BenchResult::ToJson() const {
   j += "  \"retries\": " + std::to_string(retries) + ",\n";
   j += "  \"backlog_records\": " + std::to_string(backlog_records) + ",\n";
   j += std::string("  \"cut_short\": ") + (cut_short ? "true" : "false") + ",\n";
+  // Seconds from the start of the clock (warm-up included), so the ramp shows.
+  j += "  \"concurrency_limit\": " + LimitSeriesJson(timeline) + ",\n";
+  j += "  \"records_per_s_series\": " + ThroughputSeriesJson(timeline) + ",\n";
   j += "  \"error\": " + Quoted(error) + "\n}\n";
   return j;
 }
@@ -196,6 +199,17 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
   // after the first fast answers, so it is not asked to.
   const bool no_warmup = options.warmup_s <= 0;
   const SenderStats initial_sender = http.Stats();
+  ConcurrencyTimeline timeline;
+  auto sample = [&](Clock::time_point start, Clock::time_point now, bool last) {
+    uint64_t delivered = 0, bytes = 0, rejected = 0;
+    probe.counts(delivered, bytes, rejected);
+    const double t = std::chrono::duration<double>(now - start).count();
+    if (last) {
+      timeline.Add(t, http.CurrentConcurrencyLimit(), delivered);
+    } else {
+      timeline.MaybeAdd(t, http.CurrentConcurrencyLimit(), delivered);
+    }
+  };
   std::thread watcher([&] {
     const double planned_s = options.duration_s > 0 ? options.duration_s + options.warmup_s : 0;
     while (!done.load(std::memory_order_acquire)) {
@@ -205,6 +219,7 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
       const auto now = Clock::now();
       if (start != Clock::time_point{}) {
         const double elapsed = std::chrono::duration<double>(now - start).count();
+        sample(start, now, false);
         if (!no_warmup && !warm.load() && elapsed >= options.warmup_s) {
           http.ResetLatency();
           warm_mark.at = Clock::now();
@@ -226,6 +241,8 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
   const Clock::time_point ended = Clock::now();
   done.store(true, std::memory_order_release);
   watcher.join();
+  if (probe.start_time() != Clock::time_point{}) sample(probe.start_time(), ended, true);
+  result.timeline = timeline.Points();
 
   const SenderStats end_stats = http.Stats();
   Mark from;

@@ -9,8 +9,9 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/status.h"
 #include "app/pipeline_setup/run_options.h"
+#include "engine/concurrency_timeline.h"
+#include "engine/status.h"
 
 namespace sluice::bench {
 
@@ -40,6 +41,9 @@ struct BenchOptions {
   double warmup_s = 1;
   /// Print a one-line summary per run on stderr.
   bool print_summary = true;
+  /// Non-empty: draw the in-flight limit and the throughput against time into this folder
+  /// (gnuplot script, data, PNG), from the start of the clock, warm-up included.
+  std::string plot_dir;
 };
 
 /// Latency percentiles of one histogram, in ms.
@@ -77,6 +81,9 @@ struct BenchResult {
   uint64_t backlog_records = 0;   ///< open loop: records due but not yet emitted at the end
   bool cut_short = false;         ///< stopped at the safety deadline (sink far too slow)
   std::string error;              ///< why the run failed, empty on success
+  /// The in-flight limit and the records delivered, sampled from the start of the clock (the
+  /// warm-up included: the ramp of --concurrency auto is the point) to the end of the drain.
+  std::vector<TimelinePoint> timeline;
 
   /// errors column of the sweep CSV: rejected records plus fatal stops.
   [[nodiscard]] uint64_t Errors() const { return rejected_records + fatal; }

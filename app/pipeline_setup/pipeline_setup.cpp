@@ -11,6 +11,7 @@
 #include "app/config/secrets.h"
 #include "app/pipeline_setup/assignment_strategy.h"
 #include "app/metrics/pipeline_metrics.h"
+#include "app/pipeline_setup/timeline_sampler.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
 #include "stages/file_source/file_source.h"
@@ -271,8 +272,17 @@ Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summa
     std::fprintf(stderr, "sluice: metrics at http://%s/metrics (port %u)\n", run.metrics_addr.c_str(),
                  static_cast<unsigned>(run.metrics->port()));
   }
+  ConcurrencyTimeline timeline;
+  TimelineSampler sampler(
+      [&run](int& limit, uint64_t& delivered) {
+        limit = run.sender->CurrentConcurrencyLimit();
+        delivered = run.pipeline->counters().delivered.load(std::memory_order_relaxed);
+      },
+      &timeline);
   Status s = run.pipeline->Run(stop);
+  sampler.Stop();
   summary = run.pipeline->Summary();
+  summary.concurrency_limit = timeline.Points();
   if (run.dead_letters) {
     Status f = run.dead_letters->Flush();
     if (s.ok() && !f.ok()) s = f.WithContext("flushing dead letters");

@@ -45,7 +45,7 @@ struct RunOptions {
   std::string ca_file;
   bool insecure = false;
   std::string concurrency = "8";
-  int max_concurrency = 64;                ///< upper bound of --concurrency auto
+  int max_concurrency = 512;  ///< upper bound of --concurrency auto (docs/benchmarking.md: why 512)
   int request_timeout_ms = 30000;
   int max_retries = -1;
   int backoff_initial_ms = 100;

@@ -12,57 +12,10 @@
 #include <sstream>
 #include <utility>
 
+#include "app/bench/chart_files.h"
+
 namespace sluice::bench {
 namespace {
-
-std::string Fixed(double v, int decimals) {
-  if (!std::isfinite(v)) v = 0;
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-  return buf;
-}
-
-Status WriteText(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (!out) return Internal("cannot write " + path);
-  return Status::Ok();
-}
-
-Status MakeDirs(const std::string& dir) {
-  std::string partial;
-  std::stringstream ss(dir);
-  std::string part;
-  if (!dir.empty() && dir[0] == '/') partial = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    partial += part + "/";
-    if (mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST)
-      return Internal("cannot create " + partial + ": " + std::strerror(errno));
-  }
-  return Status::Ok();
-}
-
-/// Single-quoted for the shell.
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
-
-/// A string for a gnuplot double-quoted literal.
-std::string GnuplotText(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
 
 std::string ComboOf(const SweepPoint& p) { return p.payload + ", " + p.compress; }
 
@@ -143,7 +96,8 @@ std::string RecommendedConfig(const Recommendation& r, bool include_payload, boo
 }
 
 std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, const std::string& dir,
-                                         const std::string& subtitle, double max_p99_ms, std::string& note) {
+                                         const std::string& subtitle, double max_p99_ms,
+                                         const Recommendation* recommended, std::string& note) {
   std::vector<std::string> made;
   if (points.empty()) {
     note = "no points to draw";
@@ -210,6 +164,14 @@ std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, 
     note = "cannot write the chart data into " + dir;
     return made;
   }
+  if (recommended != nullptr &&
+      !WriteText(dir + "/p99_recommended.dat", Fixed(recommended->point.result.records_per_s, 1) + " " +
+                                                   Fixed(std::max(0.001, recommended->point.result.latency.p99_ms), 3) +
+                                                   "\n")
+           .ok()) {
+    note = "cannot write the chart data into " + dir;
+    return made;
+  }
 
   // One script, drawn twice (PNG, SVG).
   auto charts = [&](const std::string& ext, const std::string& terminal) {
@@ -233,6 +195,17 @@ std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, 
         s += (i ? ", " : "") + std::string("\"") + std::to_string(batches[i]) + "\" " + std::to_string(i);
       s += ")\nset tics scale 0\nset palette defined (0 '#440154', 1 '#3b528b', 2 '#21918c', 3 '#5ec962', 4 '#fde725')\n";
       s += "set style textbox opaque border lc rgb '#888888'\nunset key\n";
+      if (recommended != nullptr && ComboOf(recommended->point) == combos[ci]) {
+        // A frame around the recommended cell, drawn over the image.
+        const auto xi = std::find(concurrencies.begin(), concurrencies.end(), recommended->point.concurrency) -
+                        concurrencies.begin();
+        const auto yi = std::find(batches.begin(), batches.end(), recommended->point.batch_size) - batches.begin();
+        s += "set object 1 rect from " + Fixed(static_cast<double>(xi) - 0.47, 2) + "," +
+             Fixed(static_cast<double>(yi) - 0.47, 2) + " to " + Fixed(static_cast<double>(xi) + 0.47, 2) + "," +
+             Fixed(static_cast<double>(yi) + 0.47, 2) + " front fillstyle empty border lc rgb '#e41a1c' lw 4\n";
+        s += "set label 1 'recommended' at " + Fixed(static_cast<double>(xi), 2) + "," +
+             Fixed(static_cast<double>(yi) + 0.3, 2) + " center front tc rgb '#e41a1c' font ',9'\n";
+      }
       s += "plot 'heatmap" + combo_file(ci) + ".dat' using 1:2:3 with image, '' using 1:2:(sprintf('%.1fk', $3/1000)) "
            "with labels boxed font ',10'\n";
       made.push_back(name);
@@ -260,6 +233,12 @@ std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, 
            " tc rgb '#cc0000' font ',9'\n";
     }
     s += "plot ";
+    if (recommended != nullptr) {
+      // A large ring around the recommended point, first so the series draw over its inside.
+      s += "'p99_recommended.dat' using 1:2 with points pt 6 ps 3.5 lw 3 lc rgb '#e41a1c' title 'recommended (" +
+           std::to_string(recommended->point.batch_size) + " x " + std::to_string(recommended->point.concurrency) +
+           ")', \\\n     ";
+    }
     for (size_t i = 0; i < series_titles.size(); ++i) {
       if (i) s += ", \\\n     ";
       s += "'p99_vs_throughput.dat' index " + std::to_string(i) + " using 2:3 with linespoints lw 2 pt 7 ps 1.2 title '" +
@@ -278,19 +257,7 @@ std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, 
     made.clear();
     return made;
   }
-  if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) {
-    note = "gnuplot is not installed (Debian: gnuplot-nox): wrote sweep.gp; the charts were not drawn";
-    made.clear();
-    return made;
-  }
-  const std::string cmd = "cd " + ShellQuote(dir) + " && gnuplot sweep.gp > gnuplot.log 2>&1";
-  if (std::system(cmd.c_str()) != 0) {
-    note = "gnuplot failed (see " + dir + "/gnuplot.log)";
-    made.clear();
-    return made;
-  }
-  std::remove((dir + "/gnuplot.log").c_str());
-  note = "charts drawn by gnuplot";
+  if (!RunGnuplot(dir, "sweep.gp", note)) made.clear();
   return made;
 }
 
@@ -364,12 +331,13 @@ Status RunSweep(const SweepOptions& options, const std::atomic<int>* stop, std::
 
   const std::string subtitle = options.base.run.sink_format + " sink, closed loop, " + Fixed(options.point_duration_s, 1) +
              " s per point after " + Fixed(options.warmup_s, 1) + " s warm-up";
+  recommendation = Recommend(points, options.max_p99_ms, options.within_fraction);
   std::string note;
-  const std::vector<std::string> charts = DrawSweepCharts(points, options.out_dir, subtitle, options.max_p99_ms, note);
+  const std::vector<std::string> charts = DrawSweepCharts(points, options.out_dir, subtitle, options.max_p99_ms,
+                                                          recommendation ? &*recommendation : nullptr, note);
   std::fprintf(stderr, "sluice sweep: wrote %s; %s%s\n", csv_path.c_str(), note.c_str(),
                charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
 
-  recommendation = Recommend(points, options.max_p99_ms, options.within_fraction);
   std::string text;
   if (recommendation) {
     text = "recommendation: " + recommendation->explanation + "\n";

@@ -70,9 +70,11 @@ struct Recommendation {
 
 /// Writes the gnuplot data and script into `dir` and runs gnuplot if it is installed. Returns
 /// the chart files made (empty when gnuplot is missing); `note` says what happened.
-/// `max_p99_ms` > 0 draws the limit into the latency chart.
+/// `max_p99_ms` > 0 draws the limit into the latency chart. `recommended` (may be null) is
+/// framed on its heatmap and circled on the latency chart.
 std::vector<std::string> DrawSweepCharts(const std::vector<SweepPoint>& points, const std::string& dir,
-                                         const std::string& subtitle, double max_p99_ms, std::string& note);
+                                         const std::string& subtitle, double max_p99_ms,
+                                         const Recommendation* recommended, std::string& note);
 
 /// Runs the whole sweep. Points run one after another; a fatal error (e.g. bad credentials)
 /// stops the sweep. `stop` counts SIGINT/SIGTERM.

@@ -13,6 +13,8 @@ constexpr double kDeviationGain = 1.0 / 4;
 // A lower RTT pulls the baseline down this much per sample: a minimum that one lucky sample
 // cannot set alone.
 constexpr double kBaselineFallGain = 0.5;
+// Samples after which the mean has largely forgotten its first one ((7/8)^8 = 0.34).
+constexpr uint64_t kMeanWarmupSamples = 8;
 
 }  // namespace
 
@@ -36,6 +38,7 @@ ConcurrencyController::ConcurrencyController(const ConcurrencyControllerConfig& 
   config_.min_limit = std::max(1, config_.min_limit);
   config_.max_limit = std::max(config_.min_limit, config_.max_limit);
   limit_ = std::clamp<double>(config_.initial_limit, config_.min_limit, config_.max_limit);
+  slow_start_threshold_ = config_.slow_start ? config_.max_limit : config_.min_limit;
 }
 
 double ConcurrencyController::ThresholdUs() const {
@@ -49,6 +52,7 @@ void ConcurrencyController::UpdateRtt(double rtt_us) {
     mean_us_ = rtt_us;
     deviation_us_ = rtt_us / 2;  // RFC 6298 initial RTTVAR
     baseline_us_ = rtt_us;
+    mean_baseline_us_ = rtt_us;
     return;
   }
   deviation_us_ += kDeviationGain * (std::fabs(rtt_us - mean_us_) - deviation_us_);
@@ -60,6 +64,16 @@ void ConcurrencyController::UpdateRtt(double rtt_us) {
     // many requests a window holds.
     baseline_us_ += config_.baseline_rise_per_window / limit_ * (rtt_us - baseline_us_);
   }
+  // The same "minimum-ish" tracking for the smoothed RTT: what the mean is when nothing queues.
+  // The first answers come from the first, smallest windows, which queue nothing; the mean is
+  // followed as it is until it has forgotten its first sample (which may well be the fastest).
+  if (++samples_ <= kMeanWarmupSamples) {
+    mean_baseline_us_ = mean_us_;
+  } else if (mean_us_ < mean_baseline_us_) {
+    mean_baseline_us_ += kBaselineFallGain * (mean_us_ - mean_baseline_us_);
+  } else {
+    mean_baseline_us_ += config_.baseline_rise_per_window / limit_ * (mean_us_ - mean_baseline_us_);
+  }
 }
 
 void ConcurrencyController::Decrease(double factor) {
@@ -67,6 +81,34 @@ void ConcurrencyController::Decrease(double factor) {
   // the state before this decrease.
   recovery_left_ = std::floor(limit_) - 1;  // Limit() requests were in flight
   limit_ = std::max<double>(config_.min_limit, limit_ * factor);
+  // Regrow fast up to the last limit a whole window of answers was fine with, then probe
+  // additively. Cuts that follow without a clean window in between (a burst of 503s, a latency
+  // spike) keep that target, however low they drive the limit.
+  slow_start_threshold_ = std::max(limit_, last_good_limit_);
+  window_left_ = 0;
+  window_congested_ = false;
+}
+
+void ConcurrencyController::CountWindow(bool congested) {
+  if (window_left_ <= 0) {
+    window_left_ = std::floor(limit_);
+    window_start_limit_ = std::floor(limit_);
+    window_congested_ = false;
+  }
+  window_left_ -= 1;
+  window_congested_ = window_congested_ || congested;
+  // The limit at the window's start was in force for the whole window (it only grew since).
+  if (window_left_ <= 0 && !window_congested_) last_good_limit_ = window_start_limit_;
+}
+
+void ConcurrencyController::Grow() {
+  if (limit_ < slow_start_threshold_) {
+    // Slow start: +1 per answer doubles the limit per window of answers.
+    limit_ = std::min(slow_start_threshold_, limit_ + 1.0);
+  } else {
+    limit_ += 1.0 / limit_;
+  }
+  limit_ = std::min<double>(config_.max_limit, limit_);
 }
 
 LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, bool saturated) {
@@ -76,18 +118,31 @@ LimitChange ConcurrencyController::OnResponse(uint64_t rtt_us, bool overloaded, 
   if (in_recovery) recovery_left_ -= 1;
 
   if (overloaded) {
-    if (!in_recovery) Decrease(config_.decrease_factor);
+    if (!in_recovery) {
+      CountWindow(true);
+      Decrease(config_.decrease_factor);
+    }
   } else {
-    // Judge against the statistics as they were before this sample.
+    // Judge against the thresholds as they were before this sample. Slow means this answer is
+    // past the threshold (the noise band above the fastest answers) AND the smoothed RTT is
+    // past rtt_ratio x its own idle level: one late answer among many on time is jitter, not a
+    // queue, and a mean still high from a past spike says nothing once answers are on time
+    // again. The mean is held to its own baseline, not the fastest answers': a sink 200 ms +-
+    // 80 away has a mean 1.65x its fastest answer when idle, so against the fastest answers
+    // the limit would stop at half the throughput a larger one gets.
     const double threshold = ThresholdUs();
-    const bool slow = have_rtt_ && rtt > threshold;
+    const double mean_threshold = config_.rtt_ratio * mean_baseline_us_;
+    const bool had_rtt = have_rtt_;
     UpdateRtt(rtt);
+    const bool slow = had_rtt && rtt > threshold && mean_us_ > mean_threshold;
+    if (!in_recovery) CountWindow(slow);
     if (slow) {
-      const double factor = std::clamp(threshold / rtt, config_.decrease_factor,
+      // Proportional to how far the smoothed RTT is past its threshold.
+      const double factor = std::clamp(mean_threshold / mean_us_, config_.decrease_factor,
                                        std::max(config_.decrease_factor, config_.gentle_decrease_factor));
       if (!in_recovery) Decrease(factor);
     } else if (saturated && !in_recovery) {
-      limit_ = std::min<double>(config_.max_limit, limit_ + 1.0 / limit_);
+      Grow();
     }
   }
   const int after = Limit();

@@ -6,13 +6,31 @@
 //     and a "minimum-ish" baseline that follows lower RTTs quickly and higher RTTs slowly
 //     (a few % of the gap per window), so a permanent change of path latency is learnt within
 //     tens of windows while a latency spike is not.
-//   - Additive increase: a success whose RTT is within the threshold adds 1/limit (about +1 per
-//     window of `limit` responses), only while the sender is actually using the whole limit.
+//   - Slow start (TCP's, RFC 5681): from the start, a success whose RTT is within the threshold
+//     adds 1 (the limit doubles per window of `limit` responses), so a remote sink that needs
+//     hundreds of requests in flight is filled within a few round trips, not after hundreds of
+//     windows. Slow start ends at the first congestion signal (a slow RTT, an overload answer)
+//     or on reaching the slow-start threshold.
+//   - Additive increase (congestion avoidance): after that, a success within the threshold adds
+//     1/limit (about +1 per window). Both grow only while the sender is actually using the
+//     whole limit.
 //   - Multiplicative decrease: an overload answer (429/503/throttling/timeout) multiplies the
-//     limit by `decrease_factor`; an RTT clearly above the baseline — above both `rtt_ratio` x
-//     baseline and baseline + `deviation_scale` x deviation — by threshold / rtt, kept between
-//     `decrease_factor` and `gentle_decrease_factor`. At most once per window: the responses of requests already in flight when it shrank (one old limit's
-//     worth) cannot shrink it again, nor grow it.
+//     limit by `decrease_factor`; an RTT clearly above the baseline — the answer above both
+//     `rtt_ratio` x baseline and baseline + `deviation_scale` x deviation, and the smoothed
+//     (mean) RTT above `rtt_ratio` x the mean's own baseline (a one-off late answer is jitter) —
+//     by mean threshold / mean RTT, kept between
+//     `decrease_factor` and `gentle_decrease_factor`. At most once per window: the responses
+//     of requests already in flight when it shrank (one old limit's worth) cannot shrink it
+//     again, nor grow it.
+//   - The slow-start threshold is the last known good limit: the limit at the start of the
+//     last window of answers without a congestion signal ("clean window"). A cut sets it (never
+//     below the cut limit), so after a cut the limit doubles back up to what last worked and
+//     probes additively from there. The first congestion signal of slow start comes a window
+//     after the limit doubled, so the last good limit is about half of it and the cut (to
+//     between 0.5 and 0.9 of it) continues additively. Cuts that follow without a clean window
+//     in between (a burst of 503s, a latency spike) keep the target from before the burst,
+//     however low they drive the limit; when a sink lost capacity for good, the regrowth meets
+//     congestion below the old target and the last clean window of that regrowth is the new one.
 // Windows are counted in responses, not wall time, so the controller is deterministic and
 // needs no clock. Thread-safety: not thread-safe; HttpSender uses it on its sender thread only.
 #pragma once
@@ -48,6 +66,9 @@ struct ConcurrencyControllerConfig {
   double gentle_decrease_factor = 0.9;
   /// Fraction of the gap to a higher RTT the baseline closes per window. Default 0.02.
   double baseline_rise_per_window = 0.02;
+  /// Start in slow start (doubling per window until the first congestion signal). Default
+  /// true; false gives the plain AIMD ramp (+1 per window from the start).
+  bool slow_start = true;
 };
 
 /// Checks ranges (min >= 1, max >= min, factors in range).
@@ -56,7 +77,7 @@ struct ConcurrencyControllerConfig {
 /// What the last OnResponse() did to the limit.
 enum class LimitChange {
   kNone,       ///< unchanged (or moved by less than a whole request)
-  kIncreased,  ///< additive increase
+  kIncreased,  ///< slow-start or additive increase
   kDecreased,  ///< multiplicative decrease
 };
 
@@ -80,11 +101,22 @@ class ConcurrencyController {
   [[nodiscard]] double RttMeanUs() const { return mean_us_; }
   [[nodiscard]] double RttDeviationUs() const { return deviation_us_; }
   [[nodiscard]] double BaselineUs() const { return baseline_us_; }
+  /// The smoothed RTT's own "minimum-ish" level (its value when nothing queues).
+  [[nodiscard]] double MeanBaselineUs() const { return mean_baseline_us_; }
   /// RTTs above this (us) count as congestion; 0 before the first sample.
   [[nodiscard]] double ThresholdUs() const;
+  /// True while the limit grows multiplicatively (below the slow-start threshold).
+  [[nodiscard]] bool InSlowStart() const { return limit_ < slow_start_threshold_; }
+  /// The slow-start threshold: max_limit until the first back-off, then the last known good
+  /// limit (see the file comment).
+  [[nodiscard]] double SlowStartThreshold() const { return slow_start_threshold_; }
 
  private:
   void Decrease(double factor);
+  // Grows by the slow-start or the additive step.
+  void Grow();
+  // Counts one answer (outside a decrease's recovery) into the clean-window tracking.
+  void CountWindow(bool congested);
   void UpdateRtt(double rtt_us);
 
   ConcurrencyControllerConfig config_;
@@ -92,10 +124,24 @@ class ConcurrencyController {
   double mean_us_ = 0;
   double deviation_us_ = 0;
   double baseline_us_ = 0;
+  double mean_baseline_us_ = 0;
+  uint64_t samples_ = 0;
   bool have_rtt_ = false;
   // Responses still to come from requests sent before the last decrease; they neither shrink
   // nor grow the limit again.
   double recovery_left_ = 0;
+  // Below this the limit grows by 1 per success (doubling per window), at or above it by
+  // 1/limit. Starts at max_limit (slow start until the first congestion signal).
+  double slow_start_threshold_ = 0;
+  // Clean-window tracking: answers left in the current window, the limit it started at, and
+  // whether one of its answers was a congestion signal. A window is `limit` answers counted
+  // outside a decrease's recovery.
+  double window_left_ = 0;
+  double window_start_limit_ = 0;
+  bool window_congested_ = false;
+  // The start limit of the last window without a congestion signal: the last known good limit,
+  // which a cut sets as the slow-start threshold.
+  double last_good_limit_ = 0;
 };
 
 }  // namespace sluice::stages

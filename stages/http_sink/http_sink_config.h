@@ -41,8 +41,9 @@ struct HttpSinkConfig {
   /// max_concurrency, driven by request RTTs and 429/503/throttling answers (see
   /// concurrency_controller.h). Starts at min_concurrency. Default false.
   bool adaptive_concurrency = false;
-  /// Highest adaptive limit (also the per-host connection cap then). Default 64.
-  int max_concurrency = 64;
+  /// Highest adaptive limit (also the per-host connection cap then). Default 512: enough for a
+  /// sink 200 ms away (docs/benchmarking.md, "How high --max-concurrency").
+  int max_concurrency = 512;
   /// Lowest adaptive limit. Default 1.
   int min_concurrency = 1;
   /// Debug: write a line to stderr when the adaptive limit changes (at most one a second).

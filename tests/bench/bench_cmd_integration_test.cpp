@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -14,11 +16,14 @@
 
 #include "app/bench/bench_commands.h"
 #include "app/bench/bench_runner.h"
-#include "app/sweep/sweep_commands.h"
 #include "app/common/child_process.h"  // ExecutableDir
-#include "tests/testing/subprocess.h"
 #include "app/common/http_get.h"
+#include "app/pipeline_setup/pipeline_setup.h"
 #include "app/pipeline_setup/run_options.h"
+#include "app/sweep/sweep_commands.h"
+#include "engine/run_summary.h"
+#include "stages/generator_source/flight_generator.h"
+#include "tests/testing/subprocess.h"
 
 namespace sluice {
 namespace {
@@ -139,6 +144,126 @@ TEST_F(BenchAgainstEmulator, BenchCommandWritesAJsonReport) {
   ASSERT_TRUE(stats.ok());
   EXPECT_NE(stats->body.find("\"records_received\":3000"), std::string::npos) << stats->body;
   std::remove(report.c_str());
+}
+
+/// The [[t, v], ...] array after `"key": ` in a report, as pairs.
+std::vector<std::pair<double, double>> Series(const std::string& json, const std::string& key) {
+  std::vector<std::pair<double, double>> out;
+  size_t at = json.find("\"" + key + "\": [");
+  if (at == std::string::npos) return out;
+  at = json.find('[', at) + 1;
+  while (true) {
+    at = json.find_first_of("[]", at);
+    if (at == std::string::npos || json[at] == ']') break;
+    double t = 0, v = 0;
+    if (std::sscanf(json.c_str() + at, "[%lf, %lf]", &t, &v) != 2) break;
+    out.emplace_back(t, v);
+    at = json.find(']', at) + 1;
+  }
+  return out;
+}
+
+TEST_F(BenchAgainstEmulator, AutoConcurrencyBenchReportsAndDrawsTheLimitOverTime) {
+  SetLatency(20);  // so that more requests in flight pay off and the limit climbs
+  const std::string dir = ::testing::TempDir() + "/bench_plot_" + std::to_string(getpid());
+  const std::string report = dir + ".json";
+  CLI::App app;
+  auto commands = bench::AddBenchCommands(app);
+  std::vector<std::string> args = {"sluice",
+                                   "bench",
+                                   "--sink-url",
+                                   base_ + "/v2/sinks/ramp",
+                                   "--schema",
+                                   Examples() + "/schema.json",
+                                   "--table",
+                                   Examples() + "/table.json",
+                                   "--duration",
+                                   "1500ms",
+                                   "--warmup",
+                                   "0",
+                                   "--batch-size",
+                                   "50",
+                                   "--prebuilt-batches",
+                                   "4",
+                                   "--concurrency",
+                                   "auto",
+                                   "--max-concurrency",
+                                   "64",
+                                   "--report",
+                                   report,
+                                   "--plot",
+                                   dir,
+                                   "-q"};
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
+  EXPECT_EQ(commands->Run(nullptr), 0);
+  const std::string json = ReadAll(report);
+  const auto limits = Series(json, "concurrency_limit");
+  ASSERT_GE(limits.size(), 5u) << json;
+  EXPECT_EQ(limits.front().second, 1) << "auto starts at 1";
+  double top = 0;
+  for (const auto& [t, limit] : limits) top = std::max(top, limit);
+  EXPECT_GE(top, 8) << "the limit never climbed: " << json;
+  for (size_t i = 1; i < limits.size(); ++i) EXPECT_GT(limits[i].first, limits[i - 1].first);
+  const auto rates = Series(json, "records_per_s_series");
+  ASSERT_EQ(rates.size(), limits.size() - 1);
+  double top_rate = 0;
+  for (const auto& [t, rate] : rates) top_rate = std::max(top_rate, rate);
+  EXPECT_GT(top_rate, 0);
+  const std::string data = ReadAll(dir + "/concurrency_timeline.dat");
+  EXPECT_EQ(data.rfind("# t_s limit records_per_s\n", 0), 0u) << data;
+  if (HaveGnuplot()) {
+    const std::string png = ReadAll(dir + "/concurrency_timeline.png");
+    ASSERT_GT(png.size(), 1000u);
+    EXPECT_EQ(png.substr(1, 3), "PNG");
+  } else {
+    GTEST_LOG_(INFO) << "gnuplot not installed: the chart was not checked";
+  }
+  std::remove(report.c_str());
+}
+
+TEST_F(BenchAgainstEmulator, RunReportHasTheConcurrencyLimitOverTime) {
+  SetLatency(20);
+  // `sluice run` from a file into the emulator, through the same builder and ExecuteRun the
+  // command uses.
+  const std::string input = ::testing::TempDir() + "/run_series_" + std::to_string(getpid()) + ".ndjson";
+  {
+    std::ofstream out(input);
+    FlightGenerator flights(/*seed=*/7, /*first_id=*/1);
+    std::string flight;
+    for (int i = 1; i <= 20000; ++i) {
+      flight.clear();
+      flights.Next(flight);
+      out << flight << "\n";
+    }
+  }
+  cli::RunOptions o;
+  o.source = "file:" + input;
+  o.sink_urls = {base_ + "/v2/sinks/runseries"};
+  o.schema_file = Examples() + "/schema.json";
+  o.table_file = Examples() + "/table.json";
+  o.batch_size = 50;
+  o.linger_ms = 5;
+  o.concurrency = "auto";
+  o.max_concurrency = 64;
+  o.quiet = true;
+  o.report_file = input + ".json";
+  auto built = cli::BuildRun(o);
+  ASSERT_TRUE(built.ok()) << built.status().ToString();
+  RunSummary summary;
+  Status s = cli::ExecuteRun(**built, nullptr, summary);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(summary.delivered, 20000u);
+  const std::string json = ReadAll(o.report_file);
+  const auto limits = Series(json, "concurrency_limit");
+  ASSERT_GE(limits.size(), 2u) << json;
+  EXPECT_EQ(limits.front().second, 1) << json;
+  double top = 0;
+  for (const auto& [t, limit] : limits) top = std::max(top, limit);
+  EXPECT_GT(top, 1) << json;
+  std::remove(input.c_str());
+  std::remove(o.report_file.c_str());
 }
 
 TEST_F(BenchAgainstEmulator, PrebuiltBatchesAreRenderedOnceAndReplayedInTurn) {

@@ -5,14 +5,18 @@
 #include <CLI/CLI.hpp>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <string>
 
-#include "stages/generator_source/generator_source.h"
 #include "app/bench/bench_runner.h"
-#include "app/sweep/sweep_runner.h"
+#include "app/bench/timeline_chart.h"
 #include "app/pipeline_setup/run_options.h"
+#include "app/sweep/sweep_runner.h"
+#include "engine/concurrency_timeline.h"
+#include "stages/generator_source/generator_source.h"
 
 namespace sluice {
 namespace {
@@ -158,6 +162,67 @@ TEST(Recommend, FallsBackToTheFastestPointUnderTheLimitAndNeverPicksPointsWithEr
   EXPECT_EQ(r->point.concurrency, 2);
   EXPECT_DOUBLE_EQ(r->best_records_per_s, 100000);  // the erroring point does not count
   EXPECT_FALSE(bench::Recommend(points, 5).has_value());
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+bool HaveGnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
+
+TEST(DrawSweepCharts, FramesTheRecommendedCellAndRingsTheRecommendedPoint) {
+  std::vector<bench::SweepPoint> points = {Point(100, 1, 5000, 20), Point(100, 8, 96000, 30), Point(500, 1, 20000, 25),
+                                           Point(500, 8, 100000, 40)};
+  const auto r = bench::Recommend(points, 1000);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->point.batch_size, 100u);
+  ASSERT_EQ(r->point.concurrency, 8);
+  const std::string dir = TempPath("sweep_charts");
+  ASSERT_EQ(std::system(("mkdir -p '" + dir + "'").c_str()), 0);
+  std::string note;
+  const auto made = bench::DrawSweepCharts(points, dir, "test", 1000, &*r, note);
+  const std::string gp = ReadFile(dir + "/sweep.gp");
+  // Concurrency 8 is column 1, batch 100 row 0 of the heatmap.
+  EXPECT_NE(gp.find("set object 1 rect from 0.53,-0.47 to 1.47,0.47 front"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("'p99_recommended.dat' using 1:2 with points"), std::string::npos) << gp;
+  EXPECT_NE(gp.find("title 'recommended (100 x 8)'"), std::string::npos);
+  EXPECT_EQ(ReadFile(dir + "/p99_recommended.dat"), "96000.0 30.000\n");
+  if (HaveGnuplot()) {
+    EXPECT_EQ(made.size(), 4u) << note;  // heatmap and latency chart, PNG and SVG: gnuplot took the marks
+  }
+  // Without a recommendation: no marks.
+  const std::string plain_dir = dir + "_plain";
+  ASSERT_EQ(std::system(("mkdir -p '" + plain_dir + "'").c_str()), 0);
+  const auto plain = bench::DrawSweepCharts(points, plain_dir, "test", 1000, nullptr, note);
+  EXPECT_EQ(ReadFile(plain_dir + "/sweep.gp").find("recommended"), std::string::npos);
+}
+
+TEST(ConcurrencyTimeline, SamplesAtTheIntervalAndThinsToStayBounded) {
+  ConcurrencyTimeline t(0.1, 8);
+  EXPECT_TRUE(t.MaybeAdd(0.0, 1, 0));
+  EXPECT_FALSE(t.MaybeAdd(0.05, 2, 10));  // within the interval
+  for (int i = 1; i <= 7; ++i) EXPECT_TRUE(t.MaybeAdd(0.1 * i, i, static_cast<uint64_t>(100 * i)));
+  // Reaching 8 points halves them (every other one, the last kept) and doubles the interval.
+  EXPECT_LT(t.Points().size(), 8u);
+  EXPECT_DOUBLE_EQ(t.IntervalSeconds(), 0.2);
+  EXPECT_DOUBLE_EQ(t.Points().front().t_s, 0.0);
+  EXPECT_EQ(t.Points().back().limit, 7);
+  for (int i = 8; i < 1000; ++i) t.MaybeAdd(0.1 * i, i, static_cast<uint64_t>(100 * i));
+  EXPECT_LT(t.Points().size(), 8u);
+  EXPECT_GT(t.Points().back().t_s, 90.0);  // still spans the whole run
+  t.Add(200.0, 3, 0);
+  EXPECT_EQ(t.Points().back().limit, 3);
+}
+
+TEST(ConcurrencyTimeline, SeriesJsonAndChartDataCarryLimitAndRate) {
+  ConcurrencyTimeline t;
+  t.Add(0.0, 1, 0);
+  t.Add(0.5, 4, 1000);
+  t.Add(1.0, 16, 5000);
+  EXPECT_EQ(LimitSeriesJson(t.Points()), "[[0.000, 1], [0.500, 4], [1.000, 16]]");
+  EXPECT_EQ(ThroughputSeriesJson(t.Points()), "[[0.500, 2000.0], [1.000, 8000.0]]");
+  EXPECT_EQ(bench::TimelineData(t.Points()), "# t_s limit records_per_s\n0.500 4 2000.0\n1.000 16 8000.0\n");
 }
 
 TEST(SweepCsv, HasTheDocumentedColumns) {
