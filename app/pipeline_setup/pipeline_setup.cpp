@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "app/config/kafka_properties.h"
+#include "app/pipeline_setup/duration.h"
 #include "app/config/secrets.h"
 #include "app/metrics/pipeline_metrics.h"
 #include "stages/batcher/micro_batcher.h"
@@ -217,6 +218,11 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
     kc.until_caught_up = o.until_caught_up;
     kc.memory_budget_bytes = static_cast<int64_t>(memory_budget / 2);
     kc.commit_interval_ms = o.commit_interval_ms;
+    int64_t startup_timeout_ms = 0;
+    if (std::string e = ParseDuration("--startup-timeout", o.startup_timeout, startup_timeout_ms); !e.empty()) {
+      return InvalidArgument(e);
+    }
+    kc.startup_timeout_ms = static_cast<int>(startup_timeout_ms);
     // sluice_consumer_lag comes from librdkafka statistics.
     if (!o.metrics_addr.empty() && kc.statistics_interval_ms == 0) kc.statistics_interval_ms = 5000;
     if (kc.brokers.empty()) return InvalidArgument("--brokers is required for the kafka source");

@@ -96,6 +96,10 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
                  "[kafka] table in --config; -X wins over the environment, which wins over the file");
   app.add_flag("--until-caught-up", o.until_caught_up,
                "Stop once every partition reached the end offset it had when the run started");
+  app.add_option("--startup-timeout", o.startup_timeout,
+                 "Fail (exit 1) when no partition is assigned within this time: brokers unreachable, "
+                 "metadata or group join never completing. 30s, 500ms, 2m; 0: wait forever")
+      ->capture_default_str();
   app.add_option("--memory-budget", o.memory_budget, "Memory for prefetch, in-flight records and the sink's answers held at once")->capture_default_str();
   app.add_option("--commit-interval-ms", o.commit_interval_ms, "How often stored offsets are committed")
       ->capture_default_str();

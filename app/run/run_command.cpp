@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/run/exit_status.h"
+#include "stages/kafka_source/kafka_source.h"
 
 namespace sluice::cli {
 namespace {
@@ -51,6 +52,14 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
   } else if (code == kExitStoppedBeforeEnd) {
     std::fprintf(stderr, "sluice: stopped by a signal before the end of the input; what was delivered is "
                          "committed, a new run continues from there (exit status %d)\n", code);
+  } else if (const auto* kafka = dynamic_cast<const stages::KafkaSource*>((*run)->source.get())) {
+    // An --until-caught-up run that read nothing says why, so "consumed 0" is not a puzzle.
+    const std::string& note = kafka->NothingToReadNote();
+    for (size_t at = 0; at < note.size();) {
+      const size_t nl = note.find('\n', at);
+      std::fprintf(stderr, "sluice: %s\n", note.substr(at, nl - at).c_str());
+      at = nl == std::string::npos ? note.size() : nl + 1;
+    }
   }
   return code;
 }

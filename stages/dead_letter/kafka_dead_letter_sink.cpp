@@ -64,6 +64,9 @@ StatusOr<std::unique_ptr<KafkaDeadLetterSink>> KafkaDeadLetterSink::Create(const
   props.emplace_back("acks", "all");
   props.emplace_back("enable.idempotence", "true");
   props.emplace_back("message.timeout.ms", std::to_string(config.write_timeout_ms));
+  // A dead-letter topic is part of the deployment like the source topic: a misspelt --dlq
+  // must fail the run (the records stay uncommitted), not create a topic nobody watches.
+  props.emplace_back("allow.auto.create.topics", "false");
   for (const auto& [name, value] : props) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
@@ -158,6 +161,9 @@ Status KafkaDeadLetterSink::DeliveryError() const {
   }
   std::string msg = "dead-letter kafka topic \"" + config_.topic + "\": delivery failed: " +
                     rd_kafka_err2str(first_error_);
+  if (first_error_ == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || first_error_ == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART) {
+    return NotFound(msg + " (the topic does not exist; sluice never creates topics: create it first)");
+  }
   if (first_error_ == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) return Status(StatusCode::kDeadlineExceeded, msg);
   return Unavailable(msg);
 }

@@ -29,6 +29,7 @@
 #include "stages/kafka_source/log_limiter.h"
 #include "stages/kafka_source/offset_committer.h"
 #include "stages/kafka_source/partition_streams.h"
+#include "stages/kafka_source/startup_watchdog.h"
 
 namespace sluice::stages {
 
@@ -69,6 +70,10 @@ class KafkaSource : public sluice::Source {
   /// Latest per-partition consumer lag from librdkafka statistics (empty when
   /// statistics_interval_ms is 0 or no statistics arrived yet). Any thread.
   std::vector<PartitionLag> Lag() const;
+  /// After Close of an --until-caught-up run that read no record: why ("topic X is empty",
+  /// "group G is already at the end of X"), one line per topic; empty otherwise. Main thread,
+  /// after the pipeline returned.
+  const std::string& NothingToReadNote() const { return nothing_to_read_note_; }
   /// Streams currently assigned to this consumer (ingress thread; for tests and logs).
   std::vector<uint32_t> AssignedStreams() const;
 
@@ -126,6 +131,11 @@ class KafkaSource : public sluice::Source {
   /// Set by a lost or eager revoke, cleared by the next assignment (see Exhausted).
   bool awaiting_assignment_ = false;
   Status fatal_;
+  /// Bounds Start() -> first assignment (--startup-timeout).
+  internal::StartupWatchdog startup_;
+  /// Records handed to the pipeline over the run (for NothingToReadNote).
+  uint64_t records_read_ = 0;
+  std::string nothing_to_read_note_;
 
   internal::LogLimiter log_;
   internal::PartitionStreams streams_;
