@@ -104,6 +104,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   pc.drain_timeout_ms = o.drain_timeout_ms;
   pc.worker_threads = o.threads;
   pc.skip_rejected = o.skip_rejected;
+  pc.max_reject_ratio = o.max_reject_ratio;
+  pc.reject_window = o.reject_window;
   pc.skip_tombstones = o.skip_tombstones;
   pc.ordered = o.ordered;
   pc.progress = !o.quiet;

@@ -106,6 +106,16 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--dlq", o.dlq, "Dead-letter destination: kafka:TOPIC or file:PATH");
   app.add_flag("--skip-rejected", o.skip_rejected,
                "Without --dlq: log rejected records and go on (they are lost) instead of stopping");
+  app.add_option("--max-reject-ratio", o.max_reject_ratio,
+                 "Stop the run (exit 1, the records that tripped it uncommitted) once more than this share of "
+                 "a --reject-window is rejected; 1 turns it off")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--reject-window", o.reject_window, "Records per window judged by --max-reject-ratio")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  app.add_flag("--fail-on-rejects", o.fail_on_rejects,
+               "Exit 5 instead of 0 when any record was rejected (dead-lettered or skipped), e.g. to fail a CI job");
   app.add_flag("--skip-tombstones", o.skip_tombstones,
                "Acknowledge records with a null value (Kafka tombstones, common in compacted topics) "
                "without sending or dead-lettering them; they are counted as skipped tombstones");

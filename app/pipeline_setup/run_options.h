@@ -60,6 +60,9 @@ struct RunOptions {
   // Engine
   std::string dlq;                         ///< kafka:TOPIC | file:PATH
   bool skip_rejected = false;
+  double max_reject_ratio = 0.5;           ///< --max-reject-ratio (>= 1: off)
+  uint64_t reject_window = 1000;           ///< --reject-window: records per judged window
+  bool fail_on_rejects = false;            ///< --fail-on-rejects: any rejected record -> exit 5
   bool skip_tombstones = false;            ///< --skip-tombstones: null values acknowledged unsent
   bool ordered = false;                    ///< --ordered: one batch per partition in flight
   int drain_timeout_ms = 30000;

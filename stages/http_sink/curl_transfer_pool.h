@@ -18,6 +18,7 @@
 
 #include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/body_size_limit.h"
+#include "stages/http_sink/isolation_group.h"
 #include "stages/http_sink/http_sink_config.h"
 #include "engine/batch.h"
 
@@ -35,6 +36,8 @@ struct Job {
   std::string gzipped;                 ///< compressed body, made on first send
   bool probe = false;                  ///< its current request is its endpoint's health probe
   BodySizeLimit::History too_large;    ///< 413 answers so far
+  /// Set once a batch of it was refused whole and split; shared by every part of that batch.
+  std::shared_ptr<IsolationGroup> isolation;
 };
 
 /// A request header list shared by the easy handles that have it set (curl does not copy it):

@@ -276,6 +276,7 @@ struct HttpSender::Impl {
     auto job = std::make_unique<Job>();
     job->batch = SubBatch(*format, *parent.batch, begin, end);
     job->intended = parent.intended;
+    job->isolation = parent.isolation;
     return job;
   }
 
@@ -299,6 +300,21 @@ struct HttpSender::Impl {
     DeliveryReport report = RejectedReport(*job.batch, reason);
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
+  }
+
+  // Isolation (isolation_group.h): once every record of a batch refused whole has an outcome,
+  // either the held rejections go out or, when all were refused alike, the run stops.
+  void Settle(IsolationGroup& group, IsolationGroup::Verdict verdict, const std::string& url) {
+    if (verdict == IsolationGroup::Verdict::kConfigError) {
+      Fatal(FailedPrecondition("POST " + url + ": " + group.Describe()));
+    } else if (verdict == IsolationGroup::Verdict::kRelease) {
+      for (DeliveryReport& r : group.TakeHeld()) listener->OnDelivery(std::move(r));
+    }
+  }
+
+  // Records of `job` that got an outcome other than "refused whole": its group learns of it.
+  void NoteOtherOutcome(const Job& job, const std::string& url) {
+    if (job.isolation) Settle(*job.isolation, job.isolation->OnOtherOutcome(job.batch->records.size()), url);
   }
 
   void Deliver(const Job& job, const std::vector<RejectedIndex>& rejected, size_t wire_bytes) {
@@ -374,6 +390,7 @@ struct HttpSender::Impl {
         token.OnAccepted();
         ObserveResponse(now - t->started, false, in_flight_before);
         Deliver(*job, v.rejected, wire_bytes);
+        NoteOtherOutcome(*job, url);
         break;
       case ResponseClass::kRetry: {
         // Push-back answers shrink the adaptive limit; other transient errors (500, 502)
@@ -423,14 +440,26 @@ struct HttpSender::Impl {
           case BodySizeLimit::TooLarge::kReject:
             RejectAll(*job, "record too large for the sink (HTTP 413 " + std::to_string(job->too_large.too_large_answers) +
                                 " times, no body this large was ever accepted): " + v.reason);
+            NoteOtherOutcome(*job, url);
             break;
         }
         break;
       case ResponseClass::kRejectedRequest:
         ObserveResponse(now - t->started, false, in_flight_before);  // processed: a real service time
         if (n <= 1) {
-          RejectAll(*job, v.reason.empty() ? "rejected by the sink (HTTP " + std::to_string(status) + ")" : v.reason);
+          const std::string reason =
+              v.reason.empty() ? "rejected by the sink (HTTP " + std::to_string(status) + ")" : v.reason;
+          if (job->isolation) {
+            RecordOutcome(*job);
+            Settle(*job->isolation,
+                   job->isolation->OnRefusedWhole(RejectedReport(*job->batch, Redact(reason)), reason, status), url);
+          } else {
+            RejectAll(*job, reason);
+          }
         } else {
+          if (!job->isolation && n >= IsolationGroup::kMinRecordsToJudge) {
+            job->isolation = std::make_shared<IsolationGroup>(n);
+          }
           Split(std::move(job));
         }
         break;
