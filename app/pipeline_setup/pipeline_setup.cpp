@@ -179,6 +179,13 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   http.insecure = o.insecure;
   http.request_timeout_ms = o.request_timeout_ms;
   http.max_retries = o.max_retries;
+  int64_t sink_unavailable_timeout_ms = 0;
+  if (std::string e = ParseDuration("--sink-unavailable-timeout", o.sink_unavailable_timeout,
+                                    sink_unavailable_timeout_ms);
+      !e.empty()) {
+    return InvalidArgument(e);
+  }
+  http.unavailable_timeout_ms = static_cast<int>(sink_unavailable_timeout_ms);
   http.backoff_initial_ms = o.backoff_initial_ms;
   http.backoff_max_ms = o.backoff_max_ms;
   http.retry_after_max_ms = o.retry_after_max_ms;

@@ -56,6 +56,11 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
                  "Whole-request timeout; 3 timeouts or connection failures in a row mark an endpoint unhealthy")
       ->capture_default_str();
   app.add_option("--max-retries", o.max_retries, "Retries per batch before giving up (-1: unbounded)")->capture_default_str();
+  app.add_option("--sink-unavailable-timeout", o.sink_unavailable_timeout,
+                 "Stop the run (exit 1) once batches waited this long without the sink acknowledging anything "
+                 "(refused, hanging, 5xx...); nothing past what it acknowledged is committed. 30s, 2m; "
+                 "0: retry forever")
+      ->capture_default_str();
   app.add_option("--backoff-initial-ms", o.backoff_initial_ms, "First retry backoff ceiling")->capture_default_str();
   app.add_option("--backoff-max-ms", o.backoff_max_ms,
                  "Largest retry backoff ceiling (also the longest interval between probes of an unhealthy endpoint)")

@@ -49,6 +49,7 @@ struct RunOptions {
   int max_concurrency = 64;                ///< upper bound of --concurrency auto
   int request_timeout_ms = 30000;
   int max_retries = -1;
+  std::string sink_unavailable_timeout = "0";  ///< --sink-unavailable-timeout (0: retry forever)
   int backoff_initial_ms = 100;
   int backoff_max_ms = 10000;
   int retry_after_max_ms = 60000;         ///< longest pause a Retry-After can impose

@@ -38,6 +38,8 @@ struct Job {
   BodySizeLimit::History too_large;    ///< 413 answers so far
   /// Set once a batch of it was refused whole and split; shared by every part of that batch.
   std::shared_ptr<IsolationGroup> isolation;
+  /// When its first transient failure happened (epoch: none yet), for "oldest batch waiting".
+  SenderClock::time_point failing_since{};
 };
 
 /// A request header list shared by the easy handles that have it set (curl does not copy it):
