@@ -181,6 +181,25 @@ TEST_F(StartupFailures, AllowingTopicAutoCreationIsRefused) {
   EXPECT_NE(r.err.find("allow.auto.create.topics"), std::string::npos) << r.err;
 }
 
+TEST_F(StartupFailures, MissingDeadLetterTopicIsAnErrorNamingIt) {
+  // One line that is not JSON must be dead-lettered to a topic that does not exist: the
+  // producer must not create it, and the run fails naming it (after librdkafka's message
+  // timeout, 30 s) instead of committing the record.
+  const std::string dir = MakeTempDir();
+  const std::string path = dir + "/one-bad.ndjson";
+  WriteFileText(path, "{not json\n");
+  SluiceRun run = FileRun(*emulator_, "dlq-missing", "file:" + path);
+  run.args.insert(run.args.end(), {"--brokers", kafka_->bootstrap(), "--dlq", "kafka:no-such-dlq"});
+  testing::ProcessResult r = RunToEnd(run);
+  RemoveTree(dir);
+  ASSERT_FALSE(r.timed_out) << r.err;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("dead-letter kafka topic \"no-such-dlq\""), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("the topic does not exist"), std::string::npos) << r.err;
+  EXPECT_EQ(kafka_->Command("create-topic no-such-dlq 1"), "ok topic no-such-dlq partitions 1")
+      << "the dead-letter producer created the topic";
+}
+
 TEST_F(StartupFailures, EmptyTopicEndsWithALineSayingSo) {
   testing::ProcessResult r = RunToEnd(Run("empty", kafka_->bootstrap(), "empty", {"--until-caught-up"}));
   ASSERT_FALSE(r.timed_out) << r.err;
