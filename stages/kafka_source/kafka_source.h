@@ -7,7 +7,10 @@
 // revoke (after the listener drained the revoked streams; retried after the rebalance when the
 // group refused it) and on Close() (checked per partition and read back): OffsetCommitter
 // (offset_committer.h) makes those commits; PartitionStreams (partition_streams.h) holds the
-// stream table; LogLimiter (log_limiter.h) rate-limits the log. README.md says why.
+// stream table; LogLimiter (log_limiter.h) rate-limits the log; StartupWatchdog
+// (startup_watchdog.h) fails Poll when no partition was assigned within startup_timeout_ms;
+// topic_checks.h turns a missing subscribed topic into an error and explains an empty result.
+// README.md says why.
 // Thread-safety: every Source method, and the SourceListener callback, run on the pipeline's
 // ingress thread (librdkafka serves the rebalance/stats/error callbacks inside Poll). Lag() is
 // the only method that may be called from any thread.
