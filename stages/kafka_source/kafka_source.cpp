@@ -25,6 +25,15 @@ struct PartitionListDeleter {
 };
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
+// session.timeout.ms as the consumer will use it (librdkafka's default unless -X sets it).
+int SessionTimeoutMs(const KafkaSourceConfig& config) {
+  constexpr int kLibrdkafkaDefault = 45000;
+  for (const auto& [name, value] : config.properties) {
+    if (name == "session.timeout.ms") return std::atoi(value.c_str());
+  }
+  return kLibrdkafkaDefault;
+}
+
 std::string ErrorText(rd_kafka_error_t* error) {
   std::string s = rd_kafka_error_string(error);
   rd_kafka_error_destroy(error);
@@ -35,7 +44,7 @@ std::string ErrorText(rd_kafka_error_t* error) {
 
 KafkaSource::KafkaSource(const KafkaSourceConfig& config)
     : config_(config),
-      startup_(config.brokers, config.group_id, config.startup_timeout_ms),
+      startup_(config.brokers, config.group_id, config.startup_timeout_ms, SessionTimeoutMs(config)),
       log_(redactor_),
       committer_(streams_, redactor_, log_, config_.query_timeout_ms) {
   for (const auto& [name, value] : config_.properties) {

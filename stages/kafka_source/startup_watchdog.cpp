@@ -27,8 +27,11 @@ void StartupWatchdog::NoteError(rd_kafka_resp_err_t err, const std::string& text
 
 Status StartupWatchdog::Check(Clock::time_point now, bool joined_group) const {
   if (timeout_ms_ <= 0 || !armed_ || done_) return Status::Ok();
-  if (now - started_at_ < std::chrono::milliseconds(timeout_ms_)) return Status::Ok();
-  std::string text = "kafka source: no partition assigned within --startup-timeout " + Seconds(timeout_ms_) +
+  const int limit_ms = joined_group ? joined_timeout_ms_ : timeout_ms_;
+  if (now - started_at_ < std::chrono::milliseconds(limit_ms)) return Status::Ok();
+  std::string text = "kafka source: no partition assigned within " +
+                     (limit_ms == timeout_ms_ ? "--startup-timeout " + Seconds(limit_ms)
+                                              : Seconds(limit_ms) + " (session.timeout.ms + 15 s)") +
                      " (brokers " + brokers_ + ", group " + group_ + "): ";
   if (joined_group) {
     text += "the group coordinator accepted this member but never assigned partitions";

@@ -10,6 +10,7 @@
 // thread (librdkafka serves the error callback inside the source's polls).
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 
@@ -23,9 +24,18 @@ class StartupWatchdog {
  public:
   using Clock = std::chrono::steady_clock;
 
-  /// `timeout_ms` 0 turns the watchdog off (Check always passes).
-  StartupWatchdog(std::string brokers, std::string group, int timeout_ms)
-      : brokers_(std::move(brokers)), group_(std::move(group)), timeout_ms_(timeout_ms) {}
+  /// `timeout_ms` 0 turns the watchdog off (Check always passes). `session_timeout_ms`: the
+  /// consumer's session.timeout.ms. Once the member is in the group, the wait may be a
+  /// rebalance that waits for a crashed predecessor's session to expire (a restart after
+  /// SIGKILL), which is no fault: the limit is then at least the session timeout plus
+  /// kRebalanceSlackMs.
+  StartupWatchdog(std::string brokers, std::string group, int timeout_ms, int session_timeout_ms)
+      : brokers_(std::move(brokers)),
+        group_(std::move(group)),
+        timeout_ms_(timeout_ms),
+        joined_timeout_ms_(std::max(timeout_ms, session_timeout_ms + kRebalanceSlackMs)) {}
+
+  static constexpr int kRebalanceSlackMs = 15000;
 
   /// The clock starts (the consumer subscribed).
   void Arm(Clock::time_point now) {
@@ -40,7 +50,7 @@ class StartupWatchdog {
   void NoteError(rd_kafka_resp_err_t err, const std::string& text);
 
   /// Ok before the timeout, after the first assignment, or when off. Otherwise
-  /// DeadlineExceeded: "no partition assigned within 30 s (brokers ...; group ...): <step>;
+  /// DeadlineExceeded (past the session-based limit once `joined_group`): "no partition assigned within 30 s (brokers ...; group ...): <step>;
   /// librdkafka's last error: ...". `joined_group`: the coordinator gave this member an id.
   [[nodiscard]] Status Check(Clock::time_point now, bool joined_group) const;
 
@@ -50,6 +60,7 @@ class StartupWatchdog {
   std::string brokers_;
   std::string group_;
   int timeout_ms_;
+  int joined_timeout_ms_;
   bool armed_ = false;
   bool done_ = false;
   Clock::time_point started_at_{};
