@@ -16,7 +16,6 @@
 
 #include <tbb/task_arena.h>
 
-#include "engine/reject_ratio_guard.h"
 #include "engine/ack_tracker.h"
 #include "engine/batch_assembler.h"
 #include "engine/batch_sender.h"
@@ -27,6 +26,7 @@
 #include "engine/pipeline_config.h"
 #include "engine/queue.h"
 #include "engine/record_transform.h"
+#include "engine/reject_ratio_guard.h"
 #include "engine/run_summary.h"
 #include "engine/source.h"
 

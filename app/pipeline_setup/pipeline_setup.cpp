@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "app/config/kafka_properties.h"
-#include "app/pipeline_setup/duration.h"
 #include "app/config/secrets.h"
 #include "app/metrics/pipeline_metrics.h"
+#include "app/pipeline_setup/duration.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
 #include "stages/file_source/file_source.h"
@@ -180,8 +180,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   http.request_timeout_ms = o.request_timeout_ms;
   http.max_retries = o.max_retries;
   int64_t sink_unavailable_timeout_ms = 0;
-  if (std::string e = ParseDuration("--sink-unavailable-timeout", o.sink_unavailable_timeout,
-                                    sink_unavailable_timeout_ms);
+  if (std::string e =
+          ParseDuration("--sink-unavailable-timeout", o.sink_unavailable_timeout, sink_unavailable_timeout_ms);
       !e.empty()) {
     return InvalidArgument(e);
   }

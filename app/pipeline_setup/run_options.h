@@ -24,7 +24,7 @@ struct RunOptions {
   /// SLUICE_KAFKA_* override it (see kafka_properties.h).
   std::vector<std::pair<std::string, std::string>> config_kafka_properties;
   bool until_caught_up = false;
-  std::string startup_timeout = "30s";     ///< --startup-timeout: Start -> first assignment (0: off)
+  std::string startup_timeout = "30s";  ///< --startup-timeout: Start -> first assignment (0: off)
   std::string memory_budget = "512MiB";
   int commit_interval_ms = 1000;
   // Schema

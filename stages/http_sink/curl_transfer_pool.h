@@ -16,11 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/batch.h"
 #include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/body_size_limit.h"
-#include "stages/http_sink/isolation_group.h"
 #include "stages/http_sink/http_sink_config.h"
-#include "engine/batch.h"
+#include "stages/http_sink/isolation_group.h"
 
 namespace sluice::stages {
 

@@ -27,7 +27,8 @@ IsolationGroup::Verdict IsolationGroup::Check() const {
 
 std::string IsolationGroup::Describe() const {
   return "the sink refused every one of the " + std::to_string(total_) +
-         " records of a batch, each alone, with the same answer (" + reason_ + "): that is a configuration error, not bad data - check --sink-url, --sink-format and the schema "
+         " records of a batch, each alone, with the same answer (" + reason_ +
+         "): that is a configuration error, not bad data - check --sink-url, --sink-format and the schema "
          "(--schema, --table); nothing of the batch was dead-lettered or committed";
 }
 

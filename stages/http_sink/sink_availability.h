@@ -47,9 +47,9 @@ class SinkAvailability {
   bool troubled_ = false;             ///< a failure since the last acknowledgement
   std::set<std::string> kinds_seen_;  ///< failure kinds warned about since then
   Clock::time_point last_warn_{};
-  uint64_t retries_ = 0;              ///< transient failures since then
+  uint64_t retries_ = 0;  ///< transient failures since then
   std::string last_error_;
-  bool waiting_ = false;              ///< work was waiting at the last Tick
+  bool waiting_ = false;               ///< work was waiting at the last Tick
   Clock::time_point waiting_since_{};  ///< since when work waits without an acknowledgement
 };
 

@@ -50,8 +50,8 @@ class StartupWatchdog {
   void NoteError(rd_kafka_resp_err_t err, const std::string& text);
 
   /// Ok before the timeout, after the first assignment, or when off. Otherwise
-  /// DeadlineExceeded (past the session-based limit once `joined_group`): "no partition assigned within 30 s (brokers ...; group ...): <step>;
-  /// librdkafka's last error: ...". `joined_group`: the coordinator gave this member an id.
+  /// DeadlineExceeded (past the session-based limit once `joined_group`): "no partition assigned within 30 s (brokers
+  /// ...; group ...): <step>; librdkafka's last error: ...". `joined_group`: the coordinator gave this member an id.
   [[nodiscard]] Status Check(Clock::time_point now, bool joined_group) const;
 
   int timeout_ms() const { return timeout_ms_; }

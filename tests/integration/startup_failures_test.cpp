@@ -48,7 +48,8 @@ std::string LastLine(const std::string& text) {
   size_t end = text.find_last_not_of('\n');
   if (end == std::string::npos) return "";
   size_t start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 class StartupFailures : public ::testing::Test {
@@ -104,8 +105,8 @@ EmulatorProcess* StartupFailures::emulator_ = nullptr;
 MockKafkaProcess* StartupFailures::kafka_ = nullptr;
 
 TEST_F(StartupFailures, UnresolvableBrokerEndsAtTheStartupTimeoutNamingBrokerAndError) {
-  testing::ProcessResult r =
-      RunToEnd(Run("nosuchhost", "nosuchhost.invalid:9092", "present", {"--until-caught-up", "--startup-timeout", "1s"}));
+  testing::ProcessResult r = RunToEnd(
+      Run("nosuchhost", "nosuchhost.invalid:9092", "present", {"--until-caught-up", "--startup-timeout", "1s"}));
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("--startup-timeout 1 s"), std::string::npos) << r.err;
@@ -174,8 +175,8 @@ TEST_F(StartupFailures, MissingTopicEndsAStreamingRunToo) {
 }
 
 TEST_F(StartupFailures, AllowingTopicAutoCreationIsRefused) {
-  testing::ProcessResult r = RunToEnd(Run("autocreate", kafka_->bootstrap(), "present",
-                                          {"--until-caught-up", "-X", "allow.auto.create.topics=true"}));
+  testing::ProcessResult r = RunToEnd(
+      Run("autocreate", kafka_->bootstrap(), "present", {"--until-caught-up", "-X", "allow.auto.create.topics=true"}));
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("allow.auto.create.topics"), std::string::npos) << r.err;

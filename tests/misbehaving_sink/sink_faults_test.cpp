@@ -117,9 +117,9 @@ class SinkFaults : public ::testing::Test {
 
   std::vector<std::string> Args(const std::string& flights, const std::string& url,
                                 const std::vector<std::string>& extra) const {
-    std::vector<std::string> args = {"--source", "file:" + flights, "--schema", SchemaPath(), "--table", TablePath(),
-                                     "--sink-url", url, "--auth", "api-key", "--report", report(),
-                                     "--batch-size", "50", "-q"};
+    std::vector<std::string> args = {
+        "--source", "file:" + flights, "--schema", SchemaPath(), "--table",      TablePath(), "--sink-url", url,
+        "--auth",   "api-key",         "--report", report(),     "--batch-size", "50",        "-q"};
     args.insert(args.end(), extra.begin(), extra.end());
     return args;
   }
@@ -155,9 +155,10 @@ TEST_F(SinkFaults, ClosedPortIsReportedWhileRetryingWithoutAnyFlag) {
   ASSERT_GT(port, 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ingest";
   std::string error;
-  std::unique_ptr<Subprocess> p = Subprocess::Start(
-      SluiceRunOptions(Args(Flights(100), url, {"--drain-timeout-ms", "100"}), {std::string("SLUICE_API_KEY=") + kApiKey}),
-      &error);
+  std::unique_ptr<Subprocess> p =
+      Subprocess::Start(SluiceRunOptions(Args(Flights(100), url, {"--drain-timeout-ms", "100"}),
+                                         {std::string("SLUICE_API_KEY=") + kApiKey}),
+                        &error);
   ASSERT_NE(p, nullptr) << error;
   const std::string warning = "sluice: sink " + url + ": ";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
