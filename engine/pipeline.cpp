@@ -144,7 +144,10 @@ StatusOr<std::unique_ptr<Pipeline>> Pipeline::Create(const PipelineConfig& confi
 }
 
 Pipeline::Pipeline(const PipelineConfig& config, PipelineParts parts)
-    : config_(config), parts_(parts), budget_(config.max_inflight_records, config.max_inflight_bytes) {}
+    : config_(config),
+      parts_(parts),
+      budget_(config.max_inflight_records, config.max_inflight_bytes),
+      reject_guard_(config.max_reject_ratio, config.reject_window) {}
 
 Pipeline::~Pipeline() = default;
 
@@ -225,6 +228,16 @@ void Pipeline::ProcessReports() {
     for (const SourcePosition& p : r.skipped_tombstones) Acknowledge(p);
     counters_.skipped_tombstones.fetch_add(r.skipped_tombstones.size(), std::memory_order_relaxed);
     counters_.delivered_bytes.fetch_add(r.delivered_bytes, std::memory_order_relaxed);
+    if (reject_guard_.Observe(counters_.consumed.load(std::memory_order_relaxed), r.delivered.size(),
+                              r.rejected.size()) &&
+        !r.rejected.empty()) {
+      // Not handled: these rejections are neither dead-lettered nor acknowledged, so nothing
+      // from the first of them on is committed.
+      OnFatal(FailedPrecondition("stopping: " + reject_guard_.Describe() +
+                                 "; check the sink (--sink-url, --sink-format) and the schema, or raise "
+                                 "--max-reject-ratio if the data really is this bad"));
+      continue;
+    }
     for (const RejectedRecord& rej : r.rejected) {
       if (HasFatal() && !parts_.dead_letters && !config_.skip_rejected) break;
       HandleRejected(rej);

@@ -26,6 +26,7 @@
 #include "engine/pipeline_config.h"
 #include "engine/queue.h"
 #include "engine/record_transform.h"
+#include "engine/reject_ratio_guard.h"
 #include "engine/run_summary.h"
 #include "engine/source.h"
 
@@ -120,6 +121,7 @@ class Pipeline final : public DeliveryListener, public SourceListener {
 
   uint64_t next_sequence_ = 0;  ///< every chunk put into the graph, ticks too (sequencer)
   uint64_t rejected_logged_ = 0;
+  RejectRatioGuard reject_guard_;
   bool dead_letters_unflushed_ = false;  ///< a dead letter was written since the last Flush
   bool dead_letters_failed_ = false;     ///< a Flush failed: no offset is stored any more
   Clock::time_point started_at_{};

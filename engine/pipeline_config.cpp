@@ -13,6 +13,8 @@ Status Validate(const PipelineConfig& c) {
   if (c.poll_timeout_ms <= 0 || c.tick_interval_ms <= 0) return InvalidArgument("poll and tick intervals must be positive");
   if (c.drain_timeout_ms < 0) return InvalidArgument("drain_timeout_ms must not be negative");
   if (c.worker_threads < 0) return InvalidArgument("worker_threads must not be negative");
+  if (!(c.max_reject_ratio >= 0)) return InvalidArgument("max_reject_ratio must be at least 0");
+  if (c.reject_window == 0) return InvalidArgument("reject_window must be at least 1");
   return Status::Ok();
 }
 

@@ -33,6 +33,10 @@ struct PipelineConfig {
   /// is in flight, so a partition's records reach the sink in offset order even across retries.
   /// The batcher must then build single-partition batches (BatchPolicy::per_stream).
   bool ordered = false;
+  /// --max-reject-ratio / --reject-window: stop once the records rejected within a window of
+  /// `reject_window` outcomes exceed this share (RejectRatioGuard); >= 1 turns it off.
+  double max_reject_ratio = 0.5;
+  uint64_t reject_window = 1000;
   /// Print a live progress line on stderr (only when it is a terminal).
   bool progress = true;
 };

@@ -11,6 +11,7 @@
 #include "app/config/secrets.h"
 #include "app/pipeline_setup/assignment_strategy.h"
 #include "app/metrics/pipeline_metrics.h"
+#include "app/pipeline_setup/duration.h"
 #include "app/pipeline_setup/timeline_sampler.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
@@ -105,6 +106,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   pc.drain_timeout_ms = o.drain_timeout_ms;
   pc.worker_threads = o.threads;
   pc.skip_rejected = o.skip_rejected;
+  pc.max_reject_ratio = o.max_reject_ratio;
+  pc.reject_window = o.reject_window;
   pc.skip_tombstones = o.skip_tombstones;
   pc.ordered = o.ordered;
   pc.progress = !o.quiet;
@@ -178,6 +181,13 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   http.insecure = o.insecure;
   http.request_timeout_ms = o.request_timeout_ms;
   http.max_retries = o.max_retries;
+  int64_t sink_unavailable_timeout_ms = 0;
+  if (std::string e =
+          ParseDuration("--sink-unavailable-timeout", o.sink_unavailable_timeout, sink_unavailable_timeout_ms);
+      !e.empty()) {
+    return InvalidArgument(e);
+  }
+  http.unavailable_timeout_ms = static_cast<int>(sink_unavailable_timeout_ms);
   http.backoff_initial_ms = o.backoff_initial_ms;
   http.backoff_max_ms = o.backoff_max_ms;
   http.retry_after_max_ms = o.retry_after_max_ms;
@@ -220,6 +230,11 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
     kc.until_caught_up = o.until_caught_up;
     kc.memory_budget_bytes = static_cast<int64_t>(memory_budget / 2);
     kc.commit_interval_ms = o.commit_interval_ms;
+    int64_t startup_timeout_ms = 0;
+    if (std::string e = ParseDuration("--startup-timeout", o.startup_timeout, startup_timeout_ms); !e.empty()) {
+      return InvalidArgument(e);
+    }
+    kc.startup_timeout_ms = static_cast<int>(startup_timeout_ms);
     // sluice_consumer_lag comes from librdkafka statistics.
     if (!o.metrics_addr.empty() && kc.statistics_interval_ms == 0) kc.statistics_interval_ms = 5000;
     if (kc.brokers.empty()) return InvalidArgument("--brokers is required for the kafka source");

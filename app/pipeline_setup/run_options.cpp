@@ -56,6 +56,11 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
                  "Whole-request timeout; 3 timeouts or connection failures in a row mark an endpoint unhealthy")
       ->capture_default_str();
   app.add_option("--max-retries", o.max_retries, "Retries per batch before giving up (-1: unbounded)")->capture_default_str();
+  app.add_option("--sink-unavailable-timeout", o.sink_unavailable_timeout,
+                 "Stop the run (exit 1) once batches waited this long without the sink acknowledging anything "
+                 "(refused, hanging, 5xx...); nothing past what it acknowledged is committed. 30s, 2m; "
+                 "0: retry forever")
+      ->capture_default_str();
   app.add_option("--backoff-initial-ms", o.backoff_initial_ms, "First retry backoff ceiling")->capture_default_str();
   app.add_option("--backoff-max-ms", o.backoff_max_ms,
                  "Largest retry backoff ceiling (also the longest interval between probes of an unhealthy endpoint)")
@@ -96,12 +101,26 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
                  "[kafka] table in --config; -X wins over the environment, which wins over the file");
   app.add_flag("--until-caught-up", o.until_caught_up,
                "Stop once every partition reached the end offset it had when the run started");
+  app.add_option("--startup-timeout", o.startup_timeout,
+                 "Fail (exit 1) when no partition is assigned within this time: brokers unreachable, "
+                 "metadata or group join never completing. 30s, 500ms, 2m; 0: wait forever")
+      ->capture_default_str();
   app.add_option("--memory-budget", o.memory_budget, "Memory for prefetch, in-flight records and the sink's answers held at once")->capture_default_str();
   app.add_option("--commit-interval-ms", o.commit_interval_ms, "How often stored offsets are committed")
       ->capture_default_str();
   app.add_option("--dlq", o.dlq, "Dead-letter destination: kafka:TOPIC or file:PATH");
   app.add_flag("--skip-rejected", o.skip_rejected,
                "Without --dlq: log rejected records and go on (they are lost) instead of stopping");
+  app.add_option("--max-reject-ratio", o.max_reject_ratio,
+                 "Stop the run (exit 1, the records that tripped it uncommitted) once more than this share of "
+                 "a --reject-window is rejected; 1 turns it off")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--reject-window", o.reject_window, "Records per window judged by --max-reject-ratio")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  app.add_flag("--fail-on-rejects", o.fail_on_rejects,
+               "Exit 5 instead of 0 when any record was rejected (dead-lettered or skipped), e.g. to fail a CI job");
   app.add_flag("--skip-tombstones", o.skip_tombstones,
                "Acknowledge records with a null value (Kafka tombstones, common in compacted topics) "
                "without sending or dead-lettering them; they are counted as skipped tombstones");

@@ -24,6 +24,7 @@ struct RunOptions {
   /// SLUICE_KAFKA_* override it (see kafka_properties.h).
   std::vector<std::pair<std::string, std::string>> config_kafka_properties;
   bool until_caught_up = false;
+  std::string startup_timeout = "30s";  ///< --startup-timeout: Start -> first assignment (0: off)
   std::string memory_budget = "512MiB";
   int commit_interval_ms = 1000;
   // Schema
@@ -48,6 +49,7 @@ struct RunOptions {
   int max_concurrency = 512;  ///< upper bound of --concurrency auto (docs/benchmarking.md: why 512)
   int request_timeout_ms = 30000;
   int max_retries = -1;
+  std::string sink_unavailable_timeout = "0";  ///< --sink-unavailable-timeout (0: retry forever)
   int backoff_initial_ms = 100;
   int backoff_max_ms = 10000;
   int retry_after_max_ms = 60000;         ///< longest pause a Retry-After can impose
@@ -59,6 +61,9 @@ struct RunOptions {
   // Engine
   std::string dlq;                         ///< kafka:TOPIC | file:PATH
   bool skip_rejected = false;
+  double max_reject_ratio = 0.5;           ///< --max-reject-ratio (>= 1: off)
+  uint64_t reject_window = 1000;           ///< --reject-window: records per judged window
+  bool fail_on_rejects = false;            ///< --fail-on-rejects: any rejected record -> exit 5
   bool skip_tombstones = false;            ///< --skip-tombstones: null values acknowledged unsent
   bool ordered = false;                    ///< --ordered: one batch per partition in flight
   int drain_timeout_ms = 30000;

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/run/exit_status.h"
+#include "stages/kafka_source/kafka_source.h"
 
 namespace sluice::cli {
 namespace {
@@ -44,6 +45,8 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
   end.last_signal = LastStopSignal();
   end.bounded = (*run)->bounded;
   end.reached_end = (*run)->source_watch->ReachedEnd();
+  end.rejected = summary.rejected;
+  end.fail_on_rejects = o.fail_on_rejects;
   std::fprintf(stderr, "%s", summary.ToText().c_str());
   const int code = ExitStatusFor(end);
   if (!end.status.ok()) {
@@ -51,6 +54,21 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
   } else if (code == kExitStoppedBeforeEnd) {
     std::fprintf(stderr, "sluice: stopped by a signal before the end of the input; what was delivered is "
                          "committed, a new run continues from there (exit status %d)\n", code);
+  } else if (summary.rejected > 0) {
+    // The last line: a run that refused records must not read like a clean one.
+    std::string what = std::to_string(summary.rejected) + " record" + (summary.rejected == 1 ? "" : "s") + " rejected";
+    if (summary.dead_lettered > 0) what += ", " + std::to_string(summary.dead_lettered) + " dead-lettered to " + o.dlq;
+    if (summary.skipped > 0) what += ", " + std::to_string(summary.skipped) + " skipped (--skip-rejected: lost)";
+    std::fprintf(stderr, "sluice: done with rejects: %s (exit status %d%s)\n", what.c_str(), code,
+                 code == kExitRejected ? ", --fail-on-rejects" : "");
+  } else if (const auto* kafka = dynamic_cast<const stages::KafkaSource*>((*run)->source.get())) {
+    // An --until-caught-up run that read nothing says why, so "consumed 0" is not a puzzle.
+    const std::string& note = kafka->NothingToReadNote();
+    for (size_t at = 0; at < note.size();) {
+      const size_t nl = note.find('\n', at);
+      std::fprintf(stderr, "sluice: %s\n", note.substr(at, nl - at).c_str());
+      at = nl == std::string::npos ? note.size() : nl + 1;
+    }
   }
   return code;
 }

@@ -16,7 +16,8 @@
 //    second run in the same group waits that long: tests pass -X session.timeout.ms=6000;
 //  - no CreateTopics admin API (use --topic or create-topic), no persistence, no replication:
 //    broker-down disconnects a broker without moving partition leadership;
-//  - topics that a producer asks for are auto-created with the mock's default partition count.
+//  - topics that a producer asks for are auto-created with the mock's default partition count;
+//    so is every topic a consumer names, unless --honour-allow-auto-create is given.
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   int broker_count = 1;
   int partitions = 8;
   std::vector<std::string> topics;
+  bool no_auto_create = false;
   app.add_option("--broker-count", broker_count, "Number of mock brokers")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -80,6 +82,9 @@ int main(int argc, char** argv) {
   app.add_option("--partitions", partitions, "Partitions per --topic")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
+  app.add_flag("--honour-allow-auto-create", no_auto_create,
+               "Create a missing topic only for clients that allow it (allow.auto.create.topics); "
+               "without this flag the mock creates every topic a Metadata request names");
   CLI11_PARSE(app, argc, argv);
 
   // Block the stop signals before librdkafka starts its threads so they inherit the mask and
@@ -106,6 +111,13 @@ int main(int argc, char** argv) {
   }
   auto shared = std::make_unique<SharedCluster>();
   shared->cluster = std::move(created).value();
+  if (no_auto_create) {
+    sluice::Status st = shared->cluster->HonourAllowAutoCreate();
+    if (!st.ok()) {
+      std::fprintf(stderr, "sluice-mock-kafka: %s\n", st.ToString().c_str());
+      return 1;
+    }
+  }
   for (const std::string& topic : topics) {
     sluice::Status st = shared->cluster->CreateTopic(topic, partitions);
     if (!st.ok()) {

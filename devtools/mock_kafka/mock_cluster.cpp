@@ -167,6 +167,11 @@ Status MockCluster::SetRtt(int broker, int ms) {
   return FromKafkaError(rd_kafka_mock_broker_set_rtt(mcluster_, broker, ms), "set rtt");
 }
 
+Status MockCluster::HonourAllowAutoCreate() {
+  constexpr int16_t kMetadataApiKey = 3;
+  return FromKafkaError(rd_kafka_mock_set_apiversion(mcluster_, kMetadataApiKey, 4, 4), "set Metadata version");
+}
+
 StatusOr<std::vector<int64_t>> CountPartitionMessages(const std::string& brokers,
                                                       const std::string& topic, int timeout_ms) {
   using Clock = std::chrono::steady_clock;

@@ -50,6 +50,12 @@ class MockCluster {
   [[nodiscard]] Status PushRequestErrors(int api_key, int error_code, int count);
   /// Delays every response of broker `broker` (or -1 for all) by `ms` milliseconds.
   [[nodiscard]] Status SetRtt(int broker, int ms);
+  /// Makes the cluster behave like a broker with auto.create.topics.enable=true that honours
+  /// the client's allow.auto.create.topics: the mock reads that flag only from Metadata v4 on
+  /// and creates every topic named in an older request, so Metadata is raised to v4 (as real
+  /// brokers negotiate). A client that does not allow auto-creation then gets
+  /// UNKNOWN_TOPIC_OR_PART for a missing topic instead of a new empty one.
+  [[nodiscard]] Status HonourAllowAutoCreate();
 
  private:
   MockCluster(rd_kafka_s* rk, rd_kafka_mock_cluster_s* mcluster, int broker_count);

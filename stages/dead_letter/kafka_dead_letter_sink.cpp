@@ -58,6 +58,9 @@ StatusOr<std::unique_ptr<KafkaDeadLetterSink>> KafkaDeadLetterSink::Create(const
   props.emplace_back("acks", "all");
   props.emplace_back("enable.idempotence", "true");
   props.emplace_back("message.timeout.ms", std::to_string(config.write_timeout_ms));
+  // A dead-letter topic is part of the deployment like the source topic: a misspelt --dlq
+  // must fail the run (the records stay uncommitted), not create a topic nobody watches.
+  props.emplace_back("allow.auto.create.topics", "false");
   for (const auto& [name, value] : props) {
     if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), errstr, sizeof(errstr)) != RD_KAFKA_CONF_OK) {
       rd_kafka_conf_destroy(conf);
@@ -145,6 +148,25 @@ Status KafkaDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo
   return Status::Ok();
 }
 
+bool KafkaDeadLetterSink::TopicMissing() const {
+  constexpr int kMetadataTimeoutMs = 5000;
+  rd_kafka_topic_t* topic = rd_kafka_topic_new(rk_, config_.topic.c_str(), nullptr);
+  if (topic == nullptr) return false;
+  const rd_kafka_metadata_t* md = nullptr;
+  const rd_kafka_resp_err_t err = rd_kafka_metadata(rk_, 0, topic, &md, kMetadataTimeoutMs);
+  bool missing = false;
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR && md != nullptr) {
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      if (config_.topic == md->topics[i].topic) {
+        missing = md->topics[i].err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
+      }
+    }
+  }
+  if (md != nullptr) rd_kafka_metadata_destroy(md);
+  rd_kafka_topic_destroy(topic);
+  return missing;
+}
+
 Status KafkaDeadLetterSink::DeliveryError() const {
   char buf[512] = {0};
   if (rd_kafka_fatal_error(rk_, buf, sizeof(buf)) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -152,6 +174,12 @@ Status KafkaDeadLetterSink::DeliveryError() const {
   }
   std::string msg = "dead-letter kafka topic \"" + config_.topic + "\": delivery failed: " +
                     rd_kafka_err2str(first_error_);
+  // librdkafka lets records for a topic it never saw time out rather than fail at once: ask the
+  // brokers whether the topic exists before calling it a timeout.
+  if (first_error_ == RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC || first_error_ == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+      (first_error_ == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT && TopicMissing())) {
+    return NotFound(msg + " (the topic does not exist; sluice never creates topics: create it first)");
+  }
   if (first_error_ == RD_KAFKA_RESP_ERR__MSG_TIMED_OUT) return Status(StatusCode::kDeadlineExceeded, msg);
   return Unavailable(msg);
 }

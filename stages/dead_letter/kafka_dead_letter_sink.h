@@ -55,6 +55,9 @@ class KafkaDeadLetterSink : public DeadLetterSink {
   static void LogThunk(const rd_kafka_t* rk, int level, const char* fac, const char* buf);
   std::string Redact(std::string text) const;
   Status DeliveryError() const;
+  /// The brokers say the dead-letter topic does not exist (a metadata request; false when they
+  /// cannot be asked).
+  bool TopicMissing() const;
 
   KafkaDeadLetterConfig config_;
   std::vector<std::string> secrets_;

@@ -16,10 +16,11 @@
 #include <string>
 #include <vector>
 
+#include "engine/batch.h"
 #include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/body_size_limit.h"
 #include "stages/http_sink/http_sink_config.h"
-#include "engine/batch.h"
+#include "stages/http_sink/isolation_group.h"
 
 namespace sluice::stages {
 
@@ -35,6 +36,10 @@ struct Job {
   std::string gzipped;                 ///< compressed body, made on first send
   bool probe = false;                  ///< its current request is its endpoint's health probe
   BodySizeLimit::History too_large;    ///< 413 answers so far
+  /// Set once a batch of it was refused whole and split; shared by every part of that batch.
+  std::shared_ptr<IsolationGroup> isolation;
+  /// When its first transient failure happened (epoch: none yet), for "oldest batch waiting".
+  SenderClock::time_point failing_since{};
 };
 
 /// A request header list shared by the easy handles that have it set (curl does not copy it):

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -34,6 +35,7 @@
 #include "stages/http_sink/secret_redactor.h"
 #include "stages/http_sink/sender_concurrency.h"
 #include "stages/http_sink/sender_event_loop.h"
+#include "stages/http_sink/sink_availability.h"
 #include "stages/http_sink/token_fetcher.h"
 
 namespace sluice::stages {
@@ -106,6 +108,7 @@ struct HttpSender::Impl {
   std::atomic<std::thread::id> sender_thread_id{};
 
   TokenFetcher token;  // kFeatureBaseToken only (disabled otherwise)
+  SinkAvailability availability;  // warnings while the sink fails; --sink-unavailable-timeout
 
   ~Impl() {
     plain.reset();  // closes its sockets before the bodies they point at go
@@ -258,6 +261,13 @@ struct HttpSender::Impl {
   void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why,
                      long status = 0) {
     retry.Count(kind);
+    const Clock::time_point failed_at = Clock::now();
+    if (job->failing_since == Clock::time_point{}) job->failing_since = failed_at;
+    WarnSinkTrouble(failed_at,
+                    kind == RetryKind::kNetwork ? std::string("network")
+                    : status > 0                ? "HTTP " + std::to_string(status)
+                                                : std::string("answer"),
+                    endpoints[t.endpoint].url_for_messages, why, job->failing_since);
     job->retries++;
     if (retry.GivesUp(job->retries)) {
       Fatal(Unavailable("giving up after " + std::to_string(config.max_retries) + " retries: POST " +
@@ -272,10 +282,31 @@ struct HttpSender::Impl {
     timers.emplace(now + pacing.job_wait, std::move(job));
   }
 
+  // The rate-limited warning of sink_availability.h; `why` may quote the sink.
+  void WarnSinkTrouble(Clock::time_point now, const std::string& kind, const std::string& url, const std::string& why,
+                       Clock::time_point this_job_since) {
+    Clock::time_point oldest = this_job_since;
+    for (const auto& [at, waiting] : timers) {
+      if (waiting->failing_since != Clock::time_point{} && waiting->failing_since < oldest) {
+        oldest = waiting->failing_since;
+      }
+    }
+    const std::string line = availability.Warn(now, kind, url, Redact(why), oldest);
+    if (!line.empty()) std::fprintf(stderr, "%s\n", line.c_str());
+  }
+
+  // Every endpoint, for messages about the sink as a whole.
+  std::string SinkName() const {
+    std::string name = endpoints[0].url_for_messages;
+    if (endpoints.size() > 1) name += " (and " + std::to_string(endpoints.size() - 1) + " more --sink-url)";
+    return name;
+  }
+
   std::unique_ptr<Job> SubJob(const Job& parent, size_t begin, size_t end) {
     auto job = std::make_unique<Job>();
     job->batch = SubBatch(*format, *parent.batch, begin, end);
     job->intended = parent.intended;
+    job->isolation = parent.isolation;
     return job;
   }
 
@@ -299,6 +330,21 @@ struct HttpSender::Impl {
     DeliveryReport report = RejectedReport(*job.batch, reason);
     RecordOutcome(job);
     listener->OnDelivery(std::move(report));
+  }
+
+  // Isolation (isolation_group.h): once every record of a batch refused whole has an outcome,
+  // either the held rejections go out or, when all were refused alike, the run stops.
+  void Settle(IsolationGroup& group, IsolationGroup::Verdict verdict, const std::string& url) {
+    if (verdict == IsolationGroup::Verdict::kConfigError) {
+      Fatal(FailedPrecondition("POST " + url + ": " + group.Describe()));
+    } else if (verdict == IsolationGroup::Verdict::kRelease) {
+      for (DeliveryReport& r : group.TakeHeld()) listener->OnDelivery(std::move(r));
+    }
+  }
+
+  // Records of `job` that got an outcome other than "refused whole": its group learns of it.
+  void NoteOtherOutcome(const Job& job, const std::string& url) {
+    if (job.isolation) Settle(*job.isolation, job.isolation->OnOtherOutcome(job.batch->records.size()), url);
   }
 
   void Deliver(const Job& job, const std::vector<RejectedIndex>& rejected, size_t wire_bytes) {
@@ -372,8 +418,10 @@ struct HttpSender::Impl {
     switch (v.cls) {
       case ResponseClass::kAccepted:
         token.OnAccepted();
+        availability.OnAcknowledged(now);
         ObserveResponse(now - t->started, false, in_flight_before);
         Deliver(*job, v.rejected, wire_bytes);
+        NoteOtherOutcome(*job, url);
         break;
       case ResponseClass::kRetry: {
         // Push-back answers shrink the adaptive limit; other transient errors (500, 502)
@@ -423,14 +471,26 @@ struct HttpSender::Impl {
           case BodySizeLimit::TooLarge::kReject:
             RejectAll(*job, "record too large for the sink (HTTP 413 " + std::to_string(job->too_large.too_large_answers) +
                                 " times, no body this large was ever accepted): " + v.reason);
+            NoteOtherOutcome(*job, url);
             break;
         }
         break;
       case ResponseClass::kRejectedRequest:
         ObserveResponse(now - t->started, false, in_flight_before);  // processed: a real service time
         if (n <= 1) {
-          RejectAll(*job, v.reason.empty() ? "rejected by the sink (HTTP " + std::to_string(status) + ")" : v.reason);
+          const std::string reason =
+              v.reason.empty() ? "rejected by the sink (HTTP " + std::to_string(status) + ")" : v.reason;
+          if (job->isolation) {
+            RecordOutcome(*job);
+            Settle(*job->isolation,
+                   job->isolation->OnRefusedWhole(RejectedReport(*job->batch, Redact(reason)), reason, status), url);
+          } else {
+            RejectAll(*job, reason);
+          }
         } else {
+          if (!job->isolation && n >= IsolationGroup::kMinRecordsToJudge) {
+            job->isolation = std::make_shared<IsolationGroup>(n);
+          }
           Split(std::move(job));
         }
         break;
@@ -497,6 +557,12 @@ struct HttpSender::Impl {
       Clock::time_point wake = Dispatch(now);
       ProcessPlainFinished();  // a request can fail inside Start (connection refused)
       waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
+      if (!fatal) {
+        Status unavailable =
+            availability.Tick(Clock::now(), data_in_flight > 0 || !ready.empty() || !timers.empty(), SinkName());
+        if (!unavailable.ok()) Fatal(std::move(unavailable));
+        wake = std::min(wake, availability.NextDeadline());
+      }
       if (stop_requested.load(std::memory_order_acquire) && data_in_flight == 0 &&
           (fatal || (ready.empty() && timers.empty() && submissions.size_approx() == 0))) {
         break;
@@ -533,6 +599,7 @@ StatusOr<std::unique_ptr<HttpSender>> HttpSender::Create(const HttpSinkConfig& c
   impl->format = std::move(format);
   impl->answer_budget = AnswerBudget(config.max_answer_bytes_total);
   impl->redactor = SecretRedactor::ForConfig(config);
+  impl->availability = SinkAvailability(config.unavailable_timeout_ms);
   SLUICE_RETURN_IF_ERROR(impl->loop.Init());
   impl->retry.Init(&impl->config);
   impl->transfers.Init(&impl->config, &impl->answer_budget, impl->loop.multi());

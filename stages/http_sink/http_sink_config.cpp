@@ -19,6 +19,7 @@ Status Validate(const HttpSinkConfig& c) {
   if (c.request_timeout_ms < 1) return InvalidArgument("request_timeout_ms must be >= 1");
   if (c.connect_timeout_ms < 1) return InvalidArgument("connect_timeout_ms must be >= 1");
   if (c.max_retries < -1) return InvalidArgument("max_retries must be >= -1 (-1 = unbounded)");
+  if (c.unavailable_timeout_ms < 0) return InvalidArgument("unavailable_timeout_ms must be >= 0 (0 = no limit)");
   if (c.backoff_initial_ms < 1 || c.backoff_max_ms < c.backoff_initial_ms) {
     return InvalidArgument("backoff needs 1 <= backoff_initial_ms <= backoff_max_ms");
   }

@@ -82,6 +82,9 @@ struct HttpSinkConfig {
 
   /// Retries per batch before the run stops with a fatal error; -1 = unbounded (default).
   int max_retries = -1;
+  /// Stop the run once batches waited this long, in ms, without the sink acknowledging
+  /// anything (refused, hanging, 5xx...); 0 = retry forever (default). See sink_availability.h.
+  int unavailable_timeout_ms = 0;
   /// First backoff ceiling in ms (exponential, full jitter). Default 100.
   int backoff_initial_ms = 100;
   /// Largest backoff ceiling in ms. Default 10000.

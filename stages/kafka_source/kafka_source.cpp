@@ -6,6 +6,7 @@
 
 #include "stages/kafka_source/auth_failure.h"
 #include "stages/kafka_source/consumer_conf.h"
+#include "stages/kafka_source/topic_checks.h"
 
 namespace sluice::stages {
 namespace {
@@ -25,6 +26,15 @@ struct PartitionListDeleter {
 };
 using PartitionListPtr = std::unique_ptr<rd_kafka_topic_partition_list_t, PartitionListDeleter>;
 
+// session.timeout.ms as the consumer will use it (librdkafka's default unless -X sets it).
+int SessionTimeoutMs(const KafkaSourceConfig& config) {
+  constexpr int kLibrdkafkaDefault = 45000;
+  for (const auto& [name, value] : config.properties) {
+    if (name == "session.timeout.ms") return std::atoi(value.c_str());
+  }
+  return kLibrdkafkaDefault;
+}
+
 std::string ErrorText(rd_kafka_error_t* error) {
   std::string s = rd_kafka_error_string(error);
   rd_kafka_error_destroy(error);
@@ -34,7 +44,10 @@ std::string ErrorText(rd_kafka_error_t* error) {
 }  // namespace
 
 KafkaSource::KafkaSource(const KafkaSourceConfig& config)
-    : config_(config), log_(redactor_), committer_(streams_, redactor_, log_, config_.query_timeout_ms) {
+    : config_(config),
+      startup_(config.brokers, config.group_id, config.startup_timeout_ms, SessionTimeoutMs(config)),
+      log_(redactor_),
+      committer_(streams_, redactor_, log_, config_.query_timeout_ms) {
   for (const auto& [name, value] : config_.properties) {
     if (IsSecretProperty(name)) redactor_.AddSecret(value);
   }
@@ -85,6 +98,7 @@ Status KafkaSource::Start(SourceListener* listener) {
   rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, topics.get());
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return internal::KafkaErrorToStatus(err, "kafka source: subscribe");
   started_ = true;
+  startup_.Arm(std::chrono::steady_clock::now());
   return Status::Ok();
 }
 
@@ -112,6 +126,8 @@ StatusOr<size_t> KafkaSource::Poll(RecordChunk& chunk, size_t max_records, int t
     if (*got == 0 && (!may_wait || left == 0)) break;
   }
   if (added > 0) chunk.FinishInput();
+  records_read_ += added;
+  if (fatal_.ok() && !assigned_once_) fatal_ = startup_.Check(std::chrono::steady_clock::now(), JoinedGroup());
   if (!fatal_.ok() && added == 0) return fatal_;
   return added;
 }
@@ -170,6 +186,11 @@ void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_
       fatal_ = FailedPrecondition("kafka source: fatal consumer error: " + redactor_.Redact(buf));
       return;
     }
+    const char* topic = m->rkt != nullptr ? rd_kafka_topic_name(m->rkt) : nullptr;
+    if (Status missing = internal::MissingTopicError(m->err, topic, config_.topics, config_.brokers); !missing.ok()) {
+      fatal_ = std::move(missing);
+      return;
+    }
     std::string where = m->rkt != nullptr ? std::string(rd_kafka_topic_name(m->rkt)) + "[" +
                                                 std::to_string(m->partition) + "]: "
                                           : std::string();
@@ -210,7 +231,7 @@ void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_
 }
 
 bool KafkaSource::Exhausted() const {
-  if (!config_.until_caught_up || !assigned_once_ || awaiting_assignment_) return false;
+  if (!config_.until_caught_up || !assigned_once_ || awaiting_assignment_ || !fatal_.ok()) return false;
   for (const PartitionStream& s : streams_) {
     if (s.assigned && !s.done) return false;
   }
@@ -259,6 +280,9 @@ Status KafkaSource::Store(const std::vector<CommitPoint>& points) {
 Status KafkaSource::Close() {
   if (closed_ || rk_ == nullptr) return Status::Ok();
   closing_ = true;
+  if (started_ && fatal_.ok() && records_read_ == 0 && Exhausted()) {
+    nothing_to_read_note_ = internal::DescribeNothingToRead(streams_, config_.topics, config_.group_id);
+  }
   Status result;
   if (started_) {
     std::vector<PartitionOffset> offsets;
@@ -363,7 +387,8 @@ void KafkaSource::ErrorThunk(rd_kafka_t* rk, int err, const char* reason, void* 
     return;
   }
   // Everything else (all brokers down, transport errors, auth retries) is transient: librdkafka
-  // keeps reconnecting, we keep polling.
+  // keeps reconnecting, we keep polling, until the startup watchdog gives up.
+  self->startup_.NoteError(static_cast<rd_kafka_resp_err_t>(err), self->redactor_.Redact(reason));
   self->log_.Log(LogKey::Kafka(static_cast<rd_kafka_resp_err_t>(err)), std::string("kafka error (transient): ") + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)) +
                             ": " + reason);
 }
@@ -413,6 +438,7 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
         ret_err = rd_kafka_assign(rk_, partitions);
       }
       assigned_once_ = true;
+      startup_.Disarm();
       awaiting_assignment_ = false;
       committer_.OnAssign();
       break;
@@ -530,6 +556,7 @@ void KafkaSource::ComputeCatchUpTargets(const std::vector<uint32_t>& ids) {
       continue;
     }
     s.target_offset = high;
+    s.low_offset = low;
     if (high <= low) s.done = true;  // empty partition: nothing to read
   }
   // A partition whose committed offset already reached the target gets no message and possibly

@@ -7,7 +7,10 @@
 // revoke (after the listener drained the revoked streams; retried after the rebalance when the
 // group refused it) and on Close() (checked per partition and read back): OffsetCommitter
 // (offset_committer.h) makes those commits; PartitionStreams (partition_streams.h) holds the
-// stream table; LogLimiter (log_limiter.h) rate-limits the log. README.md says why.
+// stream table; LogLimiter (log_limiter.h) rate-limits the log; StartupWatchdog
+// (startup_watchdog.h) fails Poll when no partition was assigned within startup_timeout_ms;
+// topic_checks.h turns a missing subscribed topic into an error and explains an empty result.
+// README.md says why.
 // Thread-safety: every Source method, and the SourceListener callback, run on the pipeline's
 // ingress thread (librdkafka serves the rebalance/stats/error callbacks inside Poll). Lag() is
 // the only method that may be called from any thread.
@@ -29,6 +32,7 @@
 #include "stages/kafka_source/log_limiter.h"
 #include "stages/kafka_source/offset_committer.h"
 #include "stages/kafka_source/partition_streams.h"
+#include "stages/kafka_source/startup_watchdog.h"
 
 namespace sluice::stages {
 
@@ -69,6 +73,10 @@ class KafkaSource : public sluice::Source {
   /// Latest per-partition consumer lag from librdkafka statistics (empty when
   /// statistics_interval_ms is 0 or no statistics arrived yet). Any thread.
   std::vector<PartitionLag> Lag() const;
+  /// After Close of an --until-caught-up run that read no record: why ("topic X is empty",
+  /// "group G is already at the end of X"), one line per topic; empty otherwise. Main thread,
+  /// after the pipeline returned.
+  const std::string& NothingToReadNote() const { return nothing_to_read_note_; }
   /// Streams currently assigned to this consumer (ingress thread; for tests and logs).
   std::vector<uint32_t> AssignedStreams() const;
 
@@ -126,6 +134,11 @@ class KafkaSource : public sluice::Source {
   /// Set by a lost or eager revoke, cleared by the next assignment (see Exhausted).
   bool awaiting_assignment_ = false;
   Status fatal_;
+  /// Bounds Start() -> first assignment (--startup-timeout).
+  internal::StartupWatchdog startup_;
+  /// Records handed to the pipeline over the run (for NothingToReadNote).
+  uint64_t records_read_ = 0;
+  std::string nothing_to_read_note_;
 
   internal::LogLimiter log_;
   internal::PartitionStreams streams_;

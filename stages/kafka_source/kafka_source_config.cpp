@@ -20,7 +20,7 @@ struct Forbidden {
 
 // Properties the delivery guarantee depends on, or that have a dedicated config field (two ways
 // to say one thing would make it unclear which one wins).
-constexpr std::array<Forbidden, 11> kForbidden = {{
+constexpr std::array<Forbidden, 12> kForbidden = {{
     {"enable.auto.offset.store",
      "must stay false: sluice stores an offset only after the record was delivered or dead-lettered"},
     {"enable.auto.commit", "must stay true: sluice commits the offsets it stored in the background"},
@@ -33,6 +33,8 @@ constexpr std::array<Forbidden, 11> kForbidden = {{
     {"partition.assignment.strategy", "use the cooperative setting instead"},
     {"statistics.interval.ms", "use the statistics_interval_ms setting instead"},
     {"group.protocol.type", "must stay \"consumer\""},
+    {"allow.auto.create.topics",
+     "must stay false: sluice never creates topics (a misspelled --topic is an error, not a new topic)"},
 }};
 
 int64_t Clamp(int64_t v, int64_t lo, int64_t hi) { return std::min(std::max(v, lo), hi); }
@@ -97,6 +99,9 @@ Status Validate(const KafkaSourceConfig& config) {
   if (config.query_timeout_ms <= 0) {
     return InvalidArgument("kafka source: query_timeout_ms must be > 0");
   }
+  if (config.startup_timeout_ms < 0) {
+    return InvalidArgument("kafka source: startup_timeout_ms must be >= 0 (0: no limit)");
+  }
   for (const auto& [name, value] : config.properties) {
     std::string reason = ForbiddenPropertyReason(name);
     if (!reason.empty()) {
@@ -120,6 +125,9 @@ StatusOr<ConfPtr> BuildConsumerConf(const KafkaSourceConfig& config) {
       {"enable.auto.commit", "true"},
       {"auto.commit.interval.ms", std::to_string(config.commit_interval_ms)},
       {"enable.partition.eof", config.until_caught_up ? "true" : "false"},
+      // A subscription to a topic that does not exist must fail the run (KafkaSource reports
+      // it), not create the topic on a broker that allows auto-creation.
+      {"allow.auto.create.topics", "false"},
       {"partition.assignment.strategy", config.cooperative ? "cooperative-sticky" : "range,roundrobin"},
       {"statistics.interval.ms", std::to_string(config.statistics_interval_ms)},
   };

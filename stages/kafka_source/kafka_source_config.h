@@ -51,6 +51,10 @@ struct KafkaSourceConfig {
   /// Timeout for the blocking broker queries made during assignment (watermarks, committed
   /// offsets) and for the synchronous commit on revoke/close, in ms. Default 10000.
   int query_timeout_ms = 10000;
+  /// Longest time from Start() to the first partition assignment (bootstrap, metadata, group
+  /// join) before Poll fails with an error naming the brokers and librdkafka's last error, in
+  /// ms; 0 = wait forever. Default 30000.
+  int startup_timeout_ms = 30000;
   /// How Poll drains the local queue; kBatchQueue measured faster (see README of this folder).
   KafkaPollMode poll_mode = KafkaPollMode::kBatchQueue;
 };

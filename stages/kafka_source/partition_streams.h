@@ -24,6 +24,7 @@ struct PartitionStream {
   uint32_t generation = 0;
   bool assigned = false;
   int64_t target_offset = -1;  ///< until_caught_up: high watermark at first assignment
+  int64_t low_offset = -1;     ///< until_caught_up: low watermark at first assignment
   bool done = false;           ///< until_caught_up: reached target_offset (or EOF)
   int64_t stored_offset = -1;  ///< last offset stored in this generation (-1: none yet)
 };

@@ -22,5 +22,14 @@ TEST(ExitStatusFor, FollowsTheTable) {
   EXPECT_EQ(ExitStatusFor({Unavailable("sink down"), 1, SIGTERM, true, false}), 1);
 }
 
+TEST(ExitStatusFor, RejectsCountOnlyWithFailOnRejects) {
+  EXPECT_EQ(ExitStatusFor({Status::Ok(), 0, 0, true, true, 3, false}), 0);
+  EXPECT_EQ(ExitStatusFor({Status::Ok(), 0, 0, true, true, 3, true}), 5);
+  EXPECT_EQ(ExitStatusFor({Status::Ok(), 0, 0, true, true, 0, true}), 0);
+  // Stopping early or failing says more than the rejects do.
+  EXPECT_EQ(ExitStatusFor({Status::Ok(), 1, SIGTERM, true, false, 3, true}), 3);
+  EXPECT_EQ(ExitStatusFor({Unavailable("sink down"), 0, 0, true, false, 3, true}), 1);
+}
+
 }  // namespace
 }  // namespace sluice::cli

@@ -52,6 +52,7 @@ void WriteFileText(const std::string& path, const std::string& text) {
 std::unique_ptr<MockKafkaProcess> MockKafkaProcess::Start(const MockKafkaOptions& options, std::string* error) {
   std::vector<std::string> argv = {BinDir() + "/sluice-mock-kafka"};
   if (options.brokers > 0) argv.insert(argv.end(), {"--broker-count", std::to_string(options.brokers)});
+  if (options.honour_allow_auto_create) argv.push_back("--honour-allow-auto-create");
   if (!options.topic.empty()) {
     argv.insert(argv.end(), {"--topic", options.topic, "--partitions", std::to_string(options.partitions)});
   }

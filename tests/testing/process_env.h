@@ -51,6 +51,9 @@ struct MockKafkaOptions {
   /// A topic created at start (--topic/--partitions); empty: none.
   std::string topic;
   int partitions = 1;
+  /// --honour-allow-auto-create: a consumer that does not allow auto-creation (sluice) gets
+  /// "unknown topic" for a missing topic instead of a new empty one.
+  bool honour_allow_auto_create = false;
 };
 
 class MockKafkaProcess {
