@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/config/config_file.h"
+#include "app/config/env_options.h"
 #include "app/demo/demo_command.h"
 #include "app/run/exit_status.h"
 #include "app/run/run_command.h"
@@ -56,8 +57,11 @@ int main(int argc, char** argv) {
   auto schema_commands = AddSchemaCommands(app);
   auto bench_commands = sluice::bench::AddBenchCommands(app);
   auto sweep_commands = sluice::bench::AddSweepCommands(app);
+  // SLUICE_<FLAG> for every flag of every command (flag > environment > --config file).
+  BindEnvironmentVariables(app);
 
-  // --config: the file fills run_options first, then the command line overrides it.
+  // --config (or SLUICE_CONFIG): the file fills run_options first, then the environment and the
+  // command line override it.
   if (argc > 1 && std::string(argv[1]) == "run") {
     const std::string config = FindConfigFlag(argc, argv);
     if (!config.empty()) {
