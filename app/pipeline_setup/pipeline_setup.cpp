@@ -9,7 +9,7 @@
 
 #include "app/config/kafka_properties.h"
 #include "app/config/secrets.h"
-#include "app/metrics/pipeline_metrics.h"
+#include "app/pipeline_setup/metrics_endpoint.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
 #include "stages/file_source/file_source.h"
@@ -253,23 +253,15 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
 
 Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summary) {
   if (!run.metrics_addr.empty()) {
-    const auto* kafka = dynamic_cast<const stages::KafkaSource*>(run.source.get());
-    const Pipeline* pipeline = run.pipeline.get();
-    const stages::HttpSender* sender = run.sender.get();
-    auto server = metrics::MetricsServer::Start(run.metrics_addr, [kafka, pipeline, sender] {
-      std::vector<metrics::PartitionLagSample> lag;
-      if (kafka != nullptr) {
-        for (const stages::PartitionLag& p : kafka->Lag()) lag.push_back({p.topic, p.partition, p.consumer_lag});
-      }
-      return metrics::RenderPipelineMetrics(pipeline->counters(), pipeline->InFlightRecords(), sender->Stats(),
-                                            &sender->RequestLatency(), lag, sender->CurrentConcurrencyLimit());
-    });
+    auto server = StartMetricsEndpoint(run, stop);
     if (!server.ok()) return server.status();
     run.metrics = std::move(*server);
     std::fprintf(stderr, "sluice: metrics at http://%s/metrics (port %u)\n", run.metrics_addr.c_str(),
                  static_cast<unsigned>(run.metrics->port()));
   }
+  run.pipeline_started.store(true, std::memory_order_relaxed);
   Status s = run.pipeline->Run(stop);
+  run.pipeline_ended.store(true, std::memory_order_relaxed);
   summary = run.pipeline->Summary();
   if (run.dead_letters) {
     Status f = run.dead_letters->Flush();

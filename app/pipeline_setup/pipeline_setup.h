@@ -37,6 +37,9 @@ struct BuiltRun {
   std::unique_ptr<Pipeline> pipeline;
   std::string report_file;
   std::string metrics_addr;
+  /// Set around pipeline->Run(), for /ready (read on the metrics server's thread).
+  std::atomic<bool> pipeline_started{false};
+  std::atomic<bool> pipeline_ended{false};
   /// Declared last so it stops first: its render callback reads the pipeline and the sender.
   std::unique_ptr<metrics::MetricsServer> metrics;
 };

@@ -29,6 +29,7 @@
 #include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/plain_transport.h"
+#include "stages/http_sink/status_counts.h"
 #include "stages/http_sink/request_outcome.h"
 #include "stages/http_sink/retry_policy.h"
 #include "stages/http_sink/secret_redactor.h"
@@ -85,6 +86,7 @@ struct HttpSender::Impl {
   BodySizeLimit body_limit;  // 2xx/413 history; its Hint() is MaxBatchBytesHint()
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
+  StatusCounts status_counts;  // data requests by answer status; the latest answer's health
   SenderConcurrency concurrency;  // what Dispatch allows now (fixed or adaptive)
 
   // Sender-thread state.
@@ -327,6 +329,7 @@ struct HttpSender::Impl {
     --data_in_flight;
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
     requests.fetch_add(1, std::memory_order_relaxed);
+    status_counts.Record(outcome.answered, outcome.status);
     const Clock::time_point now = Clock::now();
     request_latency.Record(static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(now - t->started).count()));
@@ -610,6 +613,8 @@ int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency.Publ
 size_t HttpSender::MaxBatchBytesHint() const { return impl_->body_limit.Hint(); }
 const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
 const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }
+std::vector<std::pair<int, uint64_t>> HttpSender::RequestsByStatus() const { return impl_->status_counts.Snapshot(); }
+bool HttpSender::SinkDelivering() const { return impl_->status_counts.LastDelivering(); }
 
 void HttpSender::ResetLatency() {
   impl_->request_latency.Reset();
