@@ -6,11 +6,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "engine/status.h"
 #include "app/pipeline_setup/run_options.h"
+#include "app/report/report_common.h"
 
 namespace sluice::bench {
 
@@ -77,10 +79,15 @@ struct BenchResult {
   uint64_t backlog_records = 0;   ///< open loop: records due but not yet emitted at the end
   bool cut_short = false;         ///< stopped at the safety deadline (sink far too slow)
   std::string error;              ///< why the run failed, empty on success
+  std::chrono::system_clock::time_point started_at{}, ended_at{};  ///< the whole bench, warm-up included
+  report::Settings settings;      ///< effective sink settings, redacted (filled with --report)
 
   /// errors column of the sweep CSV: rejected records plus fatal stops.
   [[nodiscard]] uint64_t Errors() const { return rejected_records + fatal; }
+  /// The report: the bench's own members, then the ones every report shares (report_common.h).
   [[nodiscard]] std::string ToJson() const;
+  /// The shared members of this result.
+  [[nodiscard]] report::ReportCommon Common() const;
   [[nodiscard]] std::string ToText() const;
 };
 

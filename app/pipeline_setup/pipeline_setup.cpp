@@ -3,13 +3,16 @@
 // a built pipeline (metrics endpoint, report file). Main thread only.
 #include "app/pipeline_setup/pipeline_setup.h"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "app/config/kafka_properties.h"
 #include "app/config/secrets.h"
+#include "app/pipeline_setup/effective_settings.h"
 #include "app/pipeline_setup/metrics_endpoint.h"
+#include "app/pipeline_setup/run_report.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
 #include "stages/file_source/file_source.h"
@@ -84,6 +87,7 @@ StatusOr<stages::AuthMode> ChooseAuth(const RunOptions& o, stages::HttpSinkConfi
 StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   auto run = std::make_shared<BuiltRun>();
   run->report_file = o.report_file;
+  if (!o.report_file.empty()) run->report_settings = EffectiveSettings(o);
   if (!o.metrics_addr.empty()) {
     std::string host;
     uint16_t port = 0;
@@ -259,6 +263,7 @@ Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summa
     std::fprintf(stderr, "sluice: metrics at http://%s/metrics (port %u)\n", run.metrics_addr.c_str(),
                  static_cast<unsigned>(run.metrics->port()));
   }
+  const auto started_at = std::chrono::system_clock::now();
   run.pipeline_started.store(true, std::memory_order_relaxed);
   Status s = run.pipeline->Run(stop);
   run.pipeline_ended.store(true, std::memory_order_relaxed);
@@ -269,7 +274,8 @@ Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summa
   }
   if (!run.report_file.empty()) {
     std::ofstream out(run.report_file);
-    out << summary.ToJson();
+    out << RunReportJson(summary, run.sender->RequestLatency(), started_at, std::chrono::system_clock::now(),
+                         run.report_settings);
     if (!out) std::fprintf(stderr, "sluice: cannot write the report to %s\n", run.report_file.c_str());
   }
   return s;
