@@ -277,7 +277,7 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
 }  // namespace
 
 Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, BenchResult& result) {
-  result.started_at = std::chrono::system_clock::now();
+  const auto started_at = std::chrono::system_clock::now();
   cli::RunOptions o = options.run;
   if (o.schema_file.empty() && options.input == "flights") {
     o.schema_file = tools::FlightsExamplesDir() + "/schema.json";
@@ -290,7 +290,8 @@ Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, Bench
   if (options.duration_s <= 0 && options.records == 0)
     return InvalidArgument("give --duration or --records (an unbounded bench never reports)");
   // The stages come from the same builder as `sluice run`; its placeholder source is replaced.
-  if (!o.report_file.empty()) result.settings = cli::EffectiveSettings(o, /*sink_only=*/true);
+  report::Settings settings;
+  if (!o.report_file.empty()) settings = cli::EffectiveSettings(o, /*sink_only=*/true);
   o.source = "file:/dev/null";
   o.report_file.clear();
   StatusOr<std::shared_ptr<cli::BuiltRun>> built_or = cli::BuildRun(o);
@@ -313,6 +314,8 @@ Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, Bench
   const int concurrency = ConcurrencyOf(o);
 
   result = BenchResult{};
+  result.started_at = started_at;
+  result.settings = std::move(settings);
   result.mode = open_loop ? "open" : "closed";
   result.batch_size = o.batch_size;
   result.concurrency = concurrency;
