@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   RunOptions run_options;
   CLI::App* run = app.add_subcommand("run", "Consume Kafka (or a file) and deliver to the sink");
   std::string config_path;
-  run->add_option("--config", config_path, "TOML file with the same settings as the flags (flags win)")
+  run->add_option("--config", config_path, "TOML file with the same settings as the flags; flags win over SLUICE_<FLAG> variables, "
+                  "which win over the file; relative paths in it are relative to its folder")
       ->check(CLI::ExistingFile);
   AddRunOptions(*run, run_options);
   run->footer(ExitStatusHelp());
