@@ -6,16 +6,16 @@
 
 #include <cstdio>
 
+#include "app/bench/bench_commands.h"
 #include "app/config/config_file.h"
 #include "app/config/env_options.h"
 #include "app/demo/demo_command.h"
+#include "app/pipeline_setup/run_options.h"
 #include "app/run/exit_status.h"
 #include "app/run/run_command.h"
-#include "app/pipeline_setup/run_options.h"
-#include "app/version/version_info.h"
 #include "app/schema/schema_command.h"
-#include "app/bench/bench_commands.h"
 #include "app/sweep/sweep_commands.h"
+#include "app/version/version_info.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
@@ -33,7 +33,8 @@ int main(int argc, char** argv) {
   RunOptions run_options;
   CLI::App* run = app.add_subcommand("run", "Consume Kafka (or a file) and deliver to the sink");
   std::string config_path;
-  run->add_option("--config", config_path, "TOML file with the same settings as the flags; flags win over SLUICE_<FLAG> variables, "
+  run->add_option("--config", config_path,
+                  "TOML file with the same settings as the flags; flags win over SLUICE_<FLAG> variables, "
                   "which win over the file; relative paths in it are relative to its folder")
       ->check(CLI::ExistingFile);
   AddRunOptions(*run, run_options);

@@ -1,6 +1,5 @@
 #include "engine/run_summary.h"
 
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>

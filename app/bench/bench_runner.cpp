@@ -12,16 +12,16 @@
 #include <functional>
 #include <thread>
 
-#include "engine/json_string.h"
-#include "stages/generator_source/generator_source.h"
 #include "app/bench/batch_pool.h"
 #include "app/bench/batch_replayer.h"
-#include "engine/latency_histogram.h"
 #include "app/bench/open_loop_sender.h"
 #include "app/common/install_layout.h"
-#include "stages/generator_source/flight_generator.h"
 #include "app/pipeline_setup/effective_settings.h"
 #include "app/pipeline_setup/pipeline_setup.h"
+#include "engine/json_string.h"
+#include "engine/latency_histogram.h"
+#include "stages/generator_source/flight_generator.h"
+#include "stages/generator_source/generator_source.h"
 
 namespace sluice::bench {
 namespace {
@@ -121,7 +121,7 @@ report::ReportCommon BenchResult::Common() const {
   report::ReportCommon c;
   c.started_at = started_at;
   c.ended_at = ended_at;
-  c.request_latency_ms = {service_latency.count, service_latency.p50_ms, service_latency.p90_ms,
+  c.request_latency_ms = {service_latency.count,  service_latency.p50_ms,  service_latency.p90_ms,
                           service_latency.p99_ms, service_latency.p999_ms, service_latency.max_ms};
   c.retries = {retries, retries_throttled, retries_server, retries_network};
   c.rejected_records = rejected_records;

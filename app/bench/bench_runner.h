@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/status.h"
 #include "app/pipeline_setup/run_options.h"
 #include "app/report/report_common.h"
+#include "engine/status.h"
 
 namespace sluice::bench {
 
@@ -80,7 +80,7 @@ struct BenchResult {
   bool cut_short = false;         ///< stopped at the safety deadline (sink far too slow)
   std::string error;              ///< why the run failed, empty on success
   std::chrono::system_clock::time_point started_at{}, ended_at{};  ///< the whole bench, warm-up included
-  report::Settings settings;      ///< effective sink settings, redacted (filled with --report)
+  report::Settings settings;  ///< effective sink settings, redacted (filled with --report)
 
   /// errors column of the sweep CSV: rejected records plus fatal stops.
   [[nodiscard]] uint64_t Errors() const { return rejected_records + fatal; }

@@ -6,11 +6,11 @@
 #include <optional>
 #include <sstream>
 
-#include "stages/kafka_source/kafka_source_config.h"
 #include "app/common/nearest_key.h"
 #include "app/config/config_lines.h"
 #include "app/config/config_paths.h"
 #include "app/config/kafka_properties.h"
+#include "stages/kafka_source/kafka_source_config.h"
 
 namespace sluice::cli {
 namespace {
@@ -101,7 +101,8 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> ApplyConfigFile(const
       continue;
     }
     for (const std::string& p : item.parents) {
-      if (p != "run") return InvalidArgument(at(item, item.name) + "unknown section [" + p + "] (sections: [run], [kafka])");
+      if (p != "run")
+        return InvalidArgument(at(item, item.name) + "unknown section [" + p + "] (sections: [run], [kafka])");
     }
     // TOML style often spells keys with underscores; the flags use hyphens.
     std::string name = item.name;
@@ -111,17 +112,20 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> ApplyConfigFile(const
     const std::string here = at(item, item.name);
     if (name == "config") return InvalidArgument(here + "a config file cannot name another one");
     if (name == "X") {
-      return InvalidArgument(here + "key \"X\" is not a setting: librdkafka properties go in a [kafka] table, "
-                                    "one per line (\"sasl.password\" = \"@/path/to/file\")");
+      return InvalidArgument(here +
+                             "key \"X\" is not a setting: librdkafka properties go in a [kafka] table, "
+                             "one per line (\"sasl.password\" = \"@/path/to/file\")");
     }
-    if (app.get_option_no_throw("--" + name) == nullptr) return InvalidArgument(here + UnknownKeyMessage(item.name, app));
+    if (app.get_option_no_throw("--" + name) == nullptr)
+      return InvalidArgument(here + UnknownKeyMessage(item.name, app));
     // One key at a time through CLI11, which checks names and values exactly as on the command
     // line; its message is replaced where it would quote a sensitive value.
     std::vector<std::string> args;
     if (item.inputs.empty()) {
       args.push_back("--" + name);
     } else {
-      for (const std::string& v : item.inputs) args.push_back("--" + name + "=" + ResolveSettingPath(name, Unquote(v), folder));
+      for (const std::string& v : item.inputs)
+        args.push_back("--" + name + "=" + ResolveSettingPath(name, Unquote(v), folder));
     }
     std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 parses a reversed vector
     try {
@@ -129,7 +133,8 @@ StatusOr<std::vector<std::pair<std::string, std::string>>> ApplyConfigFile(const
     } catch (const CLI::ExtrasError&) {
       return InvalidArgument(here + UnknownKeyMessage(item.name, app));
     } catch (const CLI::ParseError& e) {
-      if (IsSensitiveConfigKey(name)) return InvalidArgument(here + "key \"" + item.name + "\": invalid value (not shown)");
+      if (IsSensitiveConfigKey(name))
+        return InvalidArgument(here + "key \"" + item.name + "\": invalid value (not shown)");
       // CLI11 quotes the value; any key may hold a secret typed in the wrong place.
       std::string detail = e.what();
       for (const std::string& v : item.inputs) {

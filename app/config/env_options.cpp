@@ -5,9 +5,12 @@ namespace sluice::cli {
 std::string EnvNameForFlag(const std::string& long_name) {
   std::string env = "SLUICE_";
   for (char c : long_name) {
-    if (c == '-') env += '_';
-    else if (c >= 'a' && c <= 'z') env += static_cast<char>(c - 'a' + 'A');
-    else env += c;
+    if (c == '-')
+      env += '_';
+    else if (c >= 'a' && c <= 'z')
+      env += static_cast<char>(c - 'a' + 'A');
+    else
+      env += c;
   }
   return env;
 }

@@ -25,9 +25,9 @@ class MetricsServer {
   /// interface; port 0 = any free port, see port()). `not_ready` answers /ready: "" = ready,
   /// else why not (null: always ready). InvalidArgument for a malformed address, Unavailable
   /// when the port cannot be bound.
-  [[nodiscard]] static StatusOr<std::unique_ptr<MetricsServer>> Start(
-      const std::string& addr, std::function<std::string()> render,
-      std::function<std::string()> not_ready = nullptr);
+  [[nodiscard]] static StatusOr<std::unique_ptr<MetricsServer>> Start(const std::string& addr,
+                                                                      std::function<std::string()> render,
+                                                                      std::function<std::string()> not_ready = nullptr);
   ~MetricsServer();  ///< stops the server
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;

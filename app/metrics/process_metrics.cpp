@@ -67,7 +67,8 @@ ProcessSample ReadProcessSample() {
       try {
         if (fields.size() > 21 && ticks > 0) {
           s.cpu_seconds = (std::stod(fields[11]) + std::stod(fields[12])) / ticks;  // utime, stime
-          if (std::optional<double> boot = BootTimeSeconds()) s.start_time_seconds = *boot + std::stod(fields[19]) / ticks;
+          if (std::optional<double> boot = BootTimeSeconds())
+            s.start_time_seconds = *boot + std::stod(fields[19]) / ticks;
           s.virtual_bytes = std::stod(fields[20]);
           s.resident_bytes = std::stod(fields[21]) * page;
         }
@@ -82,7 +83,8 @@ ProcessSample ReadProcessSample() {
 }
 
 void WriteProcessMetrics(PrometheusWriter& w, const ProcessSample& s) {
-  if (s.cpu_seconds) w.Counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", *s.cpu_seconds);
+  if (s.cpu_seconds)
+    w.Counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", *s.cpu_seconds);
   if (s.resident_bytes) w.Gauge("process_resident_memory_bytes", "Resident memory size in bytes.", *s.resident_bytes);
   if (s.virtual_bytes) w.Gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", *s.virtual_bytes);
   if (s.open_fds) w.Gauge("process_open_fds", "Number of open file descriptors.", *s.open_fds);

@@ -16,7 +16,7 @@ namespace sluice::metrics {
 
 /// One reading of this process's figures; a field /proc did not give stays empty.
 struct ProcessSample {
-  std::optional<double> cpu_seconds;         ///< user + system time
+  std::optional<double> cpu_seconds;  ///< user + system time
   std::optional<double> resident_bytes;
   std::optional<double> virtual_bytes;
   std::optional<double> open_fds;

@@ -15,12 +15,12 @@
 namespace sluice::metrics {
 
 struct ReadinessInputs {
-  bool started = false;        ///< the pipeline is running
-  bool stopping = false;       ///< a stop signal arrived
-  bool ended = false;          ///< the pipeline returned
-  bool kafka = false;          ///< the source is a Kafka consumer
-  int assigned_partitions = 0; ///< Kafka only
-  bool sink_delivering = true; ///< HttpSender::SinkDelivering()
+  bool started = false;         ///< the pipeline is running
+  bool stopping = false;        ///< a stop signal arrived
+  bool ended = false;           ///< the pipeline returned
+  bool kafka = false;           ///< the source is a Kafka consumer
+  int assigned_partitions = 0;  ///< Kafka only
+  bool sink_delivering = true;  ///< HttpSender::SinkDelivering()
 };
 
 std::string NotReadyReason(const ReadinessInputs& in);

@@ -60,24 +60,30 @@ report::Settings EffectiveSettings(const RunOptions& options, bool sink_only) {
   RunOptions copy = options;
   CLI::App scratch;
   scratch.option_defaults()->always_capture_default();
-  if (sink_only) AddSinkOptions(scratch, copy);
-  else AddRunOptions(scratch, copy);
+  if (sink_only)
+    AddSinkOptions(scratch, copy);
+  else
+    AddRunOptions(scratch, copy);
   // Repeatable flags: their values as lists, redacted.
   std::vector<std::string> headers, kafka_props, urls;
   for (const std::string& h : options.headers) headers.push_back(HeaderWithoutCredential(h));
   for (const std::string& p : options.kafka_props) kafka_props.push_back(KafkaAssignmentForReport(p));
   for (const std::string& u : options.sink_urls) urls.push_back(WithoutPassword(u));
-  const std::map<std::string, report::SettingValue> lists = {
-      {"header", List(headers)},   {"X", List(kafka_props)},   {"sink-url", List(urls)},
-      {"topic", List(options.topics)}, {"retry-on", NumberList(options.retry_on)},
-      {"no-retry-on", NumberList(options.no_retry_on)}};
+  const std::map<std::string, report::SettingValue> lists = {{"header", List(headers)},
+                                                             {"X", List(kafka_props)},
+                                                             {"sink-url", List(urls)},
+                                                             {"topic", List(options.topics)},
+                                                             {"retry-on", NumberList(options.retry_on)},
+                                                             {"no-retry-on", NumberList(options.no_retry_on)}};
 
   // On/off flags: CLI11 keeps no default text for them.
-  const std::map<std::string, bool> flags = {
-      {"until-caught-up", options.until_caught_up}, {"skip-rejected", options.skip_rejected},
-      {"skip-tombstones", options.skip_tombstones}, {"ordered", options.ordered},
-      {"insecure", options.insecure},               {"quiet", options.quiet},
-      {"debug", options.debug}};
+  const std::map<std::string, bool> flags = {{"until-caught-up", options.until_caught_up},
+                                             {"skip-rejected", options.skip_rejected},
+                                             {"skip-tombstones", options.skip_tombstones},
+                                             {"ordered", options.ordered},
+                                             {"insecure", options.insecure},
+                                             {"quiet", options.quiet},
+                                             {"debug", options.debug}};
 
   report::Settings out;
   for (const CLI::Option* opt : scratch.get_options()) {

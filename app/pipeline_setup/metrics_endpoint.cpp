@@ -10,7 +10,7 @@
 namespace sluice::cli {
 
 StatusOr<std::unique_ptr<metrics::MetricsServer>> StartMetricsEndpoint(const BuiltRun& run,
-                                                                      const std::atomic<int>* stop) {
+                                                                       const std::atomic<int>* stop) {
   const auto* kafka = dynamic_cast<const stages::KafkaSource*>(run.source.get());
   const Pipeline* pipeline = run.pipeline.get();
   const stages::HttpSender* sender = run.sender.get();

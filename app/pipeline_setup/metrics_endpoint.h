@@ -17,6 +17,6 @@ struct BuiltRun;
 
 /// Starts the server on run.metrics_addr. `stop` counts stop signals (may be null).
 [[nodiscard]] StatusOr<std::unique_ptr<metrics::MetricsServer>> StartMetricsEndpoint(const BuiltRun& run,
-                                                                                    const std::atomic<int>* stop);
+                                                                                     const std::atomic<int>* stop);
 
 }  // namespace sluice::cli

@@ -30,8 +30,10 @@ std::string Scalar(const std::string& v) {
   bool digit = false;
   for (size_t i = 0; i < v.size() && number; ++i) {
     const char c = v[i];
-    if (c >= '0' && c <= '9') digit = true;
-    else if (!(c == '-' && i == 0) && !(c == '.' && i > 0)) number = false;
+    if (c >= '0' && c <= '9')
+      digit = true;
+    else if (!(c == '-' && i == 0) && !(c == '.' && i > 0))
+      number = false;
   }
   return number && digit && v.back() != '.' ? v : Quoted(v);
 }

@@ -29,12 +29,12 @@
 #include "stages/http_sink/endpoint_set.h"
 #include "stages/http_sink/plain_http_client.h"
 #include "stages/http_sink/plain_transport.h"
-#include "stages/http_sink/status_counts.h"
 #include "stages/http_sink/request_outcome.h"
 #include "stages/http_sink/retry_policy.h"
 #include "stages/http_sink/secret_redactor.h"
 #include "stages/http_sink/sender_concurrency.h"
 #include "stages/http_sink/sender_event_loop.h"
+#include "stages/http_sink/status_counts.h"
 #include "stages/http_sink/token_fetcher.h"
 
 namespace sluice::stages {
@@ -86,7 +86,7 @@ struct HttpSender::Impl {
   BodySizeLimit body_limit;  // 2xx/413 history; its Hint() is MaxBatchBytesHint()
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
-  StatusCounts status_counts;  // data requests by answer status; the latest answer's health
+  StatusCounts status_counts;     // data requests by answer status; the latest answer's health
   SenderConcurrency concurrency;  // what Dispatch allows now (fixed or adaptive)
 
   // Sender-thread state.

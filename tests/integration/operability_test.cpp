@@ -43,7 +43,12 @@ class Operability : public ::testing::Test {
 
   void Generate(const std::string& path, uint64_t count, uint64_t seed) {
     testing::ProcessOptions gen;
-    gen.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(count), "--seed",
+    gen.argv = {BinDir() + "/sluice-fake-flights",
+                "--output",
+                path,
+                "--count",
+                std::to_string(count),
+                "--seed",
                 std::to_string(seed)};
     testing::ProcessResult g = testing::RunProcess(gen, 60000);
     ASSERT_EQ(g.exit_code, 0) << g.err;
@@ -201,10 +206,12 @@ std::string SharedLayoutProblems(const std::string& report) {
   if (!problems.empty()) return problems;
   if (started > ended) problems += "started_at after ended_at; ";
   uint64_t count = 0;
-  if (doc["request_latency_ms"]["count"].get_uint64().get(count) || count == 0) problems += "request_latency_ms.count; ";
+  if (doc["request_latency_ms"]["count"].get_uint64().get(count) || count == 0)
+    problems += "request_latency_ms.count; ";
   for (const char* p : {"p50", "p90", "p99", "p999", "max"}) {
     double v = -1;
-    if (doc["request_latency_ms"][p].get_double().get(v) || v < 0) problems += std::string("request_latency_ms.") + p + "; ";
+    if (doc["request_latency_ms"][p].get_double().get(v) || v < 0)
+      problems += std::string("request_latency_ms.") + p + "; ";
   }
   for (const char* k : {"total", "throttled", "server", "network"}) {
     uint64_t v = 0;
@@ -215,7 +222,8 @@ std::string SharedLayoutProblems(const std::string& report) {
     if (doc["errors"][k].get_uint64().get(v)) problems += std::string("errors.") + k + "; ";
   }
   int64_t batch_size = 0;
-  if (doc["settings"]["batch-size"].get_int64().get(batch_size) || batch_size != 250) problems += "settings.batch-size; ";
+  if (doc["settings"]["batch-size"].get_int64().get(batch_size) || batch_size != 250)
+    problems += "settings.batch-size; ";
   if (doc["error"].get_string().get(text)) problems += "error; ";
   return problems;
 }
@@ -232,9 +240,27 @@ TEST_F(Operability, RunAndBenchReportsShareOneLayout) {
 
   const std::string bench_report = dir_ + "/bench.json";
   testing::ProcessOptions bench;
-  bench.argv = {BinDir() + "/sluice", "bench", "--sink-url", emulator_->SinkUrl("layout-bench"), "--auth",
-                "featurebase", "--auth-url", emulator_->AuthUrl(), "--schema", SchemaPath(), "--table", TablePath(),
-                "--records", "1000", "--warmup", "0", "--batch-size", "250", "--report", bench_report, "-q"};
+  bench.argv = {BinDir() + "/sluice",
+                "bench",
+                "--sink-url",
+                emulator_->SinkUrl("layout-bench"),
+                "--auth",
+                "featurebase",
+                "--auth-url",
+                emulator_->AuthUrl(),
+                "--schema",
+                SchemaPath(),
+                "--table",
+                TablePath(),
+                "--records",
+                "1000",
+                "--warmup",
+                "0",
+                "--batch-size",
+                "250",
+                "--report",
+                bench_report,
+                "-q"};
   bench.env = testing::CredentialEnv(kAccount);
   testing::ProcessResult b = testing::RunProcess(bench, kRunTimeoutMs);
   ASSERT_EQ(b.exit_code, 0) << b.err;
@@ -276,8 +302,8 @@ TEST_F(Operability, MetricsEndpointServesHealthReadinessAndProcessFamilies) {
 
   SluiceRun run = KafkaRun(*emulator_, "metrics", kafka->bootstrap(), "ops", "ops-metrics");
   // ":PORT" is every interface, as Prometheus exporters take it; port 0 picks a free one.
-  run.args.insert(run.args.end(), {"--metrics-addr", ":0", "--linger-ms", "50", "--max-retries", "-1",
-                                   "--backoff-max-ms", "200"});
+  run.args.insert(run.args.end(),
+                  {"--metrics-addr", ":0", "--linger-ms", "50", "--max-retries", "-1", "--backoff-max-ms", "200"});
   std::unique_ptr<testing::Subprocess> child = testing::Subprocess::Start(run.Options(), &error);
   ASSERT_NE(child, nullptr) << error;
   std::string metrics_url;

@@ -21,7 +21,8 @@ namespace {
 using cli::ScanConfigLines;
 
 TEST(ConfigLines, RecordsEachKeyWithItsLineAndSection) {
-  auto lines = ScanConfigLines("# job\nbatch-size = 5 # five\n\ntopic = [\"a\",\n  \"b#c\"]\n[kafka]\n\"sasl.password\" = \"x#y\"\n");
+  auto lines = ScanConfigLines(
+      "# job\nbatch-size = 5 # five\n\ntopic = [\"a\",\n  \"b#c\"]\n[kafka]\n\"sasl.password\" = \"x#y\"\n");
   ASSERT_TRUE(lines.ok()) << lines.status().ToString();
   ASSERT_EQ(lines->size(), 3u);
   EXPECT_EQ(cli::LineOfKey(*lines, "", "batch-size"), 2);
