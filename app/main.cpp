@@ -6,15 +6,16 @@
 
 #include <cstdio>
 
+#include "app/bench/bench_commands.h"
 #include "app/config/config_file.h"
+#include "app/config/env_options.h"
 #include "app/demo/demo_command.h"
+#include "app/pipeline_setup/run_options.h"
 #include "app/run/exit_status.h"
 #include "app/run/run_command.h"
-#include "app/pipeline_setup/run_options.h"
-#include "app/version/version_info.h"
 #include "app/schema/schema_command.h"
-#include "app/bench/bench_commands.h"
 #include "app/sweep/sweep_commands.h"
+#include "app/version/version_info.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
@@ -32,7 +33,9 @@ int main(int argc, char** argv) {
   RunOptions run_options;
   CLI::App* run = app.add_subcommand("run", "Consume Kafka (or a file) and deliver to the sink");
   std::string config_path;
-  run->add_option("--config", config_path, "TOML file with the same settings as the flags (flags win)")
+  run->add_option("--config", config_path,
+                  "TOML file with the same settings as the flags; flags win over SLUICE_<FLAG> variables, "
+                  "which win over the file; relative paths in it are relative to its folder")
       ->check(CLI::ExistingFile);
   AddRunOptions(*run, run_options);
   run->footer(ExitStatusHelp());
@@ -56,8 +59,11 @@ int main(int argc, char** argv) {
   auto schema_commands = AddSchemaCommands(app);
   auto bench_commands = sluice::bench::AddBenchCommands(app);
   auto sweep_commands = sluice::bench::AddSweepCommands(app);
+  // SLUICE_<FLAG> for every flag of every command (flag > environment > --config file).
+  BindEnvironmentVariables(app);
 
-  // --config: the file fills run_options first, then the command line overrides it.
+  // --config (or SLUICE_CONFIG): the file fills run_options first, then the environment and the
+  // command line override it.
   if (argc > 1 && std::string(argv[1]) == "run") {
     const std::string config = FindConfigFlag(argc, argv);
     if (!config.empty()) {

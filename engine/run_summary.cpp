@@ -1,7 +1,5 @@
 #include "engine/run_summary.h"
 
-#include "engine/json_string.h"
-
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -48,16 +46,9 @@ std::string RunSummary::ToJson() const {
     << "  \"peak_rss_mib\": " << peak_rss_mib << ",\n"
     << "  \"requests\": " << sender.requests << ",\n"
     << "  \"bytes_sent\": " << sender.bytes_sent << ",\n"
-    << "  \"retries\": {\"total\": " << sender.retries << ", \"throttled\": " << sender.retries_throttled
-    << ", \"server\": " << sender.retries_server << ", \"network\": " << sender.retries_network << "},\n"
     << "  \"auth_refreshes\": " << sender.auth_refreshes << ",\n"
     << "  \"splits\": " << sender.splits << ",\n"
-    << "  \"request_latency_ms\": {\"p50\": " << sender.latency_p50_ms << ", \"p99\": " << sender.latency_p99_ms
-    << ", \"max\": " << sender.latency_max_ms << "},\n"
-    << "  \"concurrency_limit\": " << LimitSeriesJson(concurrency_limit) << ",\n";
-  std::string err;
-  AppendJsonString(err, error);
-  o << "  \"error\": " << err << "\n}\n";
+    << "  \"concurrency_limit\": " << LimitSeriesJson(concurrency_limit) << "\n}\n";
   return o.str();
 }
 

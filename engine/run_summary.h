@@ -1,5 +1,6 @@
 // File: engine/run_summary.h
-// RunSummary: the figures of one run, printed at the end and written as JSON by --report.
+// RunSummary: the figures of one run, printed at the end and written as JSON by --report
+// (app/pipeline_setup/run_report.h adds the members every report shares).
 #pragma once
 
 #include <cstdint>
@@ -32,6 +33,9 @@ struct RunSummary {
   std::vector<TimelinePoint> concurrency_limit;
   std::string error;              ///< why the run failed, empty on success
 
+  /// The run's own members as a JSON object (counts, rates, requests, bytes sent). The report
+  /// file adds the members `run` and `bench` share (latency, retries, errors, version, times,
+  /// settings, error: app/report/report_common.h).
   std::string ToJson() const;
   std::string ToText() const;
 };

@@ -12,15 +12,16 @@
 #include <functional>
 #include <thread>
 
-#include "engine/json_string.h"
-#include "stages/generator_source/generator_source.h"
 #include "app/bench/batch_pool.h"
 #include "app/bench/batch_replayer.h"
-#include "engine/latency_histogram.h"
 #include "app/bench/open_loop_sender.h"
 #include "app/common/install_layout.h"
-#include "stages/generator_source/flight_generator.h"
+#include "app/pipeline_setup/effective_settings.h"
 #include "app/pipeline_setup/pipeline_setup.h"
+#include "engine/json_string.h"
+#include "engine/latency_histogram.h"
+#include "stages/generator_source/flight_generator.h"
+#include "stages/generator_source/generator_source.h"
 
 namespace sluice::bench {
 namespace {
@@ -109,19 +110,28 @@ std::string BenchResult::ToJson() const {
   j += "  \"requests_per_s\": " + Num(requests_per_s) + ",\n";
   j += "  \"latency\": " + LatencyJson(latency) + ",\n";
   j += "  \"latency_measured_from\": " + Quoted(mode == "open" ? "intended send time" : "request send") + ",\n";
-  j += "  \"service_latency\": " + LatencyJson(service_latency) + ",\n";
-  j += "  \"errors\": {\"rejected_records\": " + std::to_string(rejected_records) +
-       ", \"fatal\": " + std::to_string(fatal) + ", \"retries_throttled\": " + std::to_string(retries_throttled) +
-       ", \"retries_server\": " + std::to_string(retries_server) +
-       ", \"retries_network\": " + std::to_string(retries_network) + "},\n";
-  j += "  \"retries\": " + std::to_string(retries) + ",\n";
   j += "  \"backlog_records\": " + std::to_string(backlog_records) + ",\n";
   j += std::string("  \"cut_short\": ") + (cut_short ? "true" : "false") + ",\n";
   // Seconds from the start of the clock (warm-up included), so the ramp shows.
   j += "  \"concurrency_limit\": " + LimitSeriesJson(timeline) + ",\n";
-  j += "  \"records_per_s_series\": " + ThroughputSeriesJson(timeline) + ",\n";
-  j += "  \"error\": " + Quoted(error) + "\n}\n";
-  return j;
+  j += "  \"records_per_s_series\": " + ThroughputSeriesJson(timeline) + "\n}\n";
+  return report::WithCommonMembers(std::move(j), Common());
+}
+
+report::ReportCommon BenchResult::Common() const {
+  // The request latency (send -> answer) is the service latency in both modes; the headline
+  // "latency" above is the bench's own (from the intended send time in open loop).
+  report::ReportCommon c;
+  c.started_at = started_at;
+  c.ended_at = ended_at;
+  c.request_latency_ms = {service_latency.count,  service_latency.p50_ms,  service_latency.p90_ms,
+                          service_latency.p99_ms, service_latency.p999_ms, service_latency.max_ms};
+  c.retries = {retries, retries_throttled, retries_server, retries_network};
+  c.rejected_records = rejected_records;
+  c.fatal = fatal != 0;
+  c.error = error;
+  c.settings = settings;
+  return c;
 }
 
 std::string BenchResult::ToText() const {
@@ -284,6 +294,7 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
 }  // namespace
 
 Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, BenchResult& result) {
+  const auto started_at = std::chrono::system_clock::now();
   cli::RunOptions o = options.run;
   if (o.schema_file.empty() && options.input == "flights") {
     o.schema_file = tools::FlightsExamplesDir() + "/schema.json";
@@ -296,6 +307,8 @@ Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, Bench
   if (options.duration_s <= 0 && options.records == 0)
     return InvalidArgument("give --duration or --records (an unbounded bench never reports)");
   // The stages come from the same builder as `sluice run`; its placeholder source is replaced.
+  report::Settings settings;
+  if (!o.report_file.empty()) settings = cli::EffectiveSettings(o, /*sink_only=*/true);
   o.source = "file:/dev/null";
   o.report_file.clear();
   StatusOr<std::shared_ptr<cli::BuiltRun>> built_or = cli::BuildRun(o);
@@ -318,6 +331,8 @@ Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, Bench
   const int concurrency = ConcurrencyOf(o);
 
   result = BenchResult{};
+  result.started_at = started_at;
+  result.settings = std::move(settings);
   result.mode = open_loop ? "open" : "closed";
   result.batch_size = o.batch_size;
   result.concurrency = concurrency;
@@ -397,6 +412,7 @@ Status RunBench(const BenchOptions& options, const std::atomic<int>* stop, Bench
     pipeline.reset();  // before the generator and the senders it points to
   }
 
+  result.ended_at = std::chrono::system_clock::now();
   if (!options.run.report_file.empty()) {
     FILE* f = std::fopen(options.run.report_file.c_str(), "w");
     const std::string json = result.ToJson();

@@ -6,11 +6,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <string>
 
 #include "app/pipeline_setup/run_options.h"
 #include "engine/concurrency_timeline.h"
+#include "app/report/report_common.h"
 #include "engine/status.h"
 
 namespace sluice::bench {
@@ -84,10 +86,15 @@ struct BenchResult {
   /// The in-flight limit and the records delivered, sampled from the start of the clock (the
   /// warm-up included: the ramp of --concurrency auto is the point) to the end of the drain.
   std::vector<TimelinePoint> timeline;
+  std::chrono::system_clock::time_point started_at{}, ended_at{};  ///< the whole bench, warm-up included
+  report::Settings settings;  ///< effective sink settings, redacted (filled with --report)
 
   /// errors column of the sweep CSV: rejected records plus fatal stops.
   [[nodiscard]] uint64_t Errors() const { return rejected_records + fatal; }
+  /// The report: the bench's own members, then the ones every report shares (report_common.h).
   [[nodiscard]] std::string ToJson() const;
+  /// The shared members of this result.
+  [[nodiscard]] report::ReportCommon Common() const;
   [[nodiscard]] std::string ToText() const;
 };
 

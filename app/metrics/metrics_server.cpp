@@ -12,6 +12,7 @@ namespace sluice::metrics {
 
 struct MetricsServer::Impl {
   std::function<std::string()> render;
+  std::function<std::string()> not_ready;
   MHD_Daemon* daemon = nullptr;
   std::atomic<uint64_t> scrapes{0};
 
@@ -44,11 +45,18 @@ struct MetricsServer::Impl {
     }
     const std::string_view m(method);
     const std::string_view path(url);
-    if (path != "/metrics") {
-      return Reply(conn, MHD_HTTP_NOT_FOUND, "not found; try /metrics\n", "text/plain; charset=utf-8");
+    constexpr const char* kText = "text/plain; charset=utf-8";
+    if (path != "/metrics" && path != "/healthz" && path != "/ready") {
+      return Reply(conn, MHD_HTTP_NOT_FOUND, "not found; try /metrics, /healthz or /ready\n", kText);
     }
     if (m != "GET" && m != "HEAD") {
-      return Reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET /metrics\n", "text/plain; charset=utf-8");
+      return Reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "only GET\n", kText);
+    }
+    if (path == "/healthz") return Reply(conn, MHD_HTTP_OK, "ok\n", kText);
+    if (path == "/ready") {
+      const std::string why = self->not_ready ? self->not_ready() : std::string();
+      if (why.empty()) return Reply(conn, MHD_HTTP_OK, "ready\n", kText);
+      return Reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "not ready: " + why + "\n", kText);
     }
     self->scrapes.fetch_add(1, std::memory_order_relaxed);
     return Reply(conn, MHD_HTTP_OK, self->render(), "text/plain; version=0.0.4; charset=utf-8");
@@ -57,8 +65,8 @@ struct MetricsServer::Impl {
 
 Status ParseHostPort(const std::string& addr, std::string* host, uint16_t* port) {
   const size_t colon = addr.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == addr.size()) {
-    return InvalidArgument("metrics address must look like HOST:PORT, got \"" + addr + "\"");
+  if (colon == std::string::npos || colon + 1 == addr.size()) {
+    return InvalidArgument("metrics address must look like HOST:PORT or :PORT, got \"" + addr + "\"");
   }
   const std::string port_text = addr.substr(colon + 1);
   unsigned long p = 0;
@@ -68,6 +76,7 @@ Status ParseHostPort(const std::string& addr, std::string* host, uint16_t* port)
   }
   if (p > 65535) return InvalidArgument("metrics address has a bad port: \"" + addr + "\"");
   *host = addr.substr(0, colon);
+  if (host->empty()) *host = "0.0.0.0";  // ":9464": every interface, as Prometheus exporters read it
   if (*host == "localhost") *host = "127.0.0.1";
   *port = static_cast<uint16_t>(p);
   return Status::Ok();
@@ -80,7 +89,8 @@ MetricsServer::~MetricsServer() = default;
 uint64_t MetricsServer::Scrapes() const { return impl_->scrapes.load(std::memory_order_relaxed); }
 
 StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string& addr,
-                                                              std::function<std::string()> render) {
+                                                              std::function<std::string()> render,
+                                                              std::function<std::string()> not_ready) {
   if (!render) return InvalidArgument("MetricsServer needs a render callback");
   std::string host;
   uint16_t port = 0;
@@ -93,6 +103,7 @@ StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string&
   }
   auto impl = std::make_unique<Impl>();
   impl->render = std::move(render);
+  impl->not_ready = std::move(not_ready);
   // One internal thread: scrapes are rare and cheap; the pipeline's threads are never used.
   impl->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, nullptr, nullptr,
                                   &Impl::OnRequest, impl.get(), MHD_OPTION_SOCK_ADDR,

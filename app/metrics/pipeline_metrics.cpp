@@ -42,6 +42,8 @@ std::string RenderPipelineMetrics(const PipelineCounters& c, uint64_t in_flight_
   w.Counter("sluice_records_dead_lettered_total", "Rejected records written to the dead-letter destination.",
             Load(c.dead_lettered));
   w.Counter("sluice_bytes_consumed_total", "Payload bytes read from the source.", Load(c.consumed_bytes));
+  w.Counter("sluice_bytes_sent_total", "Request body bytes (as sent, after compression) of requests the sink accepted.",
+            static_cast<double>(s.bytes_sent));
   w.Counter("sluice_batches_total", "Batches handed to the sender.", Load(c.batches));
   w.Counter("sluice_requests_total", "HTTP requests completed (any outcome).", static_cast<double>(s.requests));
 

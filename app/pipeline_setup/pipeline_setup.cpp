@@ -3,6 +3,7 @@
 // a built pipeline (metrics endpoint, report file). Main thread only.
 #include "app/pipeline_setup/pipeline_setup.h"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -13,6 +14,9 @@
 #include "app/metrics/pipeline_metrics.h"
 #include "app/pipeline_setup/duration.h"
 #include "app/pipeline_setup/timeline_sampler.h"
+#include "app/pipeline_setup/effective_settings.h"
+#include "app/pipeline_setup/metrics_endpoint.h"
+#include "app/pipeline_setup/run_report.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
 #include "stages/file_source/file_source.h"
@@ -87,6 +91,7 @@ StatusOr<stages::AuthMode> ChooseAuth(const RunOptions& o, stages::HttpSinkConfi
 StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   auto run = std::make_shared<BuiltRun>();
   run->report_file = o.report_file;
+  if (!o.report_file.empty()) run->report_settings = EffectiveSettings(o);
   if (!o.metrics_addr.empty()) {
     std::string host;
     uint16_t port = 0;
@@ -271,17 +276,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
 
 Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summary) {
   if (!run.metrics_addr.empty()) {
-    const auto* kafka = dynamic_cast<const stages::KafkaSource*>(run.source.get());
-    const Pipeline* pipeline = run.pipeline.get();
-    const stages::HttpSender* sender = run.sender.get();
-    auto server = metrics::MetricsServer::Start(run.metrics_addr, [kafka, pipeline, sender] {
-      std::vector<metrics::PartitionLagSample> lag;
-      if (kafka != nullptr) {
-        for (const stages::PartitionLag& p : kafka->Lag()) lag.push_back({p.topic, p.partition, p.consumer_lag});
-      }
-      return metrics::RenderPipelineMetrics(pipeline->counters(), pipeline->InFlightRecords(), sender->Stats(),
-                                            &sender->RequestLatency(), lag, sender->CurrentConcurrencyLimit());
-    });
+    auto server = StartMetricsEndpoint(run, stop);
     if (!server.ok()) return server.status();
     run.metrics = std::move(*server);
     std::fprintf(stderr, "sluice: metrics at http://%s/metrics (port %u)\n", run.metrics_addr.c_str(),
@@ -294,7 +289,10 @@ Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summa
         delivered = run.pipeline->counters().delivered.load(std::memory_order_relaxed);
       },
       &timeline);
+  const auto started_at = std::chrono::system_clock::now();
+  run.pipeline_started.store(true, std::memory_order_relaxed);
   Status s = run.pipeline->Run(stop);
+  run.pipeline_ended.store(true, std::memory_order_relaxed);
   sampler.Stop();
   summary = run.pipeline->Summary();
   summary.concurrency_limit = timeline.Points();
@@ -304,7 +302,8 @@ Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summa
   }
   if (!run.report_file.empty()) {
     std::ofstream out(run.report_file);
-    out << summary.ToJson();
+    out << RunReportJson(summary, run.sender->RequestLatency(), started_at, std::chrono::system_clock::now(),
+                         run.report_settings);
     if (!out) std::fprintf(stderr, "sluice: cannot write the report to %s\n", run.report_file.c_str());
   }
   return s;

@@ -12,6 +12,7 @@
 #include "app/metrics/metrics_server.h"
 #include "app/pipeline_setup/end_watching_source.h"
 #include "app/pipeline_setup/run_options.h"
+#include "app/report/report_common.h"
 #include "engine/dead_letter_sink.h"
 #include "engine/pipeline.h"
 #include "engine/run_summary.h"
@@ -36,7 +37,12 @@ struct BuiltRun {
   std::unique_ptr<DeadLetterSink> dead_letters;
   std::unique_ptr<Pipeline> pipeline;
   std::string report_file;
+  /// The effective settings, redacted, for the report (filled when report_file is set).
+  report::Settings report_settings;
   std::string metrics_addr;
+  /// Set around pipeline->Run(), for /ready (read on the metrics server's thread).
+  std::atomic<bool> pipeline_started{false};
+  std::atomic<bool> pipeline_ended{false};
   /// Declared last so it stops first: its render callback reads the pipeline and the sender.
   std::unique_ptr<metrics::MetricsServer> metrics;
 };

@@ -88,7 +88,8 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
 
 void AddRunOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--metrics-addr", o.metrics_addr,
-                 "Serve Prometheus metrics at http://HOST:PORT/metrics (e.g. 127.0.0.1:9464)");
+                 "Serve Prometheus metrics at http://HOST:PORT/metrics, liveness at /healthz and readiness at "
+                 "/ready (e.g. 127.0.0.1:9464, or :9464 for every interface)");
   app.add_option("--source", o.source, "kafka | file:PATH (NDJSON, .gz too) | stdin")->capture_default_str();
   app.add_option("--brokers", o.brokers, "Kafka bootstrap brokers HOST:PORT,...");
   app.add_option("--topic", o.topics, "Topic to consume (repeatable)");

@@ -9,7 +9,7 @@
 //   for (each sample payload) coverage.Add(payload);
 //   if (!coverage.Matched(i)) err << coverage.Diagnose(i);
 //
-// Also NearestKey / EditDistance, the suggestion rule, exposed for tests.
+// The suggestion rule (NearestKey / EditDistance) lives in app/common/nearest_key.h.
 // Thread-safety: one thread per object.
 #pragma once
 
@@ -23,6 +23,7 @@
 
 #include <simdjson.h>
 
+#include "app/common/nearest_key.h"
 #include "stages/schema_map/ingest_schema.h"
 
 namespace sluice::cli {
@@ -67,14 +68,5 @@ class PathCoverage {
   uint64_t non_objects_ = 0;
   simdjson::dom::parser parser_;
 };
-
-/// Optimal-string-alignment distance (insertions, deletions, substitutions and transpositions of
-/// neighbours each cost 1), comparing ASCII letters without case, so "IATA" is 0 from "iata"
-/// (keys are case-sensitive, so that is still a miss worth suggesting).
-size_t EditDistance(std::string_view a, std::string_view b);
-
-/// The key in `keys` closest to `wanted` if it is close enough to be a likely typo (distance at
-/// most 1 for names up to 3 characters, 2 up to 6, 3 beyond); ties go to the earlier key.
-std::optional<std::string> NearestKey(std::string_view wanted, const std::vector<std::string>& keys);
 
 }  // namespace sluice::cli

@@ -37,4 +37,14 @@ std::string VersionText() {
   return text;
 }
 
+std::vector<std::pair<std::string, std::string>> VersionFields() {
+  const curl_version_info_data* curl = curl_version_info(CURLVERSION_NOW);
+  return {{"version", SLUICE_VERSION},
+          {"commit", SLUICE_GIT_COMMIT},
+          {"librdkafka", rd_kafka_version_str()},
+          {"simdjson", SLUICE_STRINGIFY(SIMDJSON_VERSION)},
+          {"onetbb", TBB_runtime_version()},
+          {"libcurl", curl && curl->version ? curl->version : "unknown"}};
+}
+
 }  // namespace sluice::cli

@@ -3,10 +3,13 @@
 // fixed at build time) and the versions of the libraries it runs with - librdkafka, oneTBB and
 // libcurl as the loaded shared libraries report them, simdjson as its headers say (it has no
 // runtime version call), plus oneTBB's header version so a header/runtime mismatch shows.
-// Used by app/main.cpp. Pure functions, thread-safe.
+// Used by app/main.cpp, sluice_build_info (app/metrics) and the JSON reports (app/report).
+// Pure functions, thread-safe.
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace sluice::cli {
 
@@ -21,5 +24,9 @@ namespace sluice::cli {
 ///   librdkafka 2.0.2
 ///   ...
 [[nodiscard]] std::string VersionText();
+
+/// The same facts as (name, value) pairs for labels and reports: version, commit, librdkafka,
+/// simdjson, onetbb, libcurl.
+[[nodiscard]] std::vector<std::pair<std::string, std::string>> VersionFields();
 
 }  // namespace sluice::cli

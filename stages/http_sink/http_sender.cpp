@@ -36,6 +36,7 @@
 #include "stages/http_sink/sender_concurrency.h"
 #include "stages/http_sink/sender_event_loop.h"
 #include "stages/http_sink/sink_availability.h"
+#include "stages/http_sink/status_counts.h"
 #include "stages/http_sink/token_fetcher.h"
 
 namespace sluice::stages {
@@ -87,6 +88,7 @@ struct HttpSender::Impl {
   BodySizeLimit body_limit;  // 2xx/413 history; its Hint() is MaxBatchBytesHint()
   LatencyHistogram request_latency;
   LatencyHistogram open_loop_latency;
+  StatusCounts status_counts;     // data requests by answer status; the latest answer's health
   SenderConcurrency concurrency;  // what Dispatch allows now (fixed or adaptive)
 
   // Sender-thread state.
@@ -373,6 +375,7 @@ struct HttpSender::Impl {
     --data_in_flight;
     in_flight.store(static_cast<uint64_t>(data_in_flight), std::memory_order_relaxed);
     requests.fetch_add(1, std::memory_order_relaxed);
+    status_counts.Record(outcome.answered, outcome.status);
     const Clock::time_point now = Clock::now();
     request_latency.Record(static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::microseconds>(now - t->started).count()));
@@ -677,6 +680,8 @@ int HttpSender::CurrentConcurrencyLimit() const { return impl_->concurrency.Publ
 size_t HttpSender::MaxBatchBytesHint() const { return impl_->body_limit.Hint(); }
 const LatencyHistogram& HttpSender::RequestLatency() const { return impl_->request_latency; }
 const LatencyHistogram& HttpSender::OpenLoopLatency() const { return impl_->open_loop_latency; }
+std::vector<std::pair<int, uint64_t>> HttpSender::RequestsByStatus() const { return impl_->status_counts.Snapshot(); }
+bool HttpSender::SinkDelivering() const { return impl_->status_counts.LastDelivering(); }
 
 void HttpSender::ResetLatency() {
   impl_->request_latency.Reset();

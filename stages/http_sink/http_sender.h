@@ -25,6 +25,8 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <utility>
+#include <vector>
 
 #include "engine/batch.h"
 #include "engine/batch_sender.h"
@@ -71,6 +73,11 @@ class HttpSender final : public BatchSender {
   [[nodiscard]] const LatencyHistogram& RequestLatency() const;
   /// Intended-send-time to final outcome, only for batches given through SubmitAt(), in us.
   [[nodiscard]] const LatencyHistogram& OpenLoopLatency() const;
+  /// Data requests by the HTTP status of their answer, ascending; status 0 = no answer.
+  /// Any thread (status_counts.h).
+  [[nodiscard]] std::vector<std::pair<int, uint64_t>> RequestsByStatus() const;
+  /// False while the latest data request got no answer, a 5xx, 408 or 429. Any thread.
+  [[nodiscard]] bool SinkDelivering() const;
   /// Empties both latency histograms (a benchmark's warm-up ends). Any thread.
   void ResetLatency();
 

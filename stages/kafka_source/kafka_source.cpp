@@ -467,6 +467,7 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_
       break;
   }
 
+  assigned_partitions_.store(static_cast<int>(AssignedStreams().size()), std::memory_order_relaxed);
   if (error != nullptr) {
     log_.Log(LogTopic::kRebalance, std::string(call) + " failed: " + ErrorText(error));
   } else if (ret_err != RD_KAFKA_RESP_ERR_NO_ERROR) {

@@ -16,6 +16,7 @@
 // the only method that may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -84,6 +85,9 @@ class KafkaSource : public sluice::Source {
   /// after it (see OffsetCommitter::CommitOnRevoke). Ingress thread; for tests and logs.
   using RevokeCommitStats = internal::OffsetCommitter::RevokeStats;
   RevokeCommitStats RevokeCommits() const;
+  /// Partitions assigned to this consumer now (0 before the first assignment and after a
+  /// revoke of everything). Any thread: for /ready of the metrics endpoint.
+  [[nodiscard]] int AssignedPartitionCount() const { return assigned_partitions_.load(std::memory_order_relaxed); }
 
  private:
   explicit KafkaSource(const KafkaSourceConfig& config);
@@ -147,6 +151,8 @@ class KafkaSource : public sluice::Source {
 
   mutable std::mutex lag_mu_;
   std::vector<PartitionLag> lag_;  ///< guarded by lag_mu_
+  /// AssignedStreams().size() after each rebalance, for readers on other threads.
+  std::atomic<int> assigned_partitions_{0};
 };
 
 }  // namespace sluice::stages

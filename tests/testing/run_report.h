@@ -1,6 +1,7 @@
 // File: tests/testing/run_report.h
-// The run report (`sluice run --report FILE`, engine/run_summary.cpp) as the process-level tests
-// read it, parsed with simdjson:
+// The run report (`sluice run --report FILE`: engine/run_summary.cpp writes the run's own
+// members, app/report/report_common.cpp the ones bench shares; docs/configuration.md "Reports")
+// as the process-level tests read it, parsed with simdjson:
 //  - RunReport/ParseReport(): the fields the fault and integration suites assert on;
 //  - ReportInt(): one top-level number of a report by name, for the fields RunReport leaves out.
 // Used by tests/faults, tests/integration and tests/memory (through their env files).
