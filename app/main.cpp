@@ -12,6 +12,7 @@
 #include "app/run/run_command.h"
 #include "app/pipeline_setup/run_options.h"
 #include "app/version/version_info.h"
+#include "engine/log.h"
 #include "app/schema/schema_command.h"
 #include "app/bench/bench_commands.h"
 #include "app/sweep/sweep_commands.h"
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
       AddRunOptions(from_file, run_options);
       auto kafka_table = ApplyConfigFile(config, from_file);
       if (!kafka_table.ok()) {
-        std::fprintf(stderr, "sluice: configuration error: %s\n", kafka_table.status().ToString().c_str());
+        sluice::Log(sluice::LogLevel::kError, "run", "configuration error: " + kafka_table.status().message());
         return 2;
       }
       run_options.config_kafka_properties = std::move(*kafka_table);

@@ -162,6 +162,13 @@ StatusOr<LogFormat> ParseLogFormat(std::string_view text) {
   return InvalidArgument("--log-format must be text or json, got \"" + std::string(text) + "\"");
 }
 
+LogLevel LogLevelFromSyslog(int severity) {
+  if (severity <= 3) return LogLevel::kError;
+  if (severity == 4) return LogLevel::kWarn;
+  if (severity == 5) return LogLevel::kInfo;
+  return LogLevel::kDebug;
+}
+
 std::string_view LogLevelName(LogLevel level) {
   switch (level) {
     case LogLevel::kError: return "error";

@@ -31,6 +31,7 @@
 #include <utility>
 
 #include "engine/status.h"
+#include "engine/log.h"
 
 namespace sluice {
 
@@ -78,6 +79,10 @@ void SetLogFd(int fd);
 /// Whether the log's file descriptor is a terminal (the status line is drawn only there, and
 /// only in text format).
 bool LogIsTerminal();
+
+/// A syslog severity (0 emergency .. 7 debug; librdkafka's log callback uses them) as a level:
+/// 0-3 error, 4 warn, 5 info, 6-7 debug (libraries log their routine chatter as "informational").
+LogLevel LogLevelFromSyslog(int severity);
 
 /// "error" | "warn" | "info" | "debug" (also "warning").
 [[nodiscard]] StatusOr<LogLevel> ParseLogLevel(std::string_view text);

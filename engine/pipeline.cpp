@@ -16,6 +16,7 @@
 // exhausted the source is paused, so a slow sink slows the reader instead of growing memory.
 #include "engine/pipeline.h"
 
+#include "engine/log.h"
 #include "engine/ordered_sender.h"
 
 #include <tbb/enumerable_thread_specific.h>
@@ -192,8 +193,8 @@ void Pipeline::HandleRejected(const RejectedRecord& r) {
   at += " offset " + std::to_string(r.position.offset);
   if (rejected_logged_ < 10 || rejected_logged_ % 1000 == 0) {
     const std::string_view stage = RejectStageName(r.stage);
-    std::fprintf(stderr, "sluice: rejected record at %s (%.*s): %s\n", at.c_str(), static_cast<int>(stage.size()),
-                 stage.data(), r.reason.c_str());
+    Logf(LogLevel::kWarn, "pipeline", "rejected record at %s (%.*s): %s", at.c_str(), static_cast<int>(stage.size()),
+         stage.data(), r.reason.c_str());
   }
   ++rejected_logged_;
   if (parts_.dead_letters) {
@@ -288,9 +289,10 @@ std::vector<CommitPoint> Pipeline::OnStreamsRevoked(const std::vector<uint32_t>&
   std::vector<CommitPoint> points;
   if (FlushDeadLetters()) points = tracker_.CommitPointsOf(streams);
   if (pending() > 0) {
-    std::fprintf(stderr, "sluice: revoke: %llu records of the revoked partitions not acknowledged within %d ms; "
-                 "the next owner will read them again\n",
-                 static_cast<unsigned long long>(pending()), config_.drain_timeout_ms);
+    Logf(LogLevel::kWarn, "pipeline",
+         "revoke: %llu records of the revoked partitions not acknowledged within %d ms; "
+         "the next owner will read them again",
+         static_cast<unsigned long long>(pending()), config_.drain_timeout_ms);
   }
   for (uint32_t s : streams) tracker_.Forget(s);
   return points;
@@ -373,7 +375,7 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   if (!status.ok()) {
     parts_.sender->Stop(true);
     parts_.sender = inner_sender;
-    summary_.error = status.ToString();
+    summary_.error = status.message();
     return status;
   }
 
@@ -381,6 +383,8 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   Phase phase = Phase::kReading;
   bool bounded_drain = false;
   bool abandon = false;
+  // Why records in flight were given up on (the run's error says it, once).
+  std::string abandon_reason;
   bool paused = false;
   Clock::time_point drain_deadline{};
   Clock::time_point last_tick = Clock::now();
@@ -395,8 +399,7 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
     const int stops = stop_requests ? stop_requests->load(std::memory_order_relaxed) : 0;
     if (stops >= 2) {
       abandon = true;
-      std::fprintf(stderr, "\nsluice: second signal: abandoning %llu records in flight\n",
-                   static_cast<unsigned long long>(budget_.records()));
+      abandon_reason = "second signal: the drain was abandoned";
       break;
     }
     auto now = Clock::now();
@@ -414,9 +417,8 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
       }
       if (budget_.records() == 0 && tracker_.InFlight() == 0) break;
       if (bounded_drain && now >= drain_deadline) {
-        std::fprintf(stderr, "\nsluice: drain timeout (%d ms): %llu records not acknowledged, not committed\n",
-                     config_.drain_timeout_ms, static_cast<unsigned long long>(budget_.records()));
         abandon = true;
+        abandon_reason = "drain timeout (" + std::to_string(config_.drain_timeout_ms) + " ms)";
         break;
       }
       if (now - last_flush >= std::chrono::milliseconds(config_.tick_interval_ms)) {
@@ -472,8 +474,9 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   }
   if (status.ok() && !close.ok()) status = close.WithContext("closing the source");
   if (status.ok() && abandon) {
-    status = Status(StatusCode::kCancelled, std::to_string(budget_.records()) +
-                                                " records were not acknowledged and are not committed");
+    status = Status(StatusCode::kCancelled, (abandon_reason.empty() ? "" : abandon_reason + ": ") +
+                                                std::to_string(budget_.records()) +
+                                                " records in flight were not acknowledged and are not committed");
   }
 
   RunSummary& s = summary_;
@@ -495,7 +498,7 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   s.peak_rss_mib = PeakRssMib();
   s.sender = parts_.sender->Stats();
   parts_.sender = inner_sender;  // the decorator dies with this scope
-  s.error = status.ok() ? "" : status.ToString();
+  s.error = status.ok() ? "" : status.message();
   return status;
 }
 

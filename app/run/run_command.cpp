@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/run/exit_status.h"
+#include "engine/log.h"
 
 namespace sluice::cli {
 namespace {
@@ -34,7 +35,7 @@ int LastStopSignal() { return g_last_stop_signal.load(std::memory_order_relaxed)
 int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
   StatusOr<std::shared_ptr<BuiltRun>> run = BuildRun(o);
   if (!run.ok()) {
-    std::fprintf(stderr, "sluice: configuration error: %s\n", run.status().ToString().c_str());
+    Log(LogLevel::kError, "run", "configuration error: " + run.status().message());
     return 2;
   }
   RunSummary summary;
@@ -44,13 +45,23 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
   end.last_signal = LastStopSignal();
   end.bounded = (*run)->bounded;
   end.reached_end = (*run)->source_watch->ReachedEnd();
-  std::fprintf(stderr, "%s", summary.ToText().c_str());
+  // The summary is the run's result: stdout, away from the log. A run that failed before it
+  // read anything has no figures worth printing: the error alone says what happened.
+  if (end.status.ok() || summary.consumed > 0) {
+    RunSummary figures = summary;
+    figures.error.clear();  // said once, by the log line below
+    std::fputs(figures.ToText().c_str(), stdout);
+    std::fflush(stdout);
+  }
   const int code = ExitStatusFor(end);
   if (!end.status.ok()) {
-    std::fprintf(stderr, "sluice: run failed: %s\n", end.status.ToString().c_str());
+    const bool stopped = end.status.code() == StatusCode::kCancelled;
+    Log(LogLevel::kError, "run", (stopped ? "stopped: " : "run failed: ") + end.status.message());
   } else if (code == kExitStoppedBeforeEnd) {
-    std::fprintf(stderr, "sluice: stopped by a signal before the end of the input; what was delivered is "
-                         "committed, a new run continues from there (exit status %d)\n", code);
+    Logf(LogLevel::kWarn, "run",
+         "stopped by a signal before the end of the input; what was delivered is committed, a new run "
+         "continues from there (exit status %d)",
+         code);
   }
   return code;
 }

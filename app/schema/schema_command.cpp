@@ -134,7 +134,7 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
   StatusOr<std::unique_ptr<stages::SchemaMapTransform>> transform =
       stages::SchemaMapTransform::Create(map_config, std::move(*schema));
   if (!transform.ok()) {
-    err << "sluice schema check: " << transform.status().ToString() << '\n';
+    err << "sluice schema check: " << transform.status().message() << '\n';
     return kSchemaExitReadFailed;
   }
   std::unique_ptr<TransformState> state = (*transform)->MakeState();
@@ -176,7 +176,7 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
     kc.properties = std::move(*props);
     StatusOr<std::vector<KafkaSampleMessage>> sample = ReadKafkaSample(kc);
     if (!sample.ok()) {
-      err << "sluice schema check: " << sample.status().ToString() << '\n';
+      err << "sluice schema check: " << sample.status().message() << '\n';
       return sample.status().code() == StatusCode::kInvalidArgument ? kSchemaExitInvalid : kSchemaExitReadFailed;
     }
     const std::vector<KafkaSampleMessage>& messages = *sample;

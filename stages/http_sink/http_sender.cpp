@@ -257,13 +257,15 @@ struct HttpSender::Impl {
   // `status`: the HTTP status that asked for the retry (0 when none arrived), for the pause log.
   void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why,
                      long status = 0) {
-    retry.Count(kind);
-    job->retries++;
-    if (retry.GivesUp(job->retries)) {
-      Fatal(Unavailable("giving up after " + std::to_string(config.max_retries) + " retries: POST " +
+    // The failure that exhausts the budget is not retried, so it is not counted as a retry:
+    // the error and the summary's retry count then say the same number.
+    if (retry.GivesUp(job->retries + 1)) {
+      Fatal(Unavailable("giving up after " + std::to_string(job->retries) + " retries: POST " +
                         endpoints[t.endpoint].url_for_messages + ": " + why));
       return;
     }
+    retry.Count(kind);
+    job->retries++;
     const Clock::time_point now = Clock::now();
     const RetryPacing pacing = retry.Pace(job->retries, t.retry_after_s);
     if (pacing.requested_s >= 0) {

@@ -356,8 +356,8 @@ void KafkaSource::ErrorThunk(rd_kafka_t* rk, int err, const char* reason, void* 
   }
   // Everything else (all brokers down, transport errors, auth retries) is transient: librdkafka
   // keeps reconnecting, we keep polling.
-  self->log_.Log(LogKey::Kafka(static_cast<rd_kafka_resp_err_t>(err)), std::string("kafka error (transient): ") + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)) +
-                            ": " + reason);
+  self->log_.Log(LogKey::Kafka(static_cast<rd_kafka_resp_err_t>(err)),
+                 std::string(reason) + " (transient: librdkafka keeps retrying)");
 }
 
 int KafkaSource::StatsThunk(rd_kafka_t* /*rk*/, char* json, size_t json_len, void* opaque) {
@@ -370,15 +370,21 @@ int KafkaSource::StatsThunk(rd_kafka_t* /*rk*/, char* json, size_t json_len, voi
   return 0;  // librdkafka frees json
 }
 
-void KafkaSource::LogThunk(const rd_kafka_t* rk, int /*level*/, const char* fac, const char* buf) {
+void KafkaSource::LogThunk(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  // A failed connection ("FAIL") or a timed-out request ("REQTMOUT") also reaches the error
+  // callback, whose rate-limited line is the one the operator sees; librdkafka's own copy is
+  // for debugging only.
+  const bool reported_as_error = std::strcmp(fac, "FAIL") == 0 || std::strcmp(fac, "REQTMOUT") == 0;
+  const LogLevel log_level = reported_as_error ? LogLevel::kDebug : LogLevelFromSyslog(level);
+  if (!LogEnabled(log_level)) return;
   auto* self = static_cast<KafkaSource*>(rd_kafka_opaque(rk));
-  std::string text = std::string(fac) + ": " + buf;
+  std::string text = std::string("librdkafka ") + fac + ": " + buf;
   if (self == nullptr) {
     internal::SecretRedactor none;
-    internal::LogKafka(none, "kafka", text);
+    internal::LogKafka(none, log_level, "kafka", text);
     return;
   }
-  internal::LogKafka(self->redactor_, "kafka", text);
+  internal::LogKafka(self->redactor_, log_level, "kafka", text);
 }
 
 // The shape of rebalance_cb in librdkafka's examples/rdkafka_complex_consumer_example.c: one
@@ -490,7 +496,7 @@ std::vector<uint32_t> KafkaSource::BeforeRevoke(rd_kafka_topic_partition_list_t*
     std::vector<CommitPoint> points = listener_->OnStreamsRevoked(ids);
     if (!lost && !points.empty()) {
       Status s = Store(points);
-      if (!s.ok()) log_.Log(LogTopic::kStore, "store on revoke: " + s.ToString());
+      if (!s.ok()) log_.Log(LogTopic::kStore, "store on revoke: " + s.message());
       std::vector<PartitionOffset> offsets;
       for (const CommitPoint& p : points) {
         if (p.stream >= streams_.size()) continue;

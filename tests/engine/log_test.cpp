@@ -154,6 +154,9 @@ TEST_F(LogTest, ParsesTheFlagValues) {
   EXPECT_EQ(ParseLogLevel("loud").status().code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(ParseLogFormat("json").value(), LogFormat::kJson);
   EXPECT_EQ(ParseLogFormat("xml").status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(LogLevelFromSyslog(3), LogLevel::kError);
+  EXPECT_EQ(LogLevelFromSyslog(4), LogLevel::kWarn);
+  EXPECT_EQ(LogLevelFromSyslog(6), LogLevel::kDebug);
 }
 
 }  // namespace
