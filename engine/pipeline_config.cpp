@@ -13,6 +13,7 @@ Status Validate(const PipelineConfig& c) {
   if (c.poll_timeout_ms <= 0 || c.tick_interval_ms <= 0) return InvalidArgument("poll and tick intervals must be positive");
   if (c.drain_timeout_ms < 0) return InvalidArgument("drain_timeout_ms must not be negative");
   if (c.worker_threads < 0) return InvalidArgument("worker_threads must not be negative");
+  if (c.progress_interval_ms < 0) return InvalidArgument("progress_interval_ms must not be negative");
   return Status::Ok();
 }
 

@@ -33,8 +33,11 @@ struct PipelineConfig {
   /// is in flight, so a partition's records reach the sink in offset order even across retries.
   /// The batcher must then build single-partition batches (BatchPolicy::per_stream).
   bool ordered = false;
-  /// Print a live progress line on stderr (only when it is a terminal).
+  /// Report progress: a refreshing status line when the log goes to a terminal, otherwise a log
+  /// line every progress_interval_ms (progress.h).
   bool progress = true;
+  /// Off a terminal: how often the progress log line is written, in ms (0: never).
+  int64_t progress_interval_ms = 10000;
 };
 
 [[nodiscard]] Status Validate(const PipelineConfig& config);

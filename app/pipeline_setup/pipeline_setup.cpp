@@ -152,6 +152,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRunUnnamed(const RunOptions& o) {
   pc.skip_tombstones = o.skip_tombstones;
   pc.ordered = o.ordered;
   pc.progress = !o.quiet;
+  if (std::string e = ParseDurationMs(o.progress_interval, pc.progress_interval_ms); !e.empty())
+    return InvalidArgument("--progress-interval: " + e);
   // In-flight records hold their payload about three times (input, output, batch body).
   pc.max_inflight_bytes = memory_budget / 4 / 3;
   pc.max_inflight_records = o.max_inflight_records ? o.max_inflight_records
