@@ -191,7 +191,13 @@ std::string LogTimestampNow() {
 }
 
 std::string FormatLogLine(LogFormat format, std::string_view timestamp, LogLevel level, std::string_view component,
-                          std::string_view message, std::initializer_list<LogField> fields) {
+                          std::string_view message, const LogField* field_array, size_t field_count) {
+  struct Range {
+    const LogField* b;
+    const LogField* e;
+    const LogField* begin() const { return b; }
+    const LogField* end() const { return e; }
+  } fields{field_array, field_array + field_count};
   message = TrimNewlines(message);
   std::string out;
   out.reserve(64 + message.size());
@@ -250,9 +256,11 @@ std::string FormatLogLine(LogFormat format, std::string_view timestamp, LogLevel
   return out;
 }
 
-void Log(LogLevel level, std::string_view component, std::string_view message, std::initializer_list<LogField> fields) {
-  if (!LogEnabled(level)) return;
-  std::string line = FormatLogLine(GetLogFormat(), LogTimestampNow(), level, component, message, fields);
+namespace {
+
+void WriteLine(LogLevel level, std::string_view component, std::string_view message, const LogField* fields,
+               size_t field_count) {
+  std::string line = FormatLogLine(GetLogFormat(), LogTimestampNow(), level, component, message, fields, field_count);
   Output& o = TheOutput();
   std::lock_guard<std::mutex> lock(o.mu);
   if (!o.status_line.empty()) {
@@ -266,6 +274,18 @@ void Log(LogLevel level, std::string_view component, std::string_view message, s
     return;
   }
   WriteAll(o.fd, line);
+}
+
+}  // namespace
+
+void Log(LogLevel level, std::string_view component, std::string_view message, std::initializer_list<LogField> fields) {
+  if (!LogEnabled(level)) return;
+  WriteLine(level, component, message, fields.begin(), fields.size());
+}
+
+void Log(LogLevel level, std::string_view component, std::string_view message, const std::vector<LogField>& fields) {
+  if (!LogEnabled(level)) return;
+  WriteLine(level, component, message, fields.data(), fields.size());
 }
 
 void Logf(LogLevel level, std::string_view component, const char* format, ...) {

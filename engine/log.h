@@ -29,6 +29,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "engine/status.h"
 #include "engine/log.h"
@@ -57,6 +58,7 @@ struct LogField {
   static LogField Text(std::string_view key, std::string value) { return LogField{key, std::move(value), false}; }
   static LogField Count(std::string_view key, uint64_t value) { return LogField{key, std::to_string(value), true}; }
   static LogField Integer(std::string_view key, int64_t value) { return LogField{key, std::to_string(value), true}; }
+  static LogField Bool(std::string_view key, bool value) { return LogField{key, value ? "true" : "false", true}; }
   /// Written with `decimals` digits after the point.
   static LogField Decimal(std::string_view key, double value, int decimals = 1);
 };
@@ -95,6 +97,7 @@ std::string_view LogLevelName(LogLevel level);
 /// whole: JSON escapes its newlines, text indents the continuation lines.
 void Log(LogLevel level, std::string_view component, std::string_view message,
          std::initializer_list<LogField> fields = {});
+void Log(LogLevel level, std::string_view component, std::string_view message, const std::vector<LogField>& fields);
 /// printf-style Log; formats only when `level` is enabled.
 void Logf(LogLevel level, std::string_view component, const char* format, ...) __attribute__((format(printf, 3, 4)));
 
@@ -108,6 +111,6 @@ void EndStatusLine(bool keep);
 std::string LogTimestampNow();
 /// Formats one line as it would be written (newline included), for tests and for Log itself.
 std::string FormatLogLine(LogFormat format, std::string_view timestamp, LogLevel level, std::string_view component,
-                          std::string_view message, std::initializer_list<LogField> fields);
+                          std::string_view message, const LogField* fields, size_t field_count);
 
 }  // namespace sluice

@@ -18,6 +18,7 @@
 
 #include "engine/log.h"
 #include "engine/ordered_sender.h"
+#include "engine/progress.h"
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/flow_graph.h>
@@ -299,23 +300,19 @@ std::vector<CommitPoint> Pipeline::OnStreamsRevoked(const std::vector<uint32_t>&
 }
 
 void Pipeline::PrintProgress(Clock::time_point now, bool final_line) {
-  if (!progress_tty_) return;
-  const double dt = std::chrono::duration<double>(now - last_progress_at_).count();
-  if (!final_line && dt < 1.0) return;
-  const uint64_t consumed = counters_.consumed.load();
-  const uint64_t delivered = counters_.delivered.load();
-  std::fprintf(stderr, "\r\033[Kconsumed %llu (%.0f/s)  delivered %llu (%.0f/s)  in flight %llu  rejected %llu",
-               static_cast<unsigned long long>(consumed), dt > 0 ? (consumed - last_progress_consumed_) / dt : 0.0,
-               static_cast<unsigned long long>(delivered), dt > 0 ? (delivered - last_progress_delivered_) / dt : 0.0,
-               static_cast<unsigned long long>(budget_.records()),
-               static_cast<unsigned long long>(counters_.rejected.load()));
-  if (const uint64_t tombstones = counters_.skipped_tombstones.load()) {
-    std::fprintf(stderr, "  skipped tombstones %llu", static_cast<unsigned long long>(tombstones));
+  if (!progress_ || (!final_line && !progress_->Due(now))) return;
+  ProgressFigures f;
+  f.consumed = counters_.consumed.load(std::memory_order_relaxed);
+  f.delivered = counters_.delivered.load(std::memory_order_relaxed);
+  f.in_flight = budget_.records();
+  f.rejected = counters_.rejected.load(std::memory_order_relaxed);
+  f.skipped_tombstones = counters_.skipped_tombstones.load(std::memory_order_relaxed);
+  f.source = parts_.source->Progress();
+  if (final_line) {
+    progress_->Finish(now, f);
+  } else {
+    progress_->Update(now, f);
   }
-  if (final_line) std::fprintf(stderr, "\n");
-  last_progress_at_ = now;
-  last_progress_consumed_ = consumed;
-  last_progress_delivered_ = delivered;
 }
 
 void Pipeline::IngestOnce(int timeout_ms) {
@@ -367,8 +364,8 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
     ordered = std::make_unique<OrderedSender>(parts_.sender);
     parts_.sender = ordered.get();
   }
-  progress_tty_ = config_.progress && isatty(STDERR_FILENO);
-  started_at_ = last_progress_at_ = Clock::now();
+  started_at_ = Clock::now();
+  progress_ = std::make_unique<ProgressReporter>(config_.progress, config_.progress_interval_ms, started_at_);
 
   Status status = parts_.sender->Start(this);
   if (status.ok()) status = parts_.source->Start(this);
@@ -464,9 +461,10 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   graph_->WaitForAll();
   ProcessReports();
   StoreAdvancedOffsets();
+  // Before Close: a Kafka source can still say how far it got.
+  PrintProgress(Clock::now(), true);
   Status close = parts_.source->Close();
   ended_at_ = Clock::now();
-  PrintProgress(ended_at_, true);
 
   {
     std::lock_guard<std::mutex> lock(fatal_mu_);

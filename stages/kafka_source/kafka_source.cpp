@@ -205,6 +205,7 @@ void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_
     }
   }
   ++added;
+  s->next_offset = m->offset + 1;
   if (s->target_offset >= 0 && m->offset + 1 >= s->target_offset) s->done = true;
 }
 
@@ -528,6 +529,7 @@ void KafkaSource::ComputeCatchUpTargets(const std::vector<uint32_t>& ids) {
       continue;
     }
     s.target_offset = high;
+    s.start_offset = low;  // until the committed offset says otherwise (below)
     if (high <= low) s.done = true;  // empty partition: nothing to read
   }
   // A partition whose committed offset already reached the target gets no message and possibly
@@ -552,8 +554,10 @@ void KafkaSource::ComputeCatchUpTargets(const std::vector<uint32_t>& ids) {
     PartitionStream* s = streams_.Find(tp.topic, tp.partition);
     if (s == nullptr || tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
     if (tp.offset >= 0) {
+      s->start_offset = std::min(tp.offset, s->target_offset);
       if (tp.offset >= s->target_offset) s->done = true;
     } else if (latest) {
+      s->start_offset = s->target_offset;
       s->done = true;  // starts at the end
     }
   }
