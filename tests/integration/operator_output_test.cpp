@@ -229,6 +229,27 @@ TEST_F(OperatorOutput, OffATerminalProgressIsALogLineWithTheFigures) {
   EXPECT_EQ(r.err.find("progress"), std::string::npos) << "-q turns progress off\n" << r.err;
 }
 
+TEST_F(OperatorOutput, OnATerminalProgressIsAStatusLineTheLogDoesNotBreak) {
+  // util-linux script(1) gives sluice a pseudo-terminal as stdin/stdout/stderr.
+  if (access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/script (util-linux)";
+  SluiceRun run = FileRun(*emulator_, "progress-tty", "file:" + FlightsWithOnePoisonLine(200));
+  WithoutQuiet(run);
+  run.args.push_back("--skip-rejected");
+  std::string command;
+  for (const std::string& a : run.Options().argv) command += "'" + a + "' ";
+  testing::ProcessOptions o;
+  o.argv = {"/usr/bin/script", "-qec", command, "/dev/null"};
+  o.env = run.env;
+  testing::ProcessResult r = testing::RunProcess(o, kRunTimeoutMs);
+  ASSERT_FALSE(r.timed_out) << r.all();
+  ASSERT_EQ(r.exit_code, 0) << r.all();
+  // The final status line, drawn in place and then kept.
+  EXPECT_NE(r.out.find("\r\033[Kconsumed 201 ("), std::string::npos) << r.out;
+  // The warning was written as a whole line, not glued to a status line.
+  static const std::regex kWarning(R"((^|\n|\033\[K)\d{4}-\d{2}-\d{2}T[^ ]+ WARN  pipeline: rejected record)");
+  EXPECT_TRUE(std::regex_search(r.out, kWarning)) << r.out;
+}
+
 TEST_F(OperatorOutput, BoundedKafkaRunReportsPartitionsTotalAndLag) {
   std::string error;
   auto kafka = MockKafkaProcess::Start({}, &error);
