@@ -132,6 +132,7 @@ StatusOr<std::vector<KafkaSampleMessage>> ReadKafkaSample(const KafkaSampleConfi
       msg.partition = m->partition;
       msg.offset = m->offset;
       if (m->payload != nullptr) msg.payload.assign(static_cast<const char*>(m->payload), m->len);
+      msg.null_value = m->payload == nullptr;
       out.push_back(std::move(msg));
     }
     rd_kafka_message_destroy(m);
