@@ -191,13 +191,8 @@ std::string LogTimestampNow() {
 }
 
 std::string FormatLogLine(LogFormat format, std::string_view timestamp, LogLevel level, std::string_view component,
-                          std::string_view message, const LogField* field_array, size_t field_count) {
-  struct Range {
-    const LogField* b;
-    const LogField* e;
-    const LogField* begin() const { return b; }
-    const LogField* end() const { return e; }
-  } fields{field_array, field_array + field_count};
+                          std::string_view message, const LogField* fields, size_t field_count) {
+  const LogField* const fields_end = fields + field_count;
   message = TrimNewlines(message);
   std::string out;
   out.reserve(64 + message.size());
@@ -212,7 +207,8 @@ std::string FormatLogLine(LogFormat format, std::string_view timestamp, LogLevel
     }
     out += ",\"msg\":";
     AppendJsonText(out, message);
-    for (const LogField& f : fields) {
+    for (const LogField* it = fields; it != fields_end; ++it) {
+      const LogField& f = *it;
       // The fixed keys come first and win: a field may not replace them.
       if (f.key == "ts" || f.key == "level" || f.key == "component" || f.key == "msg") continue;
       out += ',';
@@ -246,7 +242,8 @@ std::string FormatLogLine(LogFormat format, std::string_view timestamp, LogLevel
     out += "\n    ";
     start = nl + 1;
   }
-  for (const LogField& f : fields) {
+  for (const LogField* it = fields; it != fields_end; ++it) {
+    const LogField& f = *it;
     out += ' ';
     out += f.key;
     out += '=';

@@ -24,7 +24,6 @@
 #include <tbb/flow_graph.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <optional>

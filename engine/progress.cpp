@@ -86,8 +86,7 @@ bool ProgressReporter::Due(Clock::time_point now) const {
   if (!enabled_) return false;
   // Phase changes are checked every time off a terminal (they are rare, and cheap to look at).
   if (!terminal_ && !phase_logged_) return true;
-  if (period_.count() <= 0) return !terminal_;
-  return now - last_at_ >= period_;
+  return period_.count() > 0 && now - last_at_ >= period_;
 }
 
 void ProgressReporter::Update(Clock::time_point now, const ProgressFigures& figures) {
