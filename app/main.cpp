@@ -6,17 +6,17 @@
 
 #include <cstdio>
 
+#include "app/bench/bench_commands.h"
 #include "app/common/log_options.h"
 #include "app/config/config_file.h"
 #include "app/demo/demo_command.h"
+#include "app/pipeline_setup/run_options.h"
 #include "app/run/exit_status.h"
 #include "app/run/run_command.h"
-#include "app/pipeline_setup/run_options.h"
+#include "app/schema/schema_command.h"
+#include "app/sweep/sweep_commands.h"
 #include "app/version/version_info.h"
 #include "engine/log.h"
-#include "app/schema/schema_command.h"
-#include "app/bench/bench_commands.h"
-#include "app/sweep/sweep_commands.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   demo->add_option("--concurrency", demo_run.concurrency, "Requests in flight")->capture_default_str();
   demo->add_option("--batch-size", demo_run.batch_size, "Records per batch")->capture_default_str();
   demo->add_option("--report", demo_run.report_file, "Write the run summary as JSON");
-  demo->add_flag("-q,--quiet", demo_run.quiet, "No progress: neither the terminal status line nor the progress log line");
+  demo->add_flag("-q,--quiet", demo_run.quiet,
+                 "No progress: neither the terminal status line nor the progress log line");
 
   auto schema_commands = AddSchemaCommands(app);
   auto bench_commands = sluice::bench::AddBenchCommands(app);
@@ -62,9 +63,9 @@ int main(int argc, char** argv) {
   // Every command that logs takes --log-level and --log-format; only one command is parsed, so
   // they share one LogOptions.
   LogOptions log_options;
-  for (CLI::App* command : {run, demo, app.get_subcommand("bench"), app.get_subcommand("sweep"),
-                            app.get_subcommand("schema")->get_subcommand("check"),
-                            app.get_subcommand("schema")->get_subcommand("ddl")}) {
+  for (CLI::App* command :
+       {run, demo, app.get_subcommand("bench"), app.get_subcommand("sweep"),
+        app.get_subcommand("schema")->get_subcommand("check"), app.get_subcommand("schema")->get_subcommand("ddl")}) {
     AddLogOptions(*command, log_options);
   }
 

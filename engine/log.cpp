@@ -53,10 +53,14 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   const unsigned char c = b(i);
   size_t n = 0;
   if (c < 0x80) return 1;
-  if (c >= 0xc2 && c <= 0xdf) n = 2;
-  else if (c >= 0xe0 && c <= 0xef) n = 3;
-  else if (c >= 0xf0 && c <= 0xf4) n = 4;
-  else return 0;
+  if (c >= 0xc2 && c <= 0xdf)
+    n = 2;
+  else if (c >= 0xe0 && c <= 0xef)
+    n = 3;
+  else if (c >= 0xf0 && c <= 0xf4)
+    n = 4;
+  else
+    return 0;
   if (i + n > s.size()) return 0;
   for (size_t k = 1; k < n; ++k) {
     if ((b(i + k) & 0xc0) != 0x80) return 0;
@@ -131,7 +135,9 @@ LogField LogField::Decimal(std::string_view key, double value, int decimals) {
   return LogField{key, buf, true};
 }
 
-void SetLogLevel(LogLevel level) { internal::g_log_level.store(static_cast<uint8_t>(level), std::memory_order_relaxed); }
+void SetLogLevel(LogLevel level) {
+  internal::g_log_level.store(static_cast<uint8_t>(level), std::memory_order_relaxed);
+}
 LogLevel GetLogLevel() { return static_cast<LogLevel>(internal::g_log_level.load(std::memory_order_relaxed)); }
 void SetLogFormat(LogFormat format) { g_log_format.store(static_cast<uint8_t>(format), std::memory_order_relaxed); }
 LogFormat GetLogFormat() { return static_cast<LogFormat>(g_log_format.load(std::memory_order_relaxed)); }

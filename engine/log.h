@@ -31,8 +31,8 @@
 #include <utility>
 #include <vector>
 
-#include "engine/status.h"
 #include "engine/log.h"
+#include "engine/status.h"
 
 namespace sluice {
 

@@ -45,9 +45,12 @@ Derived Derive(const ProgressFigures& f, double seconds, uint64_t previous_consu
 std::string Duration(double s) {
   char buf[32];
   const long long t = static_cast<long long>(s + 0.5);
-  if (t < 60) std::snprintf(buf, sizeof(buf), "%llds", t);
-  else if (t < 3600) std::snprintf(buf, sizeof(buf), "%lldm%02llds", t / 60, t % 60);
-  else std::snprintf(buf, sizeof(buf), "%lldh%02lldm", t / 3600, (t % 3600) / 60);
+  if (t < 60)
+    std::snprintf(buf, sizeof(buf), "%llds", t);
+  else if (t < 3600)
+    std::snprintf(buf, sizeof(buf), "%lldm%02llds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof(buf), "%lldh%02lldm", t / 3600, (t % 3600) / 60);
   return buf;
 }
 
@@ -146,12 +149,15 @@ void ProgressReporter::Show(Clock::time_point now, const ProgressFigures& f, boo
     SetStatusLine(text);
   } else if (GetLogFormat() == LogFormat::kJson) {
     const Derived d = Derive(f, seconds, last_consumed_, last_delivered_);
-    std::vector<LogField> fields = {
-        LogField::Text("phase", PhaseName(f.source.phase)), LogField::Count("consumed", f.consumed),
-        LogField::Decimal("consumed_per_s", d.consumed_per_s, 0), LogField::Count("delivered", f.delivered),
-        LogField::Decimal("delivered_per_s", d.delivered_per_s, 0), LogField::Count("in_flight", f.in_flight),
-        LogField::Count("rejected", f.rejected), LogField::Count("skipped_tombstones", f.skipped_tombstones),
-        LogField::Bool("final", final_update)};
+    std::vector<LogField> fields = {LogField::Text("phase", PhaseName(f.source.phase)),
+                                    LogField::Count("consumed", f.consumed),
+                                    LogField::Decimal("consumed_per_s", d.consumed_per_s, 0),
+                                    LogField::Count("delivered", f.delivered),
+                                    LogField::Decimal("delivered_per_s", d.delivered_per_s, 0),
+                                    LogField::Count("in_flight", f.in_flight),
+                                    LogField::Count("rejected", f.rejected),
+                                    LogField::Count("skipped_tombstones", f.skipped_tombstones),
+                                    LogField::Bool("final", final_update)};
     if (d.bounded) {
       fields.push_back(LogField::Integer("total", d.total));
       fields.push_back(LogField::Integer("remaining", d.remaining));

@@ -12,7 +12,7 @@
 namespace sluice::cli {
 
 struct LogOptions {
-  std::string level = "info";  ///< --log-level: error | warn | info | debug
+  std::string level = "info";   ///< --log-level: error | warn | info | debug
   std::string format = "text";  ///< --log-format: text | json
 };
 

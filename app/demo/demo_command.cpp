@@ -13,11 +13,11 @@
 #include "app/common/child_process.h"
 #include "app/common/http_get.h"
 #include "app/common/install_layout.h"
-#include "stages/generator_source/flight_generator.h"
+#include "app/pipeline_setup/pipeline_setup.h"
 #include "devtools/fake_flights/flight_producer.h"
 #include "devtools/mock_kafka/mock_cluster.h"
-#include "app/pipeline_setup/pipeline_setup.h"
 #include "engine/log.h"
+#include "stages/generator_source/flight_generator.h"
 
 namespace sluice::cli {
 namespace {
@@ -174,11 +174,11 @@ int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>*
   }
   if (access(emulator_path.c_str(), X_OK) != 0) {
     Logf(LogLevel::kError, "demo", "the sink emulator %s is missing: it is installed beside sluice",
-                 emulator_path.c_str());
+         emulator_path.c_str());
     return 2;
   }
   Logf(LogLevel::kInfo, "demo", "%llu fake flights, mock Kafka (%d partitions) -> sluice -> sink emulator",
-               static_cast<unsigned long long>(demo.records), demo.partitions);
+       static_cast<unsigned long long>(demo.records), demo.partitions);
 
   auto cluster = MockCluster::Create(1);
   if (!cluster.ok()) {

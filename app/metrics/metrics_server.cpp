@@ -110,12 +110,11 @@ StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string&
   auto impl = std::make_unique<Impl>();
   impl->render = std::move(render);
   // One internal thread: scrapes are rare and cheap; the pipeline's threads are never used.
-  impl->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, nullptr, nullptr,
-                                  &Impl::OnRequest, impl.get(), MHD_OPTION_SOCK_ADDR,
-                                  reinterpret_cast<const sockaddr*>(&sa), MHD_OPTION_CONNECTION_LIMIT,
-                                  static_cast<unsigned>(64), MHD_OPTION_CONNECTION_TIMEOUT,
-                                  static_cast<unsigned>(30), MHD_OPTION_EXTERNAL_LOGGER, &LogMicrohttpd, nullptr,
-                                  MHD_OPTION_END);
+  impl->daemon =
+      MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, nullptr, nullptr, &Impl::OnRequest,
+                       impl.get(), MHD_OPTION_SOCK_ADDR, reinterpret_cast<const sockaddr*>(&sa),
+                       MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(64), MHD_OPTION_CONNECTION_TIMEOUT,
+                       static_cast<unsigned>(30), MHD_OPTION_EXTERNAL_LOGGER, &LogMicrohttpd, nullptr, MHD_OPTION_END);
   if (impl->daemon == nullptr) {
     return Unavailable("cannot listen for metrics on " + addr + ": " + std::strerror(errno));
   }

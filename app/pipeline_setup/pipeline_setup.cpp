@@ -250,7 +250,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRunUnnamed(const RunOptions& o) {
     if (!resolved.ok()) return resolved.status();
     SLUICE_RETURN_IF_ERROR(CheckKafkaProperties(*resolved));
     if (o.debug && !resolved->empty()) {
-      Log(LogLevel::kInfo, "kafka", "Kafka properties (secret values redacted):\n" + DescribeKafkaProperties(*resolved));
+      Log(LogLevel::kInfo, "kafka",
+          "Kafka properties (secret values redacted):\n" + DescribeKafkaProperties(*resolved));
     }
     for (KafkaProperty& p : *resolved) props.emplace_back(std::move(p.name), std::move(p.value));
   }

@@ -30,10 +30,14 @@ std::string ParseDurationMs(const std::string& text, int64_t& ms) {
   if (end == text.c_str() || !(v >= 0) || v > 1e12) return "not a duration: \"" + text + "\" (e.g. 10s, 500ms, 2m)";
   const std::string unit(end);
   double mul = 0;
-  if (unit.empty() || unit == "s") mul = 1000;
-  else if (unit == "ms") mul = 1;
-  else if (unit == "m" || unit == "min") mul = 60000;
-  else return "unknown time unit in \"" + text + "\" (use ms, s or m)";
+  if (unit.empty() || unit == "s")
+    mul = 1000;
+  else if (unit == "ms")
+    mul = 1;
+  else if (unit == "m" || unit == "min")
+    mul = 60000;
+  else
+    return "unknown time unit in \"" + text + "\" (use ms, s or m)";
   ms = static_cast<int64_t>(v * mul);
   return "";
 }
@@ -91,7 +95,8 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
       ->check(CLI::IsMember({"auto", "curl"}))
       ->capture_default_str();
   app.add_option("--report", o.report_file, "Write the run summary as JSON to this file");
-  app.add_flag("-q,--quiet", o.quiet, "No progress: neither the terminal status line nor the periodic progress log line");
+  app.add_flag("-q,--quiet", o.quiet,
+               "No progress: neither the terminal status line nor the periodic progress log line");
   app.add_flag("--debug", o.debug, "Diagnostics on stderr (adaptive concurrency limit changes, at most 1/s)");
 }
 

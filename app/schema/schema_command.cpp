@@ -6,14 +6,14 @@
 #include <string_view>
 #include <utility>
 
+#include "app/config/kafka_properties.h"
+#include "app/schema/kafka_sample_reader.h"
+#include "app/schema/path_coverage.h"
 #include "engine/record_chunk.h"
 #include "stages/file_source/file_source.h"
 #include "stages/schema_map/ddl.h"
 #include "stages/schema_map/ingest_schema.h"
 #include "stages/schema_map/schema_map_transform.h"
-#include "app/config/kafka_properties.h"
-#include "app/schema/kafka_sample_reader.h"
-#include "app/schema/path_coverage.h"
 
 namespace sluice::cli {
 namespace {

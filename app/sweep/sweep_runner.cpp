@@ -341,12 +341,12 @@ Status RunSweep(const SweepOptions& options, const std::atomic<int>* stop, std::
           p.payload = payload;
           p.compress = compress;
           Status s = RunBench(b, stop, p.result);
-          Logf(LogLevel::kInfo, "sweep", "[%zu/%zu] batch %u, concurrency %d, %s, %s: %.0f records/s, %.2f MB/s, "
-                       "p99 %.2f ms, errors %llu, retries %llu",
-                       points.size() + 1, total, batch, concurrency, payload.c_str(), compress.c_str(),
-                       p.result.records_per_s, p.result.mb_per_s, p.result.latency.p99_ms,
-                       static_cast<unsigned long long>(p.result.Errors()),
-                       static_cast<unsigned long long>(p.result.retries));
+          Logf(LogLevel::kInfo, "sweep",
+               "[%zu/%zu] batch %u, concurrency %d, %s, %s: %.0f records/s, %.2f MB/s, "
+               "p99 %.2f ms, errors %llu, retries %llu",
+               points.size() + 1, total, batch, concurrency, payload.c_str(), compress.c_str(), p.result.records_per_s,
+               p.result.mb_per_s, p.result.latency.p99_ms, static_cast<unsigned long long>(p.result.Errors()),
+               static_cast<unsigned long long>(p.result.retries));
           points.push_back(std::move(p));
           SLUICE_RETURN_IF_ERROR(WriteText(csv_path, SweepCsv(points)));
           if (!s.ok()) {
@@ -368,7 +368,7 @@ Status RunSweep(const SweepOptions& options, const std::atomic<int>* stop, std::
   std::string note;
   const std::vector<std::string> charts = DrawSweepCharts(points, options.out_dir, subtitle, options.max_p99_ms, note);
   Logf(LogLevel::kInfo, "sweep", "wrote %s; %s%s", csv_path.c_str(), note.c_str(),
-               charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
+       charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
 
   recommendation = Recommend(points, options.max_p99_ms, options.within_fraction);
   std::string text;

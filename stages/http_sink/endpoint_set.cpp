@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "stages/http_sink/secret_redactor.h"
 #include "engine/log.h"
+#include "stages/http_sink/secret_redactor.h"
 
 namespace sluice::stages {
 

@@ -15,7 +15,7 @@ SourceProgress KafkaSource::Progress() const {
   if (!assigned_once_) {
     // No controller known means no metadata yet: no broker has answered.
     p.phase = rd_kafka_controllerid(rk_, 0) < 0 && !JoinedGroup() ? SourceProgress::Phase::kConnecting
-                                                                   : SourceProgress::Phase::kJoining;
+                                                                  : SourceProgress::Phase::kJoining;
     return p;
   }
   p.phase = SourceProgress::Phase::kAssigned;

@@ -529,7 +529,7 @@ void KafkaSource::ComputeCatchUpTargets(const std::vector<uint32_t>& ids) {
       continue;
     }
     s.target_offset = high;
-    s.start_offset = low;  // until the committed offset says otherwise (below)
+    s.start_offset = low;            // until the committed offset says otherwise (below)
     if (high <= low) s.done = true;  // empty partition: nothing to read
   }
   // A partition whose committed offset already reached the target gets no message and possibly

@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "stages/kafka_source/kafka_source_config.h"
 #include "engine/log.h"
+#include "stages/kafka_source/kafka_source_config.h"
 
 namespace sluice::stages::internal {
 

@@ -12,8 +12,8 @@
 
 #include <librdkafka/rdkafka.h>
 
-#include "engine/status.h"
 #include "engine/log.h"
+#include "engine/status.h"
 
 namespace sluice::stages::internal {
 

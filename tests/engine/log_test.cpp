@@ -65,7 +65,8 @@ std::vector<std::string> Lines(const std::string& text) {
 
 TEST_F(LogTest, TextLineCarriesTimestampLevelComponentAndFields) {
   CapturedLog log;
-  Log(LogLevel::kWarn, "http_sink", "sink answered 429", {LogField::Count("retries", 3), LogField::Text("url", "http://h/x y")});
+  Log(LogLevel::kWarn, "http_sink", "sink answered 429",
+      {LogField::Count("retries", 3), LogField::Text("url", "http://h/x y")});
   const std::vector<std::string> lines = Lines(log.Finish());
   ASSERT_EQ(lines.size(), 1u);
   static const std::regex kLine(
@@ -90,8 +91,9 @@ TEST_F(LogTest, JsonLinesParseWhateverTheMessageHolds) {
   SetLogFormat(LogFormat::kJson);
   CapturedLog log;
   const std::string nasty = std::string("quote \" backslash \\ newline \n tab \t bell \x07 bad utf8 \xff\xfe end");
-  Log(LogLevel::kError, "pipeline", nasty, {LogField::Count("consumed", 42), LogField::Decimal("rate", 1.5),
-                                           LogField::Text("who", "a\"b"), LogField::Text("msg", "not the message")});
+  Log(LogLevel::kError, "pipeline", nasty,
+      {LogField::Count("consumed", 42), LogField::Decimal("rate", 1.5), LogField::Text("who", "a\"b"),
+       LogField::Text("msg", "not the message")});
   Logf(LogLevel::kInfo, "run", "%s", "plain");
   const std::vector<std::string> lines = Lines(log.Finish());
   ASSERT_EQ(lines.size(), 2u);

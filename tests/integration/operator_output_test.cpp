@@ -84,8 +84,7 @@ TEST_F(OperatorOutput, TextLogLinesCarryTimestampAndLevel) {
   ASSERT_EQ(r.exit_code, 0) << r.all();
   const std::vector<std::string> lines = Lines(r.err);
   ASSERT_FALSE(lines.empty());
-  static const std::regex kLine(
-      R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z (ERROR|WARN |INFO |DEBUG) \S.*$)");
+  static const std::regex kLine(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z (ERROR|WARN |INFO |DEBUG) \S.*$)");
   for (const std::string& line : lines) EXPECT_TRUE(std::regex_match(line, kLine)) << "not a log line: " << line;
   EXPECT_NE(r.err.find(" WARN  pipeline: rejected record at "), std::string::npos) << r.err;
   // The summary is the result: stdout.
@@ -107,7 +106,8 @@ TEST_F(OperatorOutput, JsonLogLinesParse) {
     ASSERT_EQ(doc["ts"].get(ts), simdjson::SUCCESS) << line;
     ASSERT_EQ(doc["level"].get(level), simdjson::SUCCESS) << line;
     ASSERT_EQ(doc["msg"].get(msg), simdjson::SUCCESS) << line;
-    EXPECT_TRUE(std::regex_match(std::string(ts), std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)"))) << line;
+    EXPECT_TRUE(std::regex_match(std::string(ts), std::regex(R"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)")))
+        << line;
     if (level == "warn" && msg.find("rejected record") != std::string_view::npos) saw_warning = true;
   }
   EXPECT_TRUE(saw_warning) << r.err;
@@ -166,10 +166,28 @@ TEST_F(OperatorOutput, GivingUpCountsTheSameRetriesAsTheReport) {
   const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)) + "/ingest";
 
   SluiceRun run;
-  run.args = {"--schema", SchemaPath(), "--table", TablePath(), "--source", "file:" + FlightsWithOnePoisonLine(5),
-              "--sink-url", url, "--sink-format", "ndjson", "--skip-rejected", "-q",
-                                   "--max-retries", "2", "--backoff-initial-ms", "1", "--backoff-max-ms", "2",
-                                   "--concurrency", "1", "--report", dir_ + "/refused.json"};
+  run.args = {"--schema",
+              SchemaPath(),
+              "--table",
+              TablePath(),
+              "--source",
+              "file:" + FlightsWithOnePoisonLine(5),
+              "--sink-url",
+              url,
+              "--sink-format",
+              "ndjson",
+              "--skip-rejected",
+              "-q",
+              "--max-retries",
+              "2",
+              "--backoff-initial-ms",
+              "1",
+              "--backoff-max-ms",
+              "2",
+              "--concurrency",
+              "1",
+              "--report",
+              dir_ + "/refused.json"};
   testing::ProcessResult r = testing::RunProcess(run.Options(), kRunTimeoutMs);
   close(sock);
   ASSERT_FALSE(r.timed_out) << r.err;

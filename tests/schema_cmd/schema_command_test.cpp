@@ -181,10 +181,11 @@ void ProduceToPartitionZero(const std::string& brokers, const std::string& topic
   ASSERT_NE(rk, nullptr) << errstr;
   for (const std::string& p : payloads) {
     const bool tombstone = p == kTombstone;
-    ASSERT_EQ(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-                                RD_KAFKA_V_VALUE(tombstone ? nullptr : const_cast<char*>(p.data()), tombstone ? 0 : p.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
+    ASSERT_EQ(
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_VALUE(tombstone ? nullptr : const_cast<char*>(p.data()), tombstone ? 0 : p.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+        RD_KAFKA_RESP_ERR_NO_ERROR);
   }
   EXPECT_EQ(rd_kafka_flush(rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_destroy(rk);
