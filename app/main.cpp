@@ -7,6 +7,7 @@
 #include <cstdio>
 
 #include "app/bench/bench_commands.h"
+#include "app/common/log_options.h"
 #include "app/config/config_file.h"
 #include "app/config/env_options.h"
 #include "app/demo/demo_command.h"
@@ -16,6 +17,7 @@
 #include "app/schema/schema_command.h"
 #include "app/sweep/sweep_commands.h"
 #include "app/version/version_info.h"
+#include "engine/log.h"
 
 int main(int argc, char** argv) {
   using namespace sluice::cli;
@@ -54,13 +56,23 @@ int main(int argc, char** argv) {
   demo->add_option("--concurrency", demo_run.concurrency, "Requests in flight")->capture_default_str();
   demo->add_option("--batch-size", demo_run.batch_size, "Records per batch")->capture_default_str();
   demo->add_option("--report", demo_run.report_file, "Write the run summary as JSON");
-  demo->add_flag("-q,--quiet", demo_run.quiet, "No progress line");
+  demo->add_flag("-q,--quiet", demo_run.quiet,
+                 "No progress: neither the terminal status line nor the progress log line");
 
   auto schema_commands = AddSchemaCommands(app);
   auto bench_commands = sluice::bench::AddBenchCommands(app);
   auto sweep_commands = sluice::bench::AddSweepCommands(app);
   // SLUICE_<FLAG> for every flag of every command (flag > environment > --config file).
   BindEnvironmentVariables(app);
+
+  // Every command that logs takes --log-level and --log-format; only one command is parsed, so
+  // they share one LogOptions.
+  LogOptions log_options;
+  for (CLI::App* command :
+       {run, demo, app.get_subcommand("bench"), app.get_subcommand("sweep"),
+        app.get_subcommand("schema")->get_subcommand("check"), app.get_subcommand("schema")->get_subcommand("ddl")}) {
+    AddLogOptions(*command, log_options);
+  }
 
   // --config (or SLUICE_CONFIG): the file fills run_options first, then the environment and the
   // command line override it.
@@ -71,9 +83,10 @@ int main(int argc, char** argv) {
       RunOptions ignored_config;
       from_file.add_option("--config", ignored_config.report_file);
       AddRunOptions(from_file, run_options);
+      AddLogOptions(from_file, log_options);
       auto kafka_table = ApplyConfigFile(config, from_file);
       if (!kafka_table.ok()) {
-        std::fprintf(stderr, "sluice: configuration error: %s\n", kafka_table.status().ToString().c_str());
+        sluice::Log(sluice::LogLevel::kError, "run", "configuration error: " + kafka_table.status().message());
         return 2;
       }
       run_options.config_kafka_properties = std::move(*kafka_table);
@@ -86,6 +99,7 @@ int main(int argc, char** argv) {
     // configuration error of sluice does.
     return app.exit(e) == 0 ? 0 : 2;
   }
+  ApplyLogOptions(log_options, run->parsed() && run_options.debug);
   if (version->parsed()) {
     std::fputs(VersionText().c_str(), stdout);
     return 0;

@@ -16,13 +16,14 @@
 // exhausted the source is paused, so a slow sink slows the reader instead of growing memory.
 #include "engine/pipeline.h"
 
+#include "engine/log.h"
 #include "engine/ordered_sender.h"
+#include "engine/progress.h"
 
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/flow_graph.h>
 #include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <optional>
@@ -195,8 +196,8 @@ void Pipeline::HandleRejected(const RejectedRecord& r) {
   at += " offset " + std::to_string(r.position.offset);
   if (rejected_logged_ < 10 || rejected_logged_ % 1000 == 0) {
     const std::string_view stage = RejectStageName(r.stage);
-    std::fprintf(stderr, "sluice: rejected record at %s (%.*s): %s\n", at.c_str(), static_cast<int>(stage.size()),
-                 stage.data(), r.reason.c_str());
+    Logf(LogLevel::kWarn, "pipeline", "rejected record at %s (%.*s): %s", at.c_str(), static_cast<int>(stage.size()),
+         stage.data(), r.reason.c_str());
   }
   ++rejected_logged_;
   if (parts_.dead_letters) {
@@ -301,32 +302,29 @@ std::vector<CommitPoint> Pipeline::OnStreamsRevoked(const std::vector<uint32_t>&
   std::vector<CommitPoint> points;
   if (FlushDeadLetters()) points = tracker_.CommitPointsOf(streams);
   if (pending() > 0) {
-    std::fprintf(stderr, "sluice: revoke: %llu records of the revoked partitions not acknowledged within %d ms; "
-                 "the next owner will read them again\n",
-                 static_cast<unsigned long long>(pending()), config_.drain_timeout_ms);
+    Logf(LogLevel::kWarn, "pipeline",
+         "revoke: %llu records of the revoked partitions not acknowledged within %d ms; "
+         "the next owner will read them again",
+         static_cast<unsigned long long>(pending()), config_.drain_timeout_ms);
   }
   for (uint32_t s : streams) tracker_.Forget(s);
   return points;
 }
 
 void Pipeline::PrintProgress(Clock::time_point now, bool final_line) {
-  if (!progress_tty_) return;
-  const double dt = std::chrono::duration<double>(now - last_progress_at_).count();
-  if (!final_line && dt < 1.0) return;
-  const uint64_t consumed = counters_.consumed.load();
-  const uint64_t delivered = counters_.delivered.load();
-  std::fprintf(stderr, "\r\033[Kconsumed %llu (%.0f/s)  delivered %llu (%.0f/s)  in flight %llu  rejected %llu",
-               static_cast<unsigned long long>(consumed), dt > 0 ? (consumed - last_progress_consumed_) / dt : 0.0,
-               static_cast<unsigned long long>(delivered), dt > 0 ? (delivered - last_progress_delivered_) / dt : 0.0,
-               static_cast<unsigned long long>(budget_.records()),
-               static_cast<unsigned long long>(counters_.rejected.load()));
-  if (const uint64_t tombstones = counters_.skipped_tombstones.load()) {
-    std::fprintf(stderr, "  skipped tombstones %llu", static_cast<unsigned long long>(tombstones));
+  if (!progress_ || (!final_line && !progress_->Due(now))) return;
+  ProgressFigures f;
+  f.consumed = counters_.consumed.load(std::memory_order_relaxed);
+  f.delivered = counters_.delivered.load(std::memory_order_relaxed);
+  f.in_flight = budget_.records();
+  f.rejected = counters_.rejected.load(std::memory_order_relaxed);
+  f.skipped_tombstones = counters_.skipped_tombstones.load(std::memory_order_relaxed);
+  f.source = parts_.source->Progress();
+  if (final_line) {
+    progress_->Finish(now, f);
+  } else {
+    progress_->Update(now, f);
   }
-  if (final_line) std::fprintf(stderr, "\n");
-  last_progress_at_ = now;
-  last_progress_consumed_ = consumed;
-  last_progress_delivered_ = delivered;
 }
 
 void Pipeline::IngestOnce(int timeout_ms) {
@@ -378,15 +376,15 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
     ordered = std::make_unique<OrderedSender>(parts_.sender);
     parts_.sender = ordered.get();
   }
-  progress_tty_ = config_.progress && isatty(STDERR_FILENO);
-  started_at_ = last_progress_at_ = Clock::now();
+  started_at_ = Clock::now();
+  progress_ = std::make_unique<ProgressReporter>(config_.progress, config_.progress_interval_ms, started_at_);
 
   Status status = parts_.sender->Start(this);
   if (status.ok()) status = parts_.source->Start(this);
   if (!status.ok()) {
     parts_.sender->Stop(true);
     parts_.sender = inner_sender;
-    summary_.error = status.ToString();
+    summary_.error = status.message();
     return status;
   }
 
@@ -394,6 +392,8 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   Phase phase = Phase::kReading;
   bool bounded_drain = false;
   bool abandon = false;
+  // Why records in flight were given up on (the run's error says it, once).
+  std::string abandon_reason;
   bool paused = false;
   Clock::time_point drain_deadline{};
   Clock::time_point last_tick = Clock::now();
@@ -408,8 +408,7 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
     const int stops = stop_requests ? stop_requests->load(std::memory_order_relaxed) : 0;
     if (stops >= 2) {
       abandon = true;
-      std::fprintf(stderr, "\nsluice: second signal: abandoning %llu records in flight\n",
-                   static_cast<unsigned long long>(budget_.records()));
+      abandon_reason = "second signal: the drain was abandoned";
       break;
     }
     auto now = Clock::now();
@@ -427,9 +426,8 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
       }
       if (budget_.records() == 0 && tracker_.InFlight() == 0) break;
       if (bounded_drain && now >= drain_deadline) {
-        std::fprintf(stderr, "\nsluice: drain timeout (%d ms): %llu records not acknowledged, not committed\n",
-                     config_.drain_timeout_ms, static_cast<unsigned long long>(budget_.records()));
         abandon = true;
+        abandon_reason = "drain timeout (" + std::to_string(config_.drain_timeout_ms) + " ms)";
         break;
       }
       if (now - last_flush >= std::chrono::milliseconds(config_.tick_interval_ms)) {
@@ -475,9 +473,10 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   graph_->WaitForAll();
   ProcessReports();
   StoreAdvancedOffsets();
+  // Before Close: a Kafka source can still say how far it got.
+  PrintProgress(Clock::now(), true);
   Status close = parts_.source->Close();
   ended_at_ = Clock::now();
-  PrintProgress(ended_at_, true);
 
   {
     std::lock_guard<std::mutex> lock(fatal_mu_);
@@ -485,8 +484,9 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   }
   if (status.ok() && !close.ok()) status = close.WithContext("closing the source");
   if (status.ok() && abandon) {
-    status = Status(StatusCode::kCancelled, std::to_string(budget_.records()) +
-                                                " records were not acknowledged and are not committed");
+    status = Status(StatusCode::kCancelled, (abandon_reason.empty() ? "" : abandon_reason + ": ") +
+                                                std::to_string(budget_.records()) +
+                                                " records in flight were not acknowledged and are not committed");
   }
 
   RunSummary& s = summary_;
@@ -508,7 +508,7 @@ Status Pipeline::Run(const std::atomic<int>* stop_requests) {
   s.peak_rss_mib = PeakRssMib();
   s.sender = parts_.sender->Stats();
   parts_.sender = inner_sender;  // the decorator dies with this scope
-  s.error = status.ok() ? "" : status.ToString();
+  s.error = status.ok() ? "" : status.message();
   return status;
 }
 

@@ -24,6 +24,7 @@
 #include "engine/delivery_report.h"
 #include "engine/inflight_budget.h"
 #include "engine/pipeline_config.h"
+#include "engine/progress.h"
 #include "engine/queue.h"
 #include "engine/record_transform.h"
 #include "engine/reject_ratio_guard.h"
@@ -92,6 +93,7 @@ class Pipeline final : public DeliveryListener, public SourceListener {
   /// past it is stored; false when that failed (the run is then failing and stores nothing).
   [[nodiscard]] bool FlushDeadLetters();
   void SendTick(bool flush);
+  /// Hands the progress reporter the current figures when an update is due (ingress thread).
   void PrintProgress(Clock::time_point now, bool final_line);
   /// Wakes the ingress thread if it waits in WaitForWork (any thread).
   void WakeIngress();
@@ -128,10 +130,7 @@ class Pipeline final : public DeliveryListener, public SourceListener {
   Clock::time_point first_consumed_at_{};
   Clock::time_point last_ack_at_{};
   Clock::time_point ended_at_{};
-  Clock::time_point last_progress_at_{};
-  uint64_t last_progress_consumed_ = 0;
-  uint64_t last_progress_delivered_ = 0;
-  bool progress_tty_ = false;
+  std::unique_ptr<ProgressReporter> progress_;  ///< made in Run
   RunSummary summary_;
 };
 

@@ -15,6 +15,7 @@ Status Validate(const PipelineConfig& c) {
   if (c.worker_threads < 0) return InvalidArgument("worker_threads must not be negative");
   if (!(c.max_reject_ratio >= 0)) return InvalidArgument("max_reject_ratio must be at least 0");
   if (c.reject_window == 0) return InvalidArgument("reject_window must be at least 1");
+  if (c.progress_interval_ms < 0) return InvalidArgument("progress_interval_ms must not be negative");
   return Status::Ok();
 }
 

@@ -37,8 +37,11 @@ struct PipelineConfig {
   /// `reject_window` outcomes exceed this share (RejectRatioGuard); >= 1 turns it off.
   double max_reject_ratio = 0.5;
   uint64_t reject_window = 1000;
-  /// Print a live progress line on stderr (only when it is a terminal).
+  /// Report progress: a refreshing status line when the log goes to a terminal, otherwise a log
+  /// line every progress_interval_ms (progress.h).
   bool progress = true;
+  /// Off a terminal: how often the progress log line is written, in ms (0: never).
+  int64_t progress_interval_ms = 10000;
 };
 
 [[nodiscard]] Status Validate(const PipelineConfig& config);

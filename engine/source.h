@@ -26,6 +26,23 @@ struct StreamInfo {
   int32_t partition = -1;  ///< Kafka partition, -1 when not Kafka
 };
 
+/// What a source can say about where it stands, for the progress line (progress.h).
+struct SourceProgress {
+  enum class Phase : uint8_t {
+    kReading,     ///< records flow (or the source has no startup to speak of: files, stdin)
+    kConnecting,  ///< Kafka: no broker answered yet
+    kJoining,     ///< Kafka: connected, joining the consumer group
+    kAssigned,    ///< Kafka: partitions assigned (assigned_partitions of them)
+  };
+  Phase phase = Phase::kReading;
+  int32_t assigned_partitions = -1;  ///< -1: not a partitioned source
+  std::string group;                 ///< the consumer group, for "joining group X"
+  /// A bounded run (--until-caught-up): records from the start positions to the end offsets,
+  /// and of those not yet read; -1 while unknown (before the assignment, or no end).
+  int64_t total_records = -1;
+  int64_t remaining_records = -1;
+};
+
 class SourceListener {
  public:
   virtual ~SourceListener() = default;
@@ -51,6 +68,9 @@ class Source {
   /// Commits what was stored and releases resources (leaves the group).
   [[nodiscard]] virtual Status Close() = 0;
   virtual StreamInfo DescribeStream(uint32_t stream) const = 0;
+  /// Where the source stands (ingress thread, like every other method); a source with nothing
+  /// to say keeps the default.
+  virtual SourceProgress Progress() const { return SourceProgress{}; }
 };
 
 }  // namespace sluice

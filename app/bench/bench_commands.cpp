@@ -6,6 +6,7 @@
 #include "app/bench/bench_runner.h"
 #include "app/bench/timeline_chart.h"
 #include "app/pipeline_setup/run_options.h"
+#include "engine/log.h"
 
 namespace sluice::bench {
 
@@ -53,7 +54,7 @@ class Commands final : public BenchCommands {
  private:
   int RunBenchCommand(const std::atomic<int>* stop) {
     if (!ParseSeconds(duration_text_, bench_opts_.duration_s) || !ParseSeconds(warmup_text_, bench_opts_.warmup_s)) {
-      std::fprintf(stderr, "sluice bench: --duration/--warmup take a time such as 10s, 500ms or 2m\n");
+      Logf(LogLevel::kError, "bench", "--duration/--warmup take a time such as 10s, 500ms or 2m");
       return 2;
     }
     // --records alone: run until that many records were sent.
@@ -61,7 +62,7 @@ class Commands final : public BenchCommands {
     BenchResult result;
     Status s = RunBench(bench_opts_, stop, result);
     if (!s.ok() && result.mode.empty()) {
-      std::fprintf(stderr, "sluice bench: configuration error: %s\n", s.ToString().c_str());
+      Logf(LogLevel::kError, "bench", "configuration error: %s", s.message().c_str());
       return 2;
     }
     std::fprintf(stdout, "%s", result.ToText().c_str());
@@ -72,7 +73,7 @@ class Commands final : public BenchCommands {
                    charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
     }
     if (!s.ok()) {
-      std::fprintf(stderr, "sluice bench: %s\n", s.ToString().c_str());
+      Logf(LogLevel::kError, "bench", "%s", s.message().c_str());
       return s.code() == StatusCode::kCancelled ? 130 : 1;
     }
     return 0;

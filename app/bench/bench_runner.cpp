@@ -287,7 +287,7 @@ Status Measure(const BenchOptions& options, const std::atomic<int>* stop, stages
   result.fatal = status.ok() || status.code() == StatusCode::kCancelled ? 0 : 1;
   result.backlog_records = probe.backlog_records();
   result.cut_short = cut.load();
-  result.error = status.ok() ? "" : status.ToString();
+  result.error = status.ok() ? "" : status.message();
   return status;
 }
 

@@ -15,9 +15,11 @@
 #include "app/common/install_layout.h"
 #include "app/demo/expected_rows.h"
 #include "stages/generator_source/flight_generator.h"
+#include "app/pipeline_setup/pipeline_setup.h"
 #include "devtools/fake_flights/flight_producer.h"
 #include "devtools/mock_kafka/mock_cluster.h"
-#include "app/pipeline_setup/pipeline_setup.h"
+#include "engine/log.h"
+#include "stages/generator_source/flight_generator.h"
 
 namespace sluice::cli {
 namespace {
@@ -43,25 +45,25 @@ int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>*
   const std::string emulator_path = tools::ExecutableDir() + "/sluice-sink-emulator";
   std::error_code ec;
   if (!std::filesystem::exists(schema, ec) || !std::filesystem::exists(table, ec)) {
-    std::fprintf(stderr, "sluice demo: no schema.json and table.json in %s (give --examples-dir)\n", examples.c_str());
+    Logf(LogLevel::kError, "demo", "no schema.json and table.json in %s (give --examples-dir)", examples.c_str());
     return 2;
   }
   if (access(emulator_path.c_str(), X_OK) != 0) {
-    std::fprintf(stderr, "sluice demo: the sink emulator %s is missing: it is installed beside sluice\n",
-                 emulator_path.c_str());
+    Logf(LogLevel::kError, "demo", "the sink emulator %s is missing: it is installed beside sluice",
+         emulator_path.c_str());
     return 2;
   }
-  std::fprintf(stderr, "sluice demo: %llu fake flights, mock Kafka (%d partitions) -> sluice -> sink emulator\n",
-               static_cast<unsigned long long>(demo.records), demo.partitions);
+  Logf(LogLevel::kInfo, "demo", "%llu fake flights, mock Kafka (%d partitions) -> sluice -> sink emulator",
+       static_cast<unsigned long long>(demo.records), demo.partitions);
 
   auto cluster = MockCluster::Create(1);
   if (!cluster.ok()) {
-    std::fprintf(stderr, "sluice demo: mock Kafka: %s\n", cluster.status().ToString().c_str());
+    Logf(LogLevel::kError, "demo", "mock Kafka: %s", cluster.status().message().c_str());
     return 1;
   }
   const std::string topic = "flights";
   if (Status s = (*cluster)->CreateTopic(topic, demo.partitions); !s.ok()) {
-    std::fprintf(stderr, "sluice demo: %s\n", s.ToString().c_str());
+    Logf(LogLevel::kError, "demo", "%s", s.message().c_str());
     return 1;
   }
   const std::string brokers = (*cluster)->Bootstraps();
@@ -75,12 +77,12 @@ int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>*
       {emulator_path, "--port", "0", "--schema", schema, "--table", table},
       {"SLUICE_EMULATOR_USERS=demo:" + password});
   if (!emulator.ok()) {
-    std::fprintf(stderr, "sluice demo: %s\n", emulator.status().ToString().c_str());
+    Logf(LogLevel::kError, "demo", "%s", emulator.status().message().c_str());
     return 1;
   }
   StatusOr<std::string> first = (*emulator)->ReadLine(10000);
   if (!first.ok() || first->find("listening on ") != 0) {
-    std::fprintf(stderr, "sluice demo: the sink emulator did not start\n");
+    Logf(LogLevel::kError, "demo", "the sink emulator did not start");
     return 1;
   }
   const std::string address = first->substr(std::string("listening on ").size());
@@ -102,7 +104,7 @@ int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>*
 
   auto built = BuildRun(run);
   if (!built.ok()) {
-    std::fprintf(stderr, "sluice demo: configuration error: %s\n", built.status().ToString().c_str());
+    Logf(LogLevel::kError, "demo", "configuration error: %s", built.status().message().c_str());
     return 2;
   }
 
@@ -136,23 +138,25 @@ int DemoCommand(const DemoOptions& demo, RunOptions run, const std::atomic<int>*
   pipeline_stop.store(std::max(pipeline_stop.load(), 1));
   producer.join();
   watcher.join();
-  std::fprintf(stderr, "%s", summary.ToText().c_str());
+  RunSummary figures = summary;
+  figures.error.clear();  // said once, by the log line below
+  std::fputs(figures.ToText().c_str(), stdout);
   if (!produce_status.ok()) {
-    std::fprintf(stderr, "sluice demo: producing failed: %s\n", produce_status.ToString().c_str());
+    Logf(LogLevel::kError, "demo", "producing failed: %s", produce_status.message().c_str());
     return 1;
   }
   if (!s.ok()) {
-    std::fprintf(stderr, "sluice demo: run failed: %s\n", s.ToString().c_str());
+    Logf(LogLevel::kError, "demo", "run failed: %s", s.message().c_str());
     return 1;
   }
   expect::ExpectedRows expected(schema, table);
   if (!expected.ok() || !expected.AddGenerated(demo.seed, demo.records)) {
-    std::fprintf(stderr, "sluice demo: %s\n", expected.error().c_str());
+    Logf(LogLevel::kError, "demo", "%s", expected.error().c_str());
     return 1;
   }
   Status v = VerifySink(sink, expected);
   if (!v.ok()) {
-    std::fprintf(stderr, "sluice demo: verification FAILED: %s\n", v.ToString().c_str());
+    Logf(LogLevel::kError, "demo", "verification FAILED: %s", v.message().c_str());
     return 1;
   }
   std::printf("demo: %llu of %llu records delivered and verified (%.0f records/s streaming)\n",

@@ -5,10 +5,26 @@
 #include <netinet/in.h>
 
 #include <atomic>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 #include <string_view>
 
+#include "engine/log.h"
+
 namespace sluice::metrics {
+namespace {
+
+// libmicrohttpd's own messages ("Failed to bind to port ...", a client that hung up) go through
+// the log at debug: whatever stops the endpoint is reported as the Status of Start.
+void LogMicrohttpd(void* /*cls*/, const char* format, va_list args) {
+  if (!LogEnabled(LogLevel::kDebug)) return;
+  char buf[512];
+  std::vsnprintf(buf, sizeof(buf), format, args);
+  Log(LogLevel::kDebug, "metrics", std::string("libmicrohttpd: ") + buf);
+}
+
+}  // namespace
 
 struct MetricsServer::Impl {
   std::function<std::string()> render;
@@ -105,11 +121,11 @@ StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(const std::string&
   impl->render = std::move(render);
   impl->not_ready = std::move(not_ready);
   // One internal thread: scrapes are rare and cheap; the pipeline's threads are never used.
-  impl->daemon = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, nullptr, nullptr,
-                                  &Impl::OnRequest, impl.get(), MHD_OPTION_SOCK_ADDR,
-                                  reinterpret_cast<const sockaddr*>(&sa), MHD_OPTION_CONNECTION_LIMIT,
-                                  static_cast<unsigned>(64), MHD_OPTION_CONNECTION_TIMEOUT,
-                                  static_cast<unsigned>(30), MHD_OPTION_END);
+  impl->daemon =
+      MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG, port, nullptr, nullptr, &Impl::OnRequest,
+                       impl.get(), MHD_OPTION_SOCK_ADDR, reinterpret_cast<const sockaddr*>(&sa),
+                       MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(64), MHD_OPTION_CONNECTION_TIMEOUT,
+                       static_cast<unsigned>(30), MHD_OPTION_EXTERNAL_LOGGER, &LogMicrohttpd, nullptr, MHD_OPTION_END);
   if (impl->daemon == nullptr) {
     return Unavailable("cannot listen for metrics on " + addr + ": " + std::strerror(errno));
   }

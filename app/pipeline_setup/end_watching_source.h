@@ -29,6 +29,7 @@ class EndWatchingSource final : public Source {
     return inner_->Close();
   }
   StreamInfo DescribeStream(uint32_t stream) const override { return inner_->DescribeStream(stream); }
+  SourceProgress Progress() const override { return inner_->Progress(); }
 
   /// Whether the source had reached its end when it was closed (false before Close).
   bool ReachedEnd() const { return reached_end_; }

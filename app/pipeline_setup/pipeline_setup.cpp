@@ -4,6 +4,7 @@
 #include "app/pipeline_setup/pipeline_setup.h"
 
 #include <chrono>
+#include <cctype>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -17,6 +18,7 @@
 #include "app/pipeline_setup/effective_settings.h"
 #include "app/pipeline_setup/metrics_endpoint.h"
 #include "app/pipeline_setup/run_report.h"
+#include "engine/log.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"
 #include "stages/file_source/file_source.h"
@@ -86,9 +88,53 @@ StatusOr<stages::AuthMode> ChooseAuth(const RunOptions& o, stages::HttpSinkConfi
   return stages::AuthMode::kClickHouseHeaders;
 }
 
+// The stages validate their config structs and name the fields; the operator typed flags. Each
+// field a flag sets is named as that flag (whole words only: "max_retries" is not inside
+// "--max-retries-x").
+Status NameFlags(const Status& s) {
+  static const std::pair<std::string_view, std::string_view> kFlagOf[] = {
+      {"backoff_initial_ms", "--backoff-initial-ms"},
+      {"backoff_max_ms", "--backoff-max-ms"},
+      {"chunk_max_records", "--chunk-records"},
+      {"drain_timeout_ms", "--drain-timeout-ms"},
+      {"max_concurrency", "--max-concurrency"},
+      {"max_inflight_records", "--max-inflight-records"},
+      {"max_retries", "--max-retries"},
+      {"request_timeout_ms", "--request-timeout-ms"},
+      {"retry_after_max_ms", "--retry-after-max-ms"},
+      {"worker_threads", "--threads"},
+      {"clickhouse_table", "--clickhouse-table"},
+  };
+  if (s.ok()) return s;
+  auto is_word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+  std::string m = s.message();
+  for (const auto& [field, flag] : kFlagOf) {
+    for (size_t at = m.find(field); at != std::string::npos; at = m.find(field, at)) {
+      const size_t end = at + field.size();
+      if ((at > 0 && is_word(m[at - 1])) || (end < m.size() && is_word(m[end]))) {
+        at = end;
+        continue;
+      }
+      m.replace(at, field.size(), flag);
+      at += flag.size();
+    }
+  }
+  return Status(s.code(), std::move(m));
+}
+
+StatusOr<std::shared_ptr<BuiltRun>> BuildRunUnnamed(const RunOptions& o);
+
 }  // namespace
 
 StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
+  StatusOr<std::shared_ptr<BuiltRun>> run = BuildRunUnnamed(o);
+  if (!run.ok()) return NameFlags(run.status());
+  return run;
+}
+
+namespace {
+
+StatusOr<std::shared_ptr<BuiltRun>> BuildRunUnnamed(const RunOptions& o) {
   auto run = std::make_shared<BuiltRun>();
   run->report_file = o.report_file;
   if (!o.report_file.empty()) run->report_settings = EffectiveSettings(o);
@@ -116,6 +162,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   pc.skip_tombstones = o.skip_tombstones;
   pc.ordered = o.ordered;
   pc.progress = !o.quiet;
+  if (std::string e = ParseDurationMs(o.progress_interval, pc.progress_interval_ms); !e.empty())
+    return InvalidArgument("--progress-interval: " + e);
   // In-flight records hold their payload about three times (input, output, batch body).
   pc.max_inflight_bytes = memory_budget / 4 / 3;
   pc.max_inflight_records = o.max_inflight_records ? o.max_inflight_records
@@ -143,6 +191,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   run->transform = std::move(*transform);
 
   // --- Sink format, batcher, sender.
+  if (o.sink_format == "clickhouse" && o.clickhouse_table.empty())
+    return InvalidArgument("--sink-format clickhouse needs --clickhouse-table (the target table, e.g. db.flights)");
   stages::SinkFormatConfig fc;
   fc.name = o.sink_format;
   fc.clickhouse_table = o.clickhouse_table;
@@ -203,7 +253,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   StatusOr<stages::AuthMode> auth = ChooseAuth(o, http);
   if (!auth.ok()) return auth.status();
   http.auth = *auth;
-  if (o.insecure) std::fprintf(stderr, "sluice: WARNING: --insecure: the sink's TLS certificate is not verified\n");
+  if (o.insecure) Log(LogLevel::kWarn, "http_sink", "--insecure: the sink's TLS certificate is not verified");
   auto sender = stages::HttpSender::Create(http, run->format);
   if (!sender.ok()) return sender.status();
   run->sender = std::move(*sender);
@@ -217,8 +267,8 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
     if (!resolved.ok()) return resolved.status();
     SLUICE_RETURN_IF_ERROR(CheckKafkaProperties(*resolved));
     if (o.debug && !resolved->empty()) {
-      std::fprintf(stderr, "sluice: Kafka properties (secret values redacted):\n%s",
-                   DescribeKafkaProperties(*resolved).c_str());
+      Log(LogLevel::kInfo, "kafka",
+          "Kafka properties (secret values redacted):\n" + DescribeKafkaProperties(*resolved));
     }
     for (KafkaProperty& p : *resolved) props.emplace_back(std::move(p.name), std::move(p.value));
   }
@@ -274,13 +324,15 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRun(const RunOptions& o) {
   return run;
 }
 
+}  // namespace
+
 Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summary) {
   if (!run.metrics_addr.empty()) {
     auto server = StartMetricsEndpoint(run, stop);
     if (!server.ok()) return server.status();
     run.metrics = std::move(*server);
-    std::fprintf(stderr, "sluice: metrics at http://%s/metrics (port %u)\n", run.metrics_addr.c_str(),
-                 static_cast<unsigned>(run.metrics->port()));
+    Logf(LogLevel::kInfo, "metrics", "metrics at http://%s/metrics (port %u)", run.metrics_addr.c_str(),
+         static_cast<unsigned>(run.metrics->port()));
   }
   ConcurrencyTimeline timeline;
   TimelineSampler sampler(
@@ -304,7 +356,7 @@ Status ExecuteRun(BuiltRun& run, const std::atomic<int>* stop, RunSummary& summa
     std::ofstream out(run.report_file);
     out << RunReportJson(summary, run.sender->RequestLatency(), started_at, std::chrono::system_clock::now(),
                          run.report_settings);
-    if (!out) std::fprintf(stderr, "sluice: cannot write the report to %s\n", run.report_file.c_str());
+    if (!out) Logf(LogLevel::kError, "run", "cannot write the report to %s", run.report_file.c_str());
   }
   return s;
 }

@@ -24,6 +24,24 @@ std::string ParseBytes(const std::string& text, uint64_t& out) {
   return "";
 }
 
+std::string ParseDurationMs(const std::string& text, int64_t& ms) {
+  char* end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || !(v >= 0) || v > 1e12) return "not a duration: \"" + text + "\" (e.g. 10s, 500ms, 2m)";
+  const std::string unit(end);
+  double mul = 0;
+  if (unit.empty() || unit == "s")
+    mul = 1000;
+  else if (unit == "ms")
+    mul = 1;
+  else if (unit == "m" || unit == "min")
+    mul = 60000;
+  else
+    return "unknown time unit in \"" + text + "\" (use ms, s or m)";
+  ms = static_cast<int64_t>(v * mul);
+  return "";
+}
+
 void AddSinkOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--schema", o.schema_file, "Ingest schema: JSON list of {name, path, type?} (the tutorial's format)")
       ->check(CLI::ExistingFile);
@@ -82,7 +100,8 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
       ->check(CLI::IsMember({"auto", "curl"}))
       ->capture_default_str();
   app.add_option("--report", o.report_file, "Write the run summary as JSON to this file");
-  app.add_flag("-q,--quiet", o.quiet, "No progress line");
+  app.add_flag("-q,--quiet", o.quiet,
+               "No progress: neither the terminal status line nor the periodic progress log line");
   app.add_flag("--debug", o.debug, "Diagnostics on stderr (adaptive concurrency limit changes, at most 1/s)");
 }
 
@@ -136,6 +155,10 @@ void AddRunOptions(CLI::App& app, RunOptions& o) {
                  "Reject (dead-letter) records larger than this without parsing them (0: no limit)")
       ->capture_default_str();
   app.add_option("--max-inflight-records", o.max_inflight_records, "Records in flight at most (0: from the budget)");
+  app.add_option("--progress-interval", o.progress_interval,
+                 "When stderr is not a terminal (systemd, docker, CI): log the progress figures this often "
+                 "(e.g. 10s, 500ms; 0: never). On a terminal a status line refreshes instead")
+      ->capture_default_str();
   AddSinkOptions(app, o);
 }
 

@@ -71,7 +71,8 @@ struct RunOptions {
   uint32_t chunk_records = 2000;
   uint64_t max_inflight_records = 0;       ///< 0: derived from the memory budget
   std::string report_file;
-  bool quiet = false;
+  bool quiet = false;                      ///< -q: no progress, neither the terminal line nor the log line
+  std::string progress_interval = "10s";   ///< --progress-interval: progress log line period off a terminal
   std::string metrics_addr;                ///< --metrics-addr HOST:PORT; empty = no metrics endpoint
   bool debug = false;                      ///< --debug: extra diagnostics (adaptive limit changes)
 };
@@ -80,6 +81,9 @@ struct RunOptions {
 void AddRunOptions(CLI::App& app, RunOptions& o);
 /// Adds only the sink/schema/batching flags (for bench and sweep).
 void AddSinkOptions(CLI::App& app, RunOptions& o);
+
+/// "10s", "500ms", "2m", "5" (seconds) -> milliseconds. Error message on failure (empty = ok).
+std::string ParseDurationMs(const std::string& text, int64_t& ms);
 
 /// "512MiB", "4MB", "1000" -> bytes. InvalidArgument-like message on failure (empty = ok).
 std::string ParseBytes(const std::string& text, uint64_t& out);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "app/run/exit_status.h"
+#include "engine/log.h"
 #include "stages/kafka_source/kafka_source.h"
 
 namespace sluice::cli {
@@ -35,7 +36,7 @@ int LastStopSignal() { return g_last_stop_signal.load(std::memory_order_relaxed)
 int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
   StatusOr<std::shared_ptr<BuiltRun>> run = BuildRun(o);
   if (!run.ok()) {
-    std::fprintf(stderr, "sluice: configuration error: %s\n", run.status().ToString().c_str());
+    Log(LogLevel::kError, "run", "configuration error: " + run.status().message());
     return 2;
   }
   RunSummary summary;
@@ -47,26 +48,36 @@ int RunCommand(const RunOptions& o, const std::atomic<int>* stop) {
   end.reached_end = (*run)->source_watch->ReachedEnd();
   end.rejected = summary.rejected;
   end.fail_on_rejects = o.fail_on_rejects;
-  std::fprintf(stderr, "%s", summary.ToText().c_str());
+  // The summary is the run's result: stdout, away from the log. A run that failed before it
+  // read anything has no figures worth printing: the error alone says what happened.
+  if (end.status.ok() || summary.consumed > 0) {
+    RunSummary figures = summary;
+    figures.error.clear();  // said once, by the log line below
+    std::fputs(figures.ToText().c_str(), stdout);
+    std::fflush(stdout);
+  }
   const int code = ExitStatusFor(end);
   if (!end.status.ok()) {
-    std::fprintf(stderr, "sluice: run failed: %s\n", end.status.ToString().c_str());
+    const bool stopped = end.status.code() == StatusCode::kCancelled;
+    Log(LogLevel::kError, "run", (stopped ? "stopped: " : "run failed: ") + end.status.message());
   } else if (code == kExitStoppedBeforeEnd) {
-    std::fprintf(stderr, "sluice: stopped by a signal before the end of the input; what was delivered is "
-                         "committed, a new run continues from there (exit status %d)\n", code);
+    Logf(LogLevel::kWarn, "run",
+         "stopped by a signal before the end of the input; what was delivered is committed, a new run "
+         "continues from there (exit status %d)",
+         code);
   } else if (summary.rejected > 0) {
     // The last line: a run that refused records must not read like a clean one.
     std::string what = std::to_string(summary.rejected) + " record" + (summary.rejected == 1 ? "" : "s") + " rejected";
     if (summary.dead_lettered > 0) what += ", " + std::to_string(summary.dead_lettered) + " dead-lettered to " + o.dlq;
     if (summary.skipped > 0) what += ", " + std::to_string(summary.skipped) + " skipped (--skip-rejected: lost)";
-    std::fprintf(stderr, "sluice: done with rejects: %s (exit status %d%s)\n", what.c_str(), code,
-                 code == kExitRejected ? ", --fail-on-rejects" : "");
+    Logf(LogLevel::kWarn, "run", "done with rejects: %s (exit status %d%s)", what.c_str(), code,
+         code == kExitRejected ? ", --fail-on-rejects" : "");
   } else if (const auto* kafka = dynamic_cast<const stages::KafkaSource*>((*run)->source.get())) {
     // An --until-caught-up run that read nothing says why, so "consumed 0" is not a puzzle.
     const std::string& note = kafka->NothingToReadNote();
     for (size_t at = 0; at < note.size();) {
       const size_t nl = note.find('\n', at);
-      std::fprintf(stderr, "sluice: %s\n", note.substr(at, nl - at).c_str());
+      Log(LogLevel::kInfo, "run", note.substr(at, nl - at));
       at = nl == std::string::npos ? note.size() : nl + 1;
     }
   }

@@ -7,6 +7,8 @@
 #include <memory>
 #include <set>
 
+#include "engine/log.h"
+
 namespace sluice::cli {
 namespace {
 
@@ -22,6 +24,13 @@ struct TopicDeleter {
 struct PartitionListDeleter {
   void operator()(rd_kafka_topic_partition_list_t* l) const { rd_kafka_topic_partition_list_destroy(l); }
 };
+
+// librdkafka's own lines go through the product's log like every other line.
+void LogThunk(const rd_kafka_t* /*rk*/, int level, const char* fac, const char* buf) {
+  const LogLevel log_level = LogLevelFromSyslog(level);
+  if (!LogEnabled(log_level)) return;
+  Log(log_level, "kafka", std::string("librdkafka ") + fac + ": " + buf);
+}
 
 }  // namespace
 
@@ -57,6 +66,7 @@ StatusOr<std::vector<KafkaSampleMessage>> ReadKafkaSample(const KafkaSampleConfi
     rd_kafka_conf_destroy(conf);
     return s;
   }
+  rd_kafka_conf_set_log_cb(conf, &LogThunk);
   rd_kafka_t* raw = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
   if (raw == nullptr) {
     rd_kafka_conf_destroy(conf);
@@ -122,6 +132,7 @@ StatusOr<std::vector<KafkaSampleMessage>> ReadKafkaSample(const KafkaSampleConfi
       msg.partition = m->partition;
       msg.offset = m->offset;
       if (m->payload != nullptr) msg.payload.assign(static_cast<const char*>(m->payload), m->len);
+      msg.null_value = m->payload == nullptr;
       out.push_back(std::move(msg));
     }
     rd_kafka_message_destroy(m);

@@ -26,6 +26,7 @@ struct KafkaSampleMessage {
   int32_t partition = -1;
   int64_t offset = -1;
   std::string payload;  ///< empty for a null value
+  bool null_value = false;  ///< a tombstone: the message has no value at all
 };
 
 /// Up to `limit` messages, fewer when every partition reached its end first. kNotFound for an

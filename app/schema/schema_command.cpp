@@ -6,13 +6,14 @@
 #include <string_view>
 #include <utility>
 
+#include "app/config/kafka_properties.h"
+#include "app/schema/kafka_sample_reader.h"
+#include "app/schema/path_coverage.h"
 #include "engine/record_chunk.h"
 #include "stages/file_source/file_source.h"
 #include "stages/schema_map/ddl.h"
 #include "stages/schema_map/ingest_schema.h"
 #include "stages/schema_map/schema_map_transform.h"
-#include "app/schema/kafka_sample_reader.h"
-#include "app/schema/path_coverage.h"
 
 namespace sluice::cli {
 namespace {
@@ -93,14 +94,15 @@ int ReportCoverage(const SchemaCheckOptions& o, const std::vector<stages::Column
   return kSchemaExitMismatch;
 }
 
-StatusOr<std::vector<std::pair<std::string, std::string>>> SplitProps(const std::vector<std::string>& props) {
+// -X as `run` takes it (kafka_properties.h): "@PATH" values read from files, SLUICE_KAFKA_*
+// variables under the flags, every property checked by librdkafka with errors that never quote
+// a value.
+StatusOr<std::vector<std::pair<std::string, std::string>>> ResolveProps(const std::vector<std::string>& flags) {
+  StatusOr<std::vector<KafkaProperty>> resolved = ResolveKafkaProperties({}, ProcessEnvironment(), flags);
+  if (!resolved.ok()) return resolved.status();
+  SLUICE_RETURN_IF_ERROR(CheckKafkaProperties(*resolved));
   std::vector<std::pair<std::string, std::string>> out;
-  for (const std::string& p : props) {
-    const size_t eq = p.find('=');
-    // Never echo the value: it may be a password.
-    if (eq == std::string::npos || eq == 0) return InvalidArgument("-X expects key=value");
-    out.emplace_back(p.substr(0, eq), p.substr(eq + 1));
-  }
+  for (KafkaProperty& p : *resolved) out.emplace_back(std::move(p.name), std::move(p.value));
   return out;
 }
 
@@ -134,13 +136,14 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
   StatusOr<std::unique_ptr<stages::SchemaMapTransform>> transform =
       stages::SchemaMapTransform::Create(map_config, std::move(*schema));
   if (!transform.ok()) {
-    err << "sluice schema check: " << transform.status().ToString() << '\n';
+    err << "sluice schema check: " << transform.status().message() << '\n';
     return kSchemaExitReadFailed;
   }
   std::unique_ptr<TransformState> state = (*transform)->MakeState();
 
   uint64_t mapped = 0;
   uint64_t rejected = 0;
+  uint64_t tombstones = 0;
   RecordChunk chunk;
   if (!from_kafka) {
     stages::FileSourceConfig fc;
@@ -171,15 +174,26 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
     kc.topic = o.topic;
     kc.limit = o.limit;
     kc.timeout_ms = o.timeout_ms;
-    StatusOr<std::vector<std::pair<std::string, std::string>>> props = SplitProps(o.kafka_props);
+    StatusOr<std::vector<std::pair<std::string, std::string>>> props = ResolveProps(o.kafka_props);
     if (!props.ok()) return usage(props.status().message());
     kc.properties = std::move(*props);
     StatusOr<std::vector<KafkaSampleMessage>> sample = ReadKafkaSample(kc);
     if (!sample.ok()) {
-      err << "sluice schema check: " << sample.status().ToString() << '\n';
+      err << "sluice schema check: " << sample.status().message() << '\n';
       return sample.status().code() == StatusCode::kInvalidArgument ? kSchemaExitInvalid : kSchemaExitReadFailed;
     }
-    const std::vector<KafkaSampleMessage>& messages = *sample;
+    // A tombstone (null value: a key deleted in a compacted topic) is no record to map: it is
+    // named as such, counted apart and left out of the path counts.
+    std::vector<KafkaSampleMessage> messages;
+    for (KafkaSampleMessage& m : *sample) {
+      if (m.null_value) {
+        err << o.topic << " partition " << m.partition << " offset " << m.offset
+            << ": tombstone (null value): not a record; sluice run rejects it unless --skip-tombstones\n";
+        ++tombstones;
+        continue;
+      }
+      messages.push_back(std::move(m));
+    }
     for (size_t first = 0; first < messages.size(); first += kChunkRecords) {
       chunk.Clear();
       const size_t last = std::min(messages.size(), first + kChunkRecords);
@@ -194,8 +208,9 @@ int SchemaCheckCommand(const SchemaCheckOptions& o, std::ostream& out, std::ostr
       MapAndPrint(**transform, *state, chunk, label, out, err, mapped, rejected, coverage);
     }
   }
-  err << "schema check: " << (mapped + rejected) << " records: " << mapped << " mapped, " << rejected
-      << " rejected\n";
+  err << "schema check: " << (mapped + rejected) << " records: " << mapped << " mapped, " << rejected << " rejected";
+  if (tombstones != 0) err << " (and " << tombstones << (tombstones == 1 ? " tombstone" : " tombstones") << ")";
+  err << '\n';
   return ReportCoverage(o, columns, coverage, rejected, err);
 }
 
@@ -256,7 +271,9 @@ std::unique_ptr<SchemaCommands> AddSchemaCommands(CLI::App& app) {
   CLI::Option* brokers = check->add_option("--brokers", c.brokers, "Kafka bootstrap brokers (instead of --sample-file)");
   CLI::Option* topic = check->add_option("--topic", c.topic, "Kafka topic, read from the beginning, nothing committed");
   sample->excludes(brokers)->excludes(topic);
-  check->add_option("-X", c.kafka_props, "librdkafka property key=value (repeatable)");
+  check->add_option("-X", c.kafka_props,
+                    "librdkafka property key=value (repeatable); key=@PATH reads the value from the file PATH. "
+                    "Also SLUICE_KAFKA_<KEY> / SLUICE_KAFKA_<KEY>_FILE in the environment; -X wins");
   check->add_option("--limit", c.limit, "Records to check at most")->capture_default_str();
   check->add_option("--timeout-ms", c.timeout_ms, "Give up waiting for Kafka after this long")->capture_default_str();
   check->add_flag("--allow-missing", c.allow_missing,

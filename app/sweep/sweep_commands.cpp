@@ -7,6 +7,7 @@
 #include "app/bench/bench_runner.h"
 #include "app/pipeline_setup/run_options.h"
 #include "app/sweep/sweep_runner.h"
+#include "engine/log.h"
 
 namespace sluice::bench {
 namespace {
@@ -58,14 +59,14 @@ class Commands final : public BenchCommands {
   int RunSweepCommand(const std::atomic<int>* stop) {
     if (!ParseSeconds(point_duration_text_, sweep_opts_.point_duration_s) ||
         !ParseSeconds(sweep_warmup_text_, sweep_opts_.warmup_s)) {
-      std::fprintf(stderr, "sluice sweep: --point-duration/--warmup take a time such as 2s or 500ms\n");
+      Logf(LogLevel::kError, "sweep", "--point-duration/--warmup take a time such as 2s or 500ms");
       return 2;
     }
     std::vector<SweepPoint> points;
     std::optional<Recommendation> recommendation;
     Status s = RunSweep(sweep_opts_, stop, points, recommendation);
     if (!s.ok()) {
-      std::fprintf(stderr, "sluice sweep: %s\n", s.ToString().c_str());
+      Logf(LogLevel::kError, "sweep", "%s", s.message().c_str());
       if (points.empty()) return 2;
       return s.code() == StatusCode::kCancelled ? 130 : 1;
     }

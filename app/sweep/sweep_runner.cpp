@@ -1,4 +1,5 @@
 #include "app/sweep/sweep_runner.h"
+#include "engine/log.h"
 
 #include <sys/stat.h>
 
@@ -307,12 +308,12 @@ Status RunSweep(const SweepOptions& options, const std::atomic<int>* stop, std::
           p.payload = payload;
           p.compress = compress;
           Status s = RunBench(b, stop, p.result);
-          std::fprintf(stderr, "sluice sweep: [%zu/%zu] batch %u, concurrency %d, %s, %s: %.0f records/s, %.2f MB/s, "
-                       "p99 %.2f ms, errors %llu, retries %llu\n",
-                       points.size() + 1, total, batch, concurrency, payload.c_str(), compress.c_str(),
-                       p.result.records_per_s, p.result.mb_per_s, p.result.latency.p99_ms,
-                       static_cast<unsigned long long>(p.result.Errors()),
-                       static_cast<unsigned long long>(p.result.retries));
+          Logf(LogLevel::kInfo, "sweep",
+               "[%zu/%zu] batch %u, concurrency %d, %s, %s: %.0f records/s, %.2f MB/s, "
+               "p99 %.2f ms, errors %llu, retries %llu",
+               points.size() + 1, total, batch, concurrency, payload.c_str(), compress.c_str(), p.result.records_per_s,
+               p.result.mb_per_s, p.result.latency.p99_ms, static_cast<unsigned long long>(p.result.Errors()),
+               static_cast<unsigned long long>(p.result.retries));
           points.push_back(std::move(p));
           SLUICE_RETURN_IF_ERROR(WriteText(csv_path, SweepCsv(points)));
           if (!s.ok()) {
@@ -335,8 +336,8 @@ Status RunSweep(const SweepOptions& options, const std::atomic<int>* stop, std::
   std::string note;
   const std::vector<std::string> charts = DrawSweepCharts(points, options.out_dir, subtitle, options.max_p99_ms,
                                                           recommendation ? &*recommendation : nullptr, note);
-  std::fprintf(stderr, "sluice sweep: wrote %s; %s%s\n", csv_path.c_str(), note.c_str(),
-               charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
+  Logf(LogLevel::kInfo, "sweep", "wrote %s; %s%s", csv_path.c_str(), note.c_str(),
+       charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
 
   std::string text;
   if (recommendation) {

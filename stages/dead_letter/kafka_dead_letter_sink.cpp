@@ -1,4 +1,5 @@
 #include "stages/dead_letter/kafka_dead_letter_sink.h"
+#include "engine/log.h"
 
 #include <cstdio>
 #include <utility>
@@ -47,9 +48,10 @@ StatusOr<std::unique_ptr<KafkaDeadLetterSink>> KafkaDeadLetterSink::Create(const
     if (WeakensDurability(p.first, p.second)) {
       // The -X list is shared with the consumer, so refusing it would refuse a whole run; the
       // dead-letter producer keeps its guarantee and says so.
-      std::fprintf(stderr, "sluice: dead-letter kafka: ignoring -X %s=%s: dead letters are produced with acks=all "
-                   "and enable.idempotence=true, so their offsets are committed only once the topic has them\n",
-                   p.first.c_str(), p.second.c_str());
+      Logf(LogLevel::kWarn, "dead_letter",
+           "ignoring -X %s=%s for the Kafka dead-letter producer: dead letters are produced with acks=all "
+           "and enable.idempotence=true, so their offsets are committed only once the topic has them",
+           p.first.c_str(), p.second.c_str());
       continue;
     }
     props.push_back(p);
@@ -96,11 +98,13 @@ void KafkaDeadLetterSink::DeliveryThunk(rd_kafka_t* rk, const rd_kafka_message_t
   }
 }
 
-void KafkaDeadLetterSink::LogThunk(const rd_kafka_t* rk, int /*level*/, const char* fac, const char* buf) {
+void KafkaDeadLetterSink::LogThunk(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  const LogLevel log_level = LogLevelFromSyslog(level);
+  if (!LogEnabled(log_level)) return;
   const auto* self = static_cast<const KafkaDeadLetterSink*>(rd_kafka_opaque(rk));
   std::string line = std::string(fac) + ": " + buf;
   if (self != nullptr) line = self->Redact(std::move(line));
-  std::fprintf(stderr, "sluice dead-letter kafka: %s\n", line.c_str());
+  Log(log_level, "dead_letter kafka", line);
 }
 
 Status KafkaDeadLetterSink::Write(const RejectedRecord& record, const StreamInfo& stream) {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "engine/log.h"
 #include "stages/http_sink/secret_redactor.h"
 
 namespace sluice::stages {
@@ -87,7 +88,7 @@ void EndpointSet::Pause(size_t i, Clock::time_point now, const RetryPacing& paci
   Endpoint& e = endpoints_[i];
   const Ms max(config_->retry_after_max_ms);
   if (ShouldLogPause(e.paused_until, now, pacing.endpoint_pause)) {
-    std::fprintf(stderr, "sluice http_sink: %s\n", PauseMessage(e.url_for_messages, status, pacing, max).c_str());
+    Log(LogLevel::kWarn, "http_sink", PauseMessage(e.url_for_messages, status, pacing, max));
   }
   e.paused_until = std::max(e.paused_until, now + pacing.endpoint_pause);
 }
@@ -99,8 +100,7 @@ void EndpointSet::NoteHealth(size_t i, EndpointHealth::Change change) const {
     if (j != i && endpoints_[j].health.healthy()) ++healthy_others;
   }
   const Endpoint& e = endpoints_[i];
-  std::fprintf(stderr, "sluice http_sink: %s\n",
-               HealthChangeMessage(e.url_for_messages, e.health, change, healthy_others).c_str());
+  Log(LogLevel::kWarn, "http_sink", HealthChangeMessage(e.url_for_messages, e.health, change, healthy_others));
 }
 
 }  // namespace sluice::stages

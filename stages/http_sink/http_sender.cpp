@@ -262,20 +262,22 @@ struct HttpSender::Impl {
   // `status`: the HTTP status that asked for the retry (0 when none arrived), for the pause log.
   void ScheduleRetry(std::unique_ptr<Job> job, RetryKind kind, const Transfer& t, const std::string& why,
                      long status = 0) {
-    retry.Count(kind);
     const Clock::time_point failed_at = Clock::now();
     if (job->failing_since == Clock::time_point{}) job->failing_since = failed_at;
+    // The failure that exhausts the budget is not retried, so it is not counted as a retry:
+    // the error and the summary's retry count then say the same number.
+    if (retry.GivesUp(job->retries + 1)) {
+      Fatal(Unavailable("giving up after " + std::to_string(job->retries) + " retries: POST " +
+                        endpoints[t.endpoint].url_for_messages + ": " + why));
+      return;
+    }
+    retry.Count(kind);
     WarnSinkTrouble(failed_at,
                     kind == RetryKind::kNetwork ? std::string("network")
                     : status > 0                ? "HTTP " + std::to_string(status)
                                                 : std::string("answer"),
                     endpoints[t.endpoint].url_for_messages, why, job->failing_since);
     job->retries++;
-    if (retry.GivesUp(job->retries)) {
-      Fatal(Unavailable("giving up after " + std::to_string(config.max_retries) + " retries: POST " +
-                        endpoints[t.endpoint].url_for_messages + ": " + why));
-      return;
-    }
     const Clock::time_point now = Clock::now();
     const RetryPacing pacing = retry.Pace(job->retries, t.retry_after_s);
     if (pacing.requested_s >= 0) {

@@ -1,4 +1,5 @@
 #include "stages/http_sink/sender_concurrency.h"
+#include "engine/log.h"
 
 #include <cstdio>
 
@@ -23,8 +24,8 @@ void SenderConcurrency::MaybeLog(Clock::time_point now) {
   if (!controller_ || !config_->log_concurrency_changes) return;
   const int limit = controller_->Limit();
   if (limit == logged_limit_ || now - limit_logged_at_ < std::chrono::seconds(1)) return;
-  std::fprintf(stderr, "sluice http_sink: concurrency limit %d -> %d (rtt mean %.1f ms, baseline %.1f ms)\n",
-               logged_limit_, limit, controller_->RttMeanUs() / 1000.0, controller_->BaselineUs() / 1000.0);
+  Logf(LogLevel::kDebug, "http_sink", "concurrency limit %d -> %d (rtt mean %.1f ms, baseline %.1f ms)", logged_limit_,
+       limit, controller_->RttMeanUs() / 1000.0, controller_->BaselineUs() / 1000.0);
   logged_limit_ = limit;
   limit_logged_at_ = now;
 }

@@ -227,6 +227,7 @@ void KafkaSource::HandleMessage(rd_kafka_message_t* m, RecordChunk& chunk, size_
     }
   }
   ++added;
+  s->next_offset = m->offset + 1;
   if (s->target_offset >= 0 && m->offset + 1 >= s->target_offset) s->done = true;
 }
 
@@ -389,8 +390,8 @@ void KafkaSource::ErrorThunk(rd_kafka_t* rk, int err, const char* reason, void* 
   // Everything else (all brokers down, transport errors, auth retries) is transient: librdkafka
   // keeps reconnecting, we keep polling, until the startup watchdog gives up.
   self->startup_.NoteError(static_cast<rd_kafka_resp_err_t>(err), self->redactor_.Redact(reason));
-  self->log_.Log(LogKey::Kafka(static_cast<rd_kafka_resp_err_t>(err)), std::string("kafka error (transient): ") + rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)) +
-                            ": " + reason);
+  self->log_.Log(LogKey::Kafka(static_cast<rd_kafka_resp_err_t>(err)),
+                 std::string(reason) + " (transient: librdkafka keeps retrying)");
 }
 
 int KafkaSource::StatsThunk(rd_kafka_t* /*rk*/, char* json, size_t json_len, void* opaque) {
@@ -403,15 +404,21 @@ int KafkaSource::StatsThunk(rd_kafka_t* /*rk*/, char* json, size_t json_len, voi
   return 0;  // librdkafka frees json
 }
 
-void KafkaSource::LogThunk(const rd_kafka_t* rk, int /*level*/, const char* fac, const char* buf) {
+void KafkaSource::LogThunk(const rd_kafka_t* rk, int level, const char* fac, const char* buf) {
+  // A failed connection ("FAIL") or a timed-out request ("REQTMOUT") also reaches the error
+  // callback, whose rate-limited line is the one the operator sees; librdkafka's own copy is
+  // for debugging only.
+  const bool reported_as_error = std::strcmp(fac, "FAIL") == 0 || std::strcmp(fac, "REQTMOUT") == 0;
+  const LogLevel log_level = reported_as_error ? LogLevel::kDebug : LogLevelFromSyslog(level);
+  if (!LogEnabled(log_level)) return;
   auto* self = static_cast<KafkaSource*>(rd_kafka_opaque(rk));
-  std::string text = std::string(fac) + ": " + buf;
+  std::string text = std::string("librdkafka ") + fac + ": " + buf;
   if (self == nullptr) {
     internal::SecretRedactor none;
-    internal::LogKafka(none, "kafka", text);
+    internal::LogKafka(none, log_level, "kafka", text);
     return;
   }
-  internal::LogKafka(self->redactor_, "kafka", text);
+  internal::LogKafka(self->redactor_, log_level, "kafka", text);
 }
 
 // The shape of rebalance_cb in librdkafka's examples/rdkafka_complex_consumer_example.c: one
@@ -525,7 +532,7 @@ std::vector<uint32_t> KafkaSource::BeforeRevoke(rd_kafka_topic_partition_list_t*
     std::vector<CommitPoint> points = listener_->OnStreamsRevoked(ids);
     if (!lost && !points.empty()) {
       Status s = Store(points);
-      if (!s.ok()) log_.Log(LogTopic::kStore, "store on revoke: " + s.ToString());
+      if (!s.ok()) log_.Log(LogTopic::kStore, "store on revoke: " + s.message());
       std::vector<PartitionOffset> offsets;
       for (const CommitPoint& p : points) {
         if (p.stream >= streams_.size()) continue;
@@ -558,6 +565,7 @@ void KafkaSource::ComputeCatchUpTargets(const std::vector<uint32_t>& ids) {
     }
     s.target_offset = high;
     s.low_offset = low;
+    s.start_offset = low;            // until the committed offset says otherwise (below)
     if (high <= low) s.done = true;  // empty partition: nothing to read
   }
   // A partition whose committed offset already reached the target gets no message and possibly
@@ -582,8 +590,10 @@ void KafkaSource::ComputeCatchUpTargets(const std::vector<uint32_t>& ids) {
     PartitionStream* s = streams_.Find(tp.topic, tp.partition);
     if (s == nullptr || tp.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
     if (tp.offset >= 0) {
+      s->start_offset = std::min(tp.offset, s->target_offset);
       if (tp.offset >= s->target_offset) s->done = true;
     } else if (latest) {
+      s->start_offset = s->target_offset;
       s->done = true;  // starts at the end
     }
   }

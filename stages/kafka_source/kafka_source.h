@@ -70,6 +70,10 @@ class KafkaSource : public sluice::Source {
   /// librdkafka error of every partition that could not be committed. Idempotent.
   [[nodiscard]] Status Close() override;
   StreamInfo DescribeStream(uint32_t stream) const override;
+  /// Connecting / joining / assigned N partitions, and under until_caught_up the records
+  /// between the start positions and the end offsets and how many of them are still unread
+  /// (kafka_progress.cpp).
+  SourceProgress Progress() const override;
 
   /// Latest per-partition consumer lag from librdkafka statistics (empty when
   /// statistics_interval_ms is 0 or no statistics arrived yet). Any thread.

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "engine/message_text.h"
+#include "engine/log.h"
 #include "stages/kafka_source/kafka_source_config.h"
 
 namespace sluice::stages::internal {
@@ -78,9 +79,9 @@ Status SetKafkaProperty(rd_kafka_conf_t* conf, const std::string& name, const st
   return InvalidArgument("invalid value for Kafka property \"" + name + "\": " + detail);
 }
 
-void LogKafka(const SecretRedactor& redactor, std::string_view who, std::string_view text) {
-  std::string line = redactor.Redact(text);
-  std::fprintf(stderr, "sluice %.*s: %s\n", static_cast<int>(who.size()), who.data(), line.c_str());
+void LogKafka(const SecretRedactor& redactor, LogLevel level, std::string_view who, std::string_view text) {
+  if (!LogEnabled(level)) return;
+  Log(level, who, redactor.Redact(text));
 }
 
 }  // namespace sluice::stages::internal

@@ -12,6 +12,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include "engine/log.h"
 #include "engine/status.h"
 
 namespace sluice::stages::internal {
@@ -34,7 +35,7 @@ class SecretRedactor {
 [[nodiscard]] Status SetKafkaProperty(rd_kafka_conf_t* conf, const std::string& name,
                                       const std::string& value);
 
-/// Prints one line "sluice <who>: <text>" to stderr, with secrets redacted. Callers rate-limit.
-void LogKafka(const SecretRedactor& redactor, std::string_view who, std::string_view text);
+/// Logs `text` (component `who`) at `level`, with secrets redacted. Callers rate-limit.
+void LogKafka(const SecretRedactor& redactor, LogLevel level, std::string_view who, std::string_view text);
 
 }  // namespace sluice::stages::internal

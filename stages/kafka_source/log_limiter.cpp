@@ -21,7 +21,7 @@ void LogLimiter::Log(LogKey key, const std::string& text) {
   if (w.suppressed > 0) line += " (" + std::to_string(w.suppressed) + " similar suppressed)";
   w.last = now;
   w.suppressed = 0;
-  LogKafka(redactor_, "kafka source", line);
+  LogKafka(redactor_, LogLevel::kWarn, "kafka", line);
 }
 
 }  // namespace sluice::stages::internal

@@ -44,7 +44,7 @@ class LogLimiter {
   /// `redactor` scrubs every line and must outlive the limiter.
   explicit LogLimiter(const SecretRedactor& redactor) : redactor_(redactor) {}
 
-  /// Logs "sluice kafka source: <text>" unless a line with the same key went out in the last 10 s.
+  /// Logs <text> as a warning (component "kafka") unless a line with the same key went out in the last 10 s.
   void Log(LogKey key, const std::string& text);
   void Log(LogTopic topic, const std::string& text) { Log(LogKey{topic, RD_KAFKA_RESP_ERR_NO_ERROR}, text); }
 

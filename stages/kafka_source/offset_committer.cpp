@@ -195,7 +195,7 @@ Status OffsetCommitter::CommitOnClose(const std::vector<PartitionOffset>& offset
   if (!deferred_.empty()) {
     if (deferred_wait_assigns_ == 0) {
       Status s = CommitAndVerify(deferred_, deadline, "commit of revoked partitions on close", /*owned=*/false);
-      if (!s.ok()) log_.Log(LogTopic::kCommit, s.ToString());
+      if (!s.ok()) log_.Log(LogTopic::kCommit, s.message());
     } else {
       log_.Log(LogTopic::kCommit, "closing during a rebalance: " + std::to_string(deferred_.size()) +
                                       " refused revoke commit(s) dropped; their new owners re-read from the last "

@@ -27,6 +27,8 @@ struct PartitionStream {
   int64_t low_offset = -1;     ///< until_caught_up: low watermark at first assignment
   bool done = false;           ///< until_caught_up: reached target_offset (or EOF)
   int64_t stored_offset = -1;  ///< last offset stored in this generation (-1: none yet)
+  int64_t start_offset = -1;   ///< until_caught_up: where reading started (progress total)
+  int64_t next_offset = -1;    ///< offset after the last record handed over (-1: none yet)
 };
 
 class PartitionStreams {

@@ -163,7 +163,7 @@ TEST_F(ClickHouseSink, DeliversEveryKafkaFlightOnceIntoTheGeneratedTable) {
   ProcessResult run = RunSluice("flights", {"--brokers", brokers, "--topic", "flights", "--until-caught-up"},
                                 {"--batch-size", "5000"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_NE(run.err.find("delivered 200000"), std::string::npos) << run.err;
+  EXPECT_NE(run.out.find("delivered 200000"), std::string::npos) << run.out << run.err;
 
   const std::string table = database_ + ".flights";
   EXPECT_EQ(server_->QueryNumber("SELECT count() FROM " + table + " FINAL").value(), kFlights);

@@ -168,6 +168,9 @@ TEST(SchemaCheck, ReadsTheStartOfAKafkaTopic) {
   EXPECT_NE(err2.str().find("5 records: 5 mapped, 0 rejected"), std::string::npos) << err2.str();
 }
 
+// A payload ProduceToPartitionZero sends as a null value (a tombstone).
+constexpr char kTombstone[] = "<tombstone>";
+
 // Produces `payloads` in order to partition 0 of `topic` and waits for every delivery.
 void ProduceToPartitionZero(const std::string& brokers, const std::string& topic,
                             const std::vector<std::string>& payloads) {
@@ -177,10 +180,12 @@ void ProduceToPartitionZero(const std::string& brokers, const std::string& topic
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   ASSERT_NE(rk, nullptr) << errstr;
   for (const std::string& p : payloads) {
-    ASSERT_EQ(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
-                                RD_KAFKA_V_VALUE(const_cast<char*>(p.data()), p.size()),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
-              RD_KAFKA_RESP_ERR_NO_ERROR);
+    const bool tombstone = p == kTombstone;
+    ASSERT_EQ(
+        rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                          RD_KAFKA_V_VALUE(tombstone ? nullptr : const_cast<char*>(p.data()), tombstone ? 0 : p.size()),
+                          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
+        RD_KAFKA_RESP_ERR_NO_ERROR);
   }
   EXPECT_EQ(rd_kafka_flush(rk, 30000), RD_KAFKA_RESP_ERR_NO_ERROR);
   rd_kafka_destroy(rk);
@@ -206,6 +211,57 @@ TEST(SchemaCheck, NamesPartitionAndOffsetOfRejectedKafkaMessages) {
   EXPECT_NE(e.find("mixed partition 0 offset 1: rejected: "), std::string::npos) << e;
   EXPECT_NE(e.find("mixed partition 0 offset 2: rejected: column \"price\": "), std::string::npos) << e;
   EXPECT_NE(e.find("4 records: 2 mapped, 2 rejected"), std::string::npos) << e;
+}
+
+TEST(SchemaCheck, CallsATombstoneATombstone) {
+  auto cluster = MockCluster::Create(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  const std::string brokers = (*cluster)->Bootstraps();
+  ASSERT_TRUE((*cluster)->CreateTopic("compacted", 1).ok());
+  ProduceToPartitionZero(brokers, "compacted",
+                         {R"({"flight_id":1,"airline":"A","price":200})", kTombstone, R"({"flight_id":3})"});
+  SchemaCheckOptions o;
+  o.schema_file = ExamplesDir() + "/schema.json";
+  o.table_file = ExamplesDir() + "/table.json";
+  o.brokers = brokers;
+  o.topic = "compacted";
+  o.allow_missing = true;
+  std::ostringstream out, err;
+  EXPECT_EQ(SchemaCheckCommand(o, out, err), kSchemaExitOk) << err.str();
+  const std::string e = err.str();
+  EXPECT_NE(e.find("compacted partition 0 offset 1: tombstone (null value)"), std::string::npos) << e;
+  EXPECT_EQ(e.find("invalid JSON"), std::string::npos) << e;
+  EXPECT_NE(e.find("2 records: 2 mapped, 0 rejected (and 1 tombstone)"), std::string::npos) << e;
+  EXPECT_EQ(out.str(), "{\"_id\":1,\"airline\":\"A\",\"price\":200.00}\n{\"_id\":3}\n");
+}
+
+TEST(SchemaCheck, KafkaPropertiesComeFromFilesAndTheEnvironmentAsForRun) {
+  auto cluster = MockCluster::Create(1);
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  const std::string brokers = (*cluster)->Bootstraps();
+  ASSERT_TRUE((*cluster)->CreateTopic("props", 1).ok());
+  ProduceToPartitionZero(brokers, "props", {R"({"flight_id":1,"airline":"A","price":200})"});
+  TempDir dir;
+  SchemaCheckOptions o;
+  o.schema_file = ExamplesDir() + "/schema.json";
+  o.table_file = ExamplesDir() + "/table.json";
+  o.brokers = brokers;
+  o.topic = "props";
+  o.allow_missing = true;
+  // key=@PATH: the value is the file's content (one trailing newline dropped).
+  o.kafka_props = {"session.timeout.ms=@" + dir.Write("timeout", "7000\n")};
+  std::ostringstream out, err;
+  EXPECT_EQ(SchemaCheckCommand(o, out, err), kSchemaExitOk) << err.str();
+
+  // SLUICE_KAFKA_<KEY>: read too, and a bad value is named by its variable, the value unquoted.
+  o.kafka_props.clear();
+  ASSERT_EQ(setenv("SLUICE_KAFKA_SESSION_TIMEOUT_MS", "not-a-number-4711", 1), 0);
+  std::ostringstream out2, err2;
+  const int code = SchemaCheckCommand(o, out2, err2);
+  unsetenv("SLUICE_KAFKA_SESSION_TIMEOUT_MS");
+  EXPECT_EQ(code, kSchemaExitInvalid) << err2.str();
+  EXPECT_NE(err2.str().find("SLUICE_KAFKA_SESSION_TIMEOUT_MS"), std::string::npos) << err2.str();
+  EXPECT_EQ(err2.str().find("not-a-number-4711"), std::string::npos) << err2.str();
 }
 
 TEST(SchemaCheck, UnknownTopicOrDeadBrokerExitsOne) {

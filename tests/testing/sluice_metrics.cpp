@@ -11,7 +11,7 @@ namespace sluice::testing {
 std::vector<std::string> MetricsArgs() { return {"--metrics-addr", "127.0.0.1:0"}; }
 
 std::string MetricsUrl(const std::string& stderr_text) {
-  const std::string marker = "sluice: metrics at ";
+  const std::string marker = "metrics at http://";
   const size_t at = stderr_text.find(marker);
   if (at == std::string::npos) return "";
   const std::string port_key = "(port ";
