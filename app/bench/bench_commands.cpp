@@ -28,8 +28,9 @@ namespace {
 class Commands final : public BenchCommands {
  public:
   explicit Commands(CLI::App& app) {
-    bench_ = app.add_subcommand("bench", "Generated records -> schema map -> batcher -> sender -> sink, no Kafka: "
-                                         "throughput and HDR latency, closed loop (--concurrency) or open loop (--rate)");
+    bench_ = app.add_subcommand("bench",
+                                "Generated records -> schema map -> batcher -> sender -> sink, no Kafka: "
+                                "throughput and HDR latency, closed loop (--concurrency) or open loop (--rate)");
     AddSinkOptions(*bench_, bench_opts_.run);
     AddGeneratorOptions(*bench_, bench_opts_);
     bench_->add_option("--rate", bench_opts_.rate,
@@ -40,7 +41,8 @@ class Commands final : public BenchCommands {
         ->capture_default_str();
     duration_opt_ = bench_->add_option("--duration", duration_text_, "Measured time after the warm-up (10s, 500ms, 2m)")
                         ->capture_default_str();
-    records_opt_ = bench_->add_option("--records", bench_opts_.records, "Stop after this many records (warm-up included)");
+    records_opt_ =
+        bench_->add_option("--records", bench_opts_.records, "Stop after this many records (warm-up included)");
     bench_->add_option("--warmup", warmup_text_, "Warm-up whose figures are discarded")->capture_default_str();
     bench_->add_option("--plot", bench_opts_.plot_dir,
                        "Draw the in-flight limit and the throughput against time (warm-up included) into this "
@@ -69,8 +71,8 @@ class Commands final : public BenchCommands {
     if (!bench_opts_.plot_dir.empty()) {
       std::string note;
       const std::vector<std::string> charts = DrawTimelineChart(result, bench_opts_.plot_dir, note);
-      std::fprintf(stderr, "sluice bench: %s into %s%s\n", note.c_str(), bench_opts_.plot_dir.c_str(),
-                   charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
+      Logf(LogLevel::kInfo, "bench", "%s into %s%s", note.c_str(), bench_opts_.plot_dir.c_str(),
+           charts.empty() ? "" : (" (" + std::to_string(charts.size()) + " files)").c_str());
     }
     if (!s.ok()) {
       Logf(LogLevel::kError, "bench", "%s", s.message().c_str());

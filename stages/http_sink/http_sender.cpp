@@ -23,6 +23,7 @@
 
 #include <concurrentqueue/concurrentqueue.h>
 
+#include "engine/log.h"
 #include "stages/http_sink/answer_budget.h"
 #include "stages/http_sink/batch_outcomes.h"
 #include "stages/http_sink/body_size_limit.h"
@@ -296,7 +297,7 @@ struct HttpSender::Impl {
       }
     }
     const std::string line = availability.Warn(now, kind, url, Redact(why), oldest);
-    if (!line.empty()) std::fprintf(stderr, "%s\n", line.c_str());
+    if (!line.empty()) Log(LogLevel::kWarn, "http_sink", line);
   }
 
   // Every endpoint, for messages about the sink as a whole.

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "engine/log.h"
+
 namespace sluice::stages {
 namespace {
 
@@ -22,8 +24,8 @@ std::string SinkAvailability::Warn(Clock::time_point now, const std::string& kin
   const bool new_kind = kinds_seen_.insert(kind).second;
   if (!new_kind && now - last_warn_ < kWarnInterval) return "";
   last_warn_ = now;
-  std::string line = "sluice: sink " + url + ": " + why + ", retrying: " + std::to_string(retries_) + " retr" +
-                     (retries_ == 1 ? "y" : "ies");
+  std::string line =
+      "sink " + url + ": " + why + ", retrying: " + std::to_string(retries_) + " retr" + (retries_ == 1 ? "y" : "ies");
   if (oldest_waiting != Clock::time_point{} && oldest_waiting <= now) {
     line += ", oldest batch waiting " + Seconds(now - oldest_waiting);
   }
@@ -33,8 +35,8 @@ std::string SinkAvailability::Warn(Clock::time_point now, const std::string& kin
 
 void SinkAvailability::OnAcknowledged(Clock::time_point now) {
   if (troubled_) {
-    std::fprintf(stderr, "sluice: sink answers again after %llu retr%s\n", static_cast<unsigned long long>(retries_),
-                 retries_ == 1 ? "y" : "ies");
+    Logf(LogLevel::kInfo, "http_sink", "sink answers again after %llu retr%s",
+         static_cast<unsigned long long>(retries_), retries_ == 1 ? "y" : "ies");
   }
   troubled_ = false;
   kinds_seen_.clear();

@@ -53,11 +53,11 @@ TEST(SinkAvailability, WarnsOncePerKindThenAtMostEveryInterval) {
   SinkAvailability a;
   const Clock::time_point t0 = Clock::now();
   const std::string first = a.Warn(t0, "network", "http://s/", "Connection refused", t0);
-  EXPECT_EQ(first, "sluice: sink http://s/: Connection refused, retrying: 1 retry, oldest batch waiting 0.0 s");
+  EXPECT_EQ(first, "sink http://s/: Connection refused, retrying: 1 retry, oldest batch waiting 0.0 s");
   EXPECT_EQ(a.Warn(t0 + std::chrono::seconds(1), "network", "http://s/", "Connection refused", t0), "");
   EXPECT_NE(a.Warn(t0 + std::chrono::seconds(2), "HTTP 503", "http://s/", "HTTP 503: busy", t0), "") << "a new kind";
   const std::string later = a.Warn(t0 + std::chrono::seconds(12), "network", "http://s/", "Connection refused", t0);
-  EXPECT_EQ(later, "sluice: sink http://s/: Connection refused, retrying: 4 retries, oldest batch waiting 12 s");
+  EXPECT_EQ(later, "sink http://s/: Connection refused, retrying: 4 retries, oldest batch waiting 12 s");
 }
 
 TEST(SinkAvailability, StopsOnlyAfterTheTimeoutWithoutAcknowledgement) {

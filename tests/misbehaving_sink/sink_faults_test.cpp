@@ -79,12 +79,18 @@ int ClosedPort() {
   return ntohs(addr.sin_port);
 }
 
-std::string LastLine(const std::string& text) {
+/// The last non-empty line of `text`, without the log's timestamp and level: "component: message".
+std::string LastLogMessage(const std::string& text) {
   const size_t end = text.find_last_not_of('\n');
   if (end == std::string::npos) return "";
   const size_t nl = text.rfind('\n', end);
   const size_t start = nl == std::string::npos ? 0 : nl + 1;
-  return text.substr(start, end - start + 1);
+  const std::string line = text.substr(start, end - start + 1);
+  size_t at = line.find(' ');                                         // after the timestamp
+  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the level
+  if (at != std::string::npos) at = line.find(' ', at);
+  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the component
+  return at == std::string::npos ? line : line.substr(at);
 }
 
 class SinkFaults : public ::testing::Test {
@@ -160,7 +166,7 @@ TEST_F(SinkFaults, ClosedPortIsReportedWhileRetryingWithoutAnyFlag) {
                                          {std::string("SLUICE_API_KEY=") + kApiKey}),
                         &error);
   ASSERT_NE(p, nullptr) << error;
-  const std::string warning = "sluice: sink " + url + ": ";
+  const std::string warning = "sink " + url + ": ";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   std::string err;
   while (std::chrono::steady_clock::now() < deadline && p->Running()) {
@@ -201,7 +207,7 @@ TEST_F(SinkFaults, SinkClosingEveryConnectionStopsAtTheUnavailableTimeout) {
   ASSERT_NE(sink, nullptr) << error;
   ProcessResult r = Run(Flights(100), sink->url(), {"--sink-unavailable-timeout", "1s"});
   ExpectStoppedUnavailable(r, sink->url());
-  EXPECT_NE(r.err.find("sluice: sink " + sink->url() + ": "), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sink " + sink->url() + ": "), std::string::npos) << r.err;
 }
 
 TEST_F(SinkFaults, Sink503StopsAtTheUnavailableTimeoutWithoutLeakingTheKey) {
@@ -211,7 +217,7 @@ TEST_F(SinkFaults, Sink503StopsAtTheUnavailableTimeoutWithoutLeakingTheKey) {
   ASSERT_NE(sink, nullptr) << error;
   ProcessResult r = Run(Flights(100), sink->url(), {"--sink-unavailable-timeout", "1s"});
   ExpectStoppedUnavailable(r, sink->url());
-  EXPECT_NE(r.err.find("sluice: sink " + sink->url() + ": HTTP 503"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("sink " + sink->url() + ": HTTP 503"), std::string::npos) << r.err;
 }
 
 TEST_F(SinkFaults, FourHundredToEverythingIsAConfigurationErrorWithADlq) {
@@ -249,8 +255,8 @@ TEST_F(SinkFaults, SomeBadRecordsEndWithALineSayingSoAndExitZero) {
   ProcessResult r = Run(Flights(2000, 1), sink->url(), {"--dlq", "file:" + dlq()});
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(LastLine(r.err),
-            "sluice: done with rejects: 200 records rejected, 200 dead-lettered to file:" + dlq() + " (exit status 0)")
+  EXPECT_EQ(LastLogMessage(r.err),
+            "run: done with rejects: 200 records rejected, 200 dead-lettered to file:" + dlq() + " (exit status 0)")
       << r.err;
   const std::string text = ReadFileText(report());
   EXPECT_EQ(ReportInt(text, "rejected"), 200) << text;
@@ -265,7 +271,7 @@ TEST_F(SinkFaults, FailOnRejectsMakesRejectsExitFive) {
   ProcessResult r = Run(Flights(2000, 1), sink->url(), {"--dlq", "file:" + dlq(), "--fail-on-rejects"});
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 5) << r.err;
-  EXPECT_NE(LastLine(r.err).find("200 records rejected"), std::string::npos) << r.err;
+  EXPECT_NE(LastLogMessage(r.err).find("200 records rejected"), std::string::npos) << r.err;
   EXPECT_EQ(DlqLines(), 200u);
 }
 
