@@ -212,8 +212,8 @@ TEST(KafkaSourceConfig, DerivesLimitsFromMemoryBudget) {
   auto props = DeriveMemoryProperties(int64_t{512} << 20);
   std::map<std::string, std::string> m(props.begin(), props.end());
   EXPECT_EQ(m["queued.max.messages.kbytes"], "131072");  // 128 MiB
-  EXPECT_EQ(m["fetch.max.bytes"], "4194304");             // 4 MiB: B/128
-  EXPECT_EQ(m["max.partition.fetch.bytes"], "524288");    // 512 KiB
+  EXPECT_EQ(m["fetch.max.bytes"], "4194304");            // 4 MiB: B/128
+  EXPECT_EQ(m["max.partition.fetch.bytes"], "524288");   // 512 KiB
   EXPECT_EQ(m["queued.min.messages"], "131072");
 }
 
