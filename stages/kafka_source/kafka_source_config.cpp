@@ -12,6 +12,9 @@ namespace {
 
 constexpr int64_t kMiB = int64_t{1} << 20;
 constexpr int64_t kMinMemoryBudgetBytes = 16 * kMiB;
+// How much a fetched record batch may grow when librdkafka decompresses it: zstd and lz4 on
+// JSON records commonly reach 5-10x.
+constexpr int64_t kAssumedCompressionRatio = 8;
 
 struct Forbidden {
   std::string_view name;
@@ -62,7 +65,12 @@ bool IsSecretProperty(const std::string& name) {
 std::vector<std::pair<std::string, std::string>> DeriveMemoryProperties(int64_t memory_budget_bytes) {
   const int64_t queue_bytes = memory_budget_bytes / 4;
   const int64_t queue_kbytes = Clamp(queue_bytes / 1024, 1024, 2097151);
-  const int64_t fetch_max_bytes = Clamp(memory_budget_bytes / 16, kMiB, 256 * kMiB);
+  // fetch.max.bytes counts compressed bytes on the wire, the queue limits count decompressed
+  // payload: a zstd fetch of JSON unpacks to several times its size (a 8 MiB fetch held ~190 MB
+  // in librdkafka on a 128 MiB share). Sized so that one response, expanded
+  // kAssumedCompressionRatio times, still fits B/16. The 1 MiB floor is librdkafka's own
+  // (fetch.max.bytes >= message.max.bytes).
+  const int64_t fetch_max_bytes = Clamp(memory_budget_bytes / 16 / kAssumedCompressionRatio, kMiB, 256 * kMiB);
   const int64_t partition_fetch_bytes = Clamp(fetch_max_bytes / 8, 256 * 1024, 8 * kMiB);
   const int64_t queued_min_messages = Clamp(queue_bytes / 1024, 1000, 10000000);
   return {

@@ -72,8 +72,11 @@ bool IsSecretProperty(const std::string& name);
 /// librdkafka properties derived from memory_budget_bytes (B):
 ///   queued.max.messages.kbytes = B/4 / 1024, clamped to [1024, 2097151]: the consumer queue
 ///                                (all partitions) holds at most a quarter of the budget;
-///   fetch.max.bytes            = B/16, clamped to [1 MiB, 256 MiB]: one fetch response per
-///                                broker may be in flight on top of the queue;
+///   fetch.max.bytes            = B/16/8, clamped to [1 MiB, 256 MiB]: one fetch response per
+///                                broker may be in flight on top of the queue. The limit counts
+///                                compressed bytes and a compressed batch of JSON records unpacks
+///                                to up to ~8 times its size, so the decompressed response gets
+///                                about B/16;
 ///   max.partition.fetch.bytes  = fetch.max.bytes/8, clamped to [256 KiB, 8 MiB]: several
 ///                                partitions share a fetch response;
 ///   queued.min.messages        = (B/4) / 1 KiB, clamped to [1000, 10000000], per partition:

@@ -212,9 +212,29 @@ TEST(KafkaSourceConfig, DerivesLimitsFromMemoryBudget) {
   auto props = DeriveMemoryProperties(int64_t{512} << 20);
   std::map<std::string, std::string> m(props.begin(), props.end());
   EXPECT_EQ(m["queued.max.messages.kbytes"], "131072");  // 128 MiB
-  EXPECT_EQ(m["fetch.max.bytes"], "33554432");            // 32 MiB
-  EXPECT_EQ(m["max.partition.fetch.bytes"], "4194304");   // 4 MiB
+  EXPECT_EQ(m["fetch.max.bytes"], "4194304");            // 4 MiB: B/128
+  EXPECT_EQ(m["max.partition.fetch.bytes"], "524288");   // 512 KiB
   EXPECT_EQ(m["queued.min.messages"], "131072");
+}
+
+// The fetch limits count compressed bytes, the queue limits decompressed ones: a fetch response
+// unpacked 8 times (zstd on JSON) must still fit a sixteenth of the budget, on top of the
+// queue's quarter, wherever librdkafka's 1 MiB floor does not decide.
+TEST(KafkaSourceConfig, ACompressedFetchUnpackedStillFitsTheBudget) {
+  for (int64_t mib : {128, 256, 1024, 4096}) {
+    const int64_t budget = mib << 20;
+    auto props = DeriveMemoryProperties(budget);
+    std::map<std::string, std::string> m(props.begin(), props.end());
+    const int64_t fetch = std::stoll(m["fetch.max.bytes"]);
+    const int64_t partition = std::stoll(m["max.partition.fetch.bytes"]);
+    EXPECT_LE(fetch * 8, budget / 16) << mib << " MiB";
+    EXPECT_LE(partition, fetch) << mib << " MiB";
+  }
+  // --memory-budget 256MiB gives librdkafka 128 MiB: the floors.
+  auto props = DeriveMemoryProperties(int64_t{128} << 20);
+  std::map<std::string, std::string> m(props.begin(), props.end());
+  EXPECT_EQ(m["fetch.max.bytes"], "1048576");
+  EXPECT_EQ(m["max.partition.fetch.bytes"], "262144");
 }
 
 TEST(ConsumerLag, ParsesFetchedPartitionsAndSkipsInternalAndRevokedOnes) {
