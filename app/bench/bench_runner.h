@@ -11,8 +11,8 @@
 #include <string>
 
 #include "app/pipeline_setup/run_options.h"
-#include "engine/concurrency_timeline.h"
 #include "app/report/report_common.h"
+#include "engine/concurrency_timeline.h"
 #include "engine/status.h"
 
 namespace sluice::bench {

@@ -14,7 +14,6 @@
 #include "app/common/http_get.h"
 #include "app/common/install_layout.h"
 #include "app/demo/expected_rows.h"
-#include "stages/generator_source/flight_generator.h"
 #include "app/pipeline_setup/pipeline_setup.h"
 #include "devtools/fake_flights/flight_producer.h"
 #include "devtools/mock_kafka/mock_cluster.h"

@@ -47,10 +47,14 @@ bool ParseHex4(const std::string& s, size_t at, uint32_t* v) {
   for (size_t i = at; i < at + 4; ++i) {
     const char c = s[i];
     *v <<= 4;
-    if (c >= '0' && c <= '9') *v |= static_cast<uint32_t>(c - '0');
-    else if (c >= 'a' && c <= 'f') *v |= static_cast<uint32_t>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') *v |= static_cast<uint32_t>(c - 'A' + 10);
-    else return false;
+    if (c >= '0' && c <= '9')
+      *v |= static_cast<uint32_t>(c - '0');
+    else if (c >= 'a' && c <= 'f')
+      *v |= static_cast<uint32_t>(c - 'a' + 10);
+    else if (c >= 'A' && c <= 'F')
+      *v |= static_cast<uint32_t>(c - 'A' + 10);
+    else
+      return false;
   }
   return true;
 }
@@ -242,9 +246,12 @@ bool ExpectedRows::Add(const std::string& json) {
     Scalar s;
     if (c.type == "string") {
       s.is_string = true;
-      if (v.is_string()) s.text = std::string(v.get_string().value());
-      else if (v.is_number() || v.is_bool()) s.text = simdjson::minify(v);
-      else return error_ = "column " + c.name + " is not a scalar in " + json, false;
+      if (v.is_string())
+        s.text = std::string(v.get_string().value());
+      else if (v.is_number() || v.is_bool())
+        s.text = simdjson::minify(v);
+      else
+        return error_ = "column " + c.name + " is not a scalar in " + json, false;
     } else if (c.type == "id") {
       uint64_t id = 0;
       if (v.get_uint64().get(id)) return error_ = "bad _id in " + json, false;
@@ -300,7 +307,8 @@ std::string CompareRows(const std::string& rows_ndjson, const std::map<std::stri
     }
     if (want->second != row) {
       ++differing;
-      if (first.empty()) first = "id " + id->second.text + ": sink " + Describe(row) + " expected " + Describe(want->second);
+      if (first.empty())
+        first = "id " + id->second.text + ": sink " + Describe(row) + " expected " + Describe(want->second);
     }
   }
   uint64_t missing = 0;
@@ -310,8 +318,8 @@ std::string CompareRows(const std::string& rows_ndjson, const std::map<std::stri
     if (first.empty()) first = "missing id " + id;
   }
   if (unexpected + differing + duplicated + missing == 0) return "";
-  return std::to_string(seen.size()) + " rows, " + std::to_string(expected.size()) + " expected: " +
-         std::to_string(missing) + " missing, " + std::to_string(unexpected) + " unexpected, " +
+  return std::to_string(seen.size()) + " rows, " + std::to_string(expected.size()) +
+         " expected: " + std::to_string(missing) + " missing, " + std::to_string(unexpected) + " unexpected, " +
          std::to_string(differing) + " differ, " + std::to_string(duplicated) + " listed twice; first: " + first;
 }
 

@@ -3,21 +3,21 @@
 // a built pipeline (metrics endpoint, report file). Main thread only.
 #include "app/pipeline_setup/pipeline_setup.h"
 
-#include <chrono>
 #include <cctype>
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
 #include "app/config/kafka_properties.h"
 #include "app/config/secrets.h"
-#include "app/pipeline_setup/assignment_strategy.h"
 #include "app/metrics/pipeline_metrics.h"
+#include "app/pipeline_setup/assignment_strategy.h"
 #include "app/pipeline_setup/duration.h"
-#include "app/pipeline_setup/timeline_sampler.h"
 #include "app/pipeline_setup/effective_settings.h"
 #include "app/pipeline_setup/metrics_endpoint.h"
 #include "app/pipeline_setup/run_report.h"
+#include "app/pipeline_setup/timeline_sampler.h"
 #include "engine/log.h"
 #include "stages/batcher/micro_batcher.h"
 #include "stages/dead_letter/make_dead_letter_sink.h"

@@ -143,10 +143,9 @@ struct IngestValidator::FastScan {
     const bool leaf = *p != '{';
     if (recording != nullptr) {
       if (leaf) {
-        const bool single = pn.children.empty() &&
-                            pn.primary_columns.size() + pn.fallback_columns.size() == 1;
-        recording->push_back(ShapeStep{recorded_end, static_cast<size_t>(p - recorded_end), node,
-                                       single ? target : nullptr});
+        const bool single = pn.children.empty() && pn.primary_columns.size() + pn.fallback_columns.size() == 1;
+        recording->push_back(
+            ShapeStep{recorded_end, static_cast<size_t>(p - recorded_end), node, single ? target : nullptr});
       } else if (!pn.primary_columns.empty() || !pn.fallback_columns.empty()) {
         shape_ok = false;  // Replay skips the Capture of objects: only unobservable ones may go
       }
@@ -250,8 +249,7 @@ struct IngestValidator::FastScan {
       for (size_t k = 0, j = hint; k < n; ++k, ++j) {
         if (j >= n) j = 0;
         // WordsEqual reads up to 7 bytes past the key's end: body or padding.
-        if (v.table_[j].name.size() == key_len &&
-            WordsEqual(key, v.padded_column_names_[j].data(), key_len)) {
+        if (v.table_[j].name.size() == key_len && WordsEqual(key, v.padded_column_names_[j].data(), key_len)) {
           col = j;
           hint = j + 1;
           break;
@@ -325,8 +323,7 @@ struct IngestValidator::FastScan {
     __m128i bad = _mm_setzero_si128(), any = _mm_setzero_si128();
     for (; i + 16 <= size; i += 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-      bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, k1f), v),
-                                           _mm_cmpeq_epi8(v, kBackslash)));
+      bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, k1f), v), _mm_cmpeq_epi8(v, kBackslash)));
       any = _mm_or_si128(any, v);
     }
     if (_mm_movemask_epi8(bad) != 0) return false;
@@ -364,8 +361,7 @@ struct IngestValidator::FastScan {
 };
 
 bool IngestValidator::TryValidateFast(ParseScratch& scratch, const char* data, size_t size,
-                                      const std::vector<std::string>& reject_ids,
-                                      IngestResult* out) const {
+                                      const std::vector<std::string>& reject_ids, IngestResult* out) const {
   if (!raw_keys_) return false;
   bool high = false;
   if (!FastScan::PreScan(data, size, &high)) return false;

@@ -105,8 +105,7 @@ bool LooksLikeTimestamp(std::string_view s) {
 
 }  // namespace
 
-std::string IngestValidator::NormalizeDecimal(std::string_view text, uint32_t scale,
-                                              std::string* error) {
+std::string IngestValidator::NormalizeDecimal(std::string_view text, uint32_t scale, std::string* error) {
   error->clear();
   if (!IsJsonNumber(text)) {
     *error = "not a decimal number";
@@ -156,8 +155,7 @@ std::string IngestValidator::NormalizeDecimal(std::string_view text, uint32_t sc
   int_part.erase(0, lead);
   if (int_part.empty()) int_part = "0";
   if (frac_part.size() > scale) {
-    *error = "decimal " + std::string(text) + " has more than " + std::to_string(scale) +
-             " fractional digits";
+    *error = "decimal " + std::string(text) + " has more than " + std::to_string(scale) + " fractional digits";
     return {};
   }
   frac_part.append(scale - frac_part.size(), '0');
@@ -165,8 +163,7 @@ std::string IngestValidator::NormalizeDecimal(std::string_view text, uint32_t sc
   std::string scaled = int_part + frac_part;
   uint64_t magnitude = 0;
   auto r = std::from_chars(scaled.data(), scaled.data() + scaled.size(), magnitude);
-  if (r.ec != std::errc() ||
-      magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+  if (r.ec != std::errc() || magnitude > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     *error = "decimal " + std::string(text) + " out of range for scale " + std::to_string(scale);
     return {};
   }
@@ -191,8 +188,8 @@ std::string IngestValidator::WriteDecimal(char** p, std::string_view text, uint3
   const size_t int_start = i;
   while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
   const size_t int_end = i;
-  bool simple = int_end > int_start && (int_end - int_start == 1 || text[int_start] != '0') &&
-                int_end - int_start + scale <= 18;
+  bool simple =
+      int_end > int_start && (int_end - int_start == 1 || text[int_start] != '0') && int_end - int_start + scale <= 18;
   size_t frac_start = i, frac_end = i;
   if (simple && i < text.size()) {
     simple = text[i] == '.';
@@ -212,8 +209,7 @@ std::string IngestValidator::WriteDecimal(char** p, std::string_view text, uint3
   std::string_view frac = text.substr(frac_start, frac_end - frac_start);
   while (!frac.empty() && frac.back() == '0') frac.remove_suffix(1);
   if (frac.size() > scale) {
-    return "decimal " + std::string(text) + " has more than " + std::to_string(scale) +
-           " fractional digits";
+    return "decimal " + std::string(text) + " has more than " + std::to_string(scale) + " fractional digits";
   }
   if (negative && !(int_part == "0" && frac.empty())) *(*p)++ = '-';
   Write(p, int_part);
@@ -232,8 +228,7 @@ namespace {
 /// message or "".
 std::string NormalizeValue(const TableColumn& col, const Slot& s, char** p) {
   auto type_error = [&]() {
-    return "column " + col.name + ": expected " + std::string(ColumnTypeName(col.type)) + ", got " +
-           KindName(s.kind);
+    return "column " + col.name + ": expected " + std::string(ColumnTypeName(col.type)) + ", got " + KindName(s.kind);
   };
   switch (col.type) {
     case ColumnType::kString:
@@ -339,8 +334,7 @@ std::string NormalizeValue(const TableColumn& col, const Slot& s, char** p) {
 
 }  // namespace
 
-void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary,
-                               const std::vector<Slot>& fallback,
+void IngestValidator::BuildRow(size_t index, const std::vector<Slot>& primary, const std::vector<Slot>& fallback,
                                const std::vector<std::string>& reject_ids, IngestResult* out) const {
   // The row is written through a pointer into room reserved once (an upper bound of its
   // size), and committed only when it is valid, so a row costs neither an allocation nor a

@@ -47,8 +47,7 @@ Status ReadScalar(od::value v, od::json_type t, Scalar* out) {
       // UTF-8 and refused raw control characters, so the raw bytes need neither unescaping nor
       // escaping. Only strings with escapes are unescaped (and re-escaped when written).
       std::string_view raw = TrimRight(v.raw_json_token());
-      if (raw.size() >= 2 && raw.back() == '"' &&
-          std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr) {
+      if (raw.size() >= 2 && raw.back() == '"' && std::memchr(raw.data() + 1, '\\', raw.size() - 2) == nullptr) {
         out->kind = ValueKind::kString;
         out->text = raw.substr(1, raw.size() - 2);
         out->plain = true;
@@ -143,8 +142,8 @@ struct IngestValidator::Walker {
                         std::vector<Slot>* fallback);
 };
 
-Status IngestValidator::Walker::Walk(const IngestValidator& v, od::value& value, int node,
-                                     std::vector<Slot>* primary, std::vector<Slot>* fallback) {
+Status IngestValidator::Walker::Walk(const IngestValidator& v, od::value& value, int node, std::vector<Slot>* primary,
+                                     std::vector<Slot>* fallback) {
   od::object obj;
   if (auto e = value.get_object().get(obj)) return Malformed(e);
   size_t hint = 0;  // records of one feed share a key order: try the next child first
@@ -210,9 +209,8 @@ Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value& val
   return Status::Ok();
 }
 
-Status IngestValidator::ValidateFullWalk(ParseScratch& scratch, const char* data, size_t size,
-                                         size_t capacity, const std::vector<std::string>& reject_ids,
-                                         IngestResult* out) const {
+Status IngestValidator::ValidateFullWalk(ParseScratch& scratch, const char* data, size_t size, size_t capacity,
+                                         const std::vector<std::string>& reject_ids, IngestResult* out) const {
   out->records_received = 0;
   out->text.clear();
   out->rows.clear();

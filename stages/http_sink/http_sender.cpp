@@ -434,8 +434,8 @@ struct HttpSender::Impl {
         // neither shrink nor grow it.
         if (v.pressure != RetryPressure::kNone) ObserveResponse(now - t->started, true, in_flight_before);
         const RetryKind kind = v.pressure == RetryPressure::kThrottled ? RetryKind::kThrottled : RetryKind::kServer;
-        ScheduleRetry(std::move(job), kind, *t, Redact("HTTP " + std::to_string(status) + ": " + BodySnippet(t->response)),
-                      status);
+        ScheduleRetry(std::move(job), kind, *t,
+                      Redact("HTTP " + std::to_string(status) + ": " + BodySnippet(t->response)), status);
         break;
       }
       case ResponseClass::kNotUnderstood: {
@@ -457,8 +457,8 @@ struct HttpSender::Impl {
           Fatal(Unauthenticated("POST " + url + " answered HTTP 401 and the credentials cannot be refreshed: " +
                                 BodySnippet(t->response)));
         } else if (token.OnRefused(t->token_generation)) {
-          Fatal(Unauthenticated("POST " + url + " keeps answering HTTP 401 after token refreshes: " +
-                                BodySnippet(t->response)));
+          Fatal(Unauthenticated("POST " + url +
+                                " keeps answering HTTP 401 after token refreshes: " + BodySnippet(t->response)));
         } else {
           ++job->auth_retries;
           ready.push_front(std::move(job));
@@ -504,8 +504,8 @@ struct HttpSender::Impl {
         if (status >= 300 && status < 400) {
           Fatal(FailedPrecondition(RedirectMessage(url, status, t->location)));
         } else {
-          Fatal(Status(CodeForHttpStatus(status), "POST " + url + " answered HTTP " + std::to_string(status) +
-                                                      ": " + BodySnippet(t->response)));
+          Fatal(Status(CodeForHttpStatus(status),
+                       "POST " + url + " answered HTTP " + std::to_string(status) + ": " + BodySnippet(t->response)));
         }
         break;
     }

@@ -2,8 +2,8 @@
 
 #include <cstdio>
 
-#include "engine/message_text.h"
 #include "engine/log.h"
+#include "engine/message_text.h"
 #include "stages/kafka_source/kafka_source_config.h"
 
 namespace sluice::stages::internal {
@@ -59,9 +59,7 @@ void SecretRedactor::AddSecret(std::string value) {
   if (!value.empty()) secrets_.push_back(std::move(value));
 }
 
-std::string SecretRedactor::Redact(std::string_view text) const {
-  return RedactSecrets(std::string(text), secrets_);
-}
+std::string SecretRedactor::Redact(std::string_view text) const { return RedactSecrets(std::string(text), secrets_); }
 
 Status SetKafkaProperty(rd_kafka_conf_t* conf, const std::string& name, const std::string& value) {
   char errstr[512] = {0};

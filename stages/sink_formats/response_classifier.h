@@ -39,7 +39,6 @@ struct RetryOverrides {
 /// Lenient: never fails, malformed bodies give "".
 [[nodiscard]] std::string ExtractJsonErrorCode(std::string_view body);
 
-
 /// The standard Judge(): classification only, reason "HTTP <status>: <snippet>".
 [[nodiscard]] ResponseVerdict StandardJudge(long http_status, std::string_view body,
                                             const RetryOverrides& overrides);

@@ -16,11 +16,11 @@
 #include <thread>
 #include <vector>
 
+#include "app/common/child_process.h"  // ExecutableDir
+#include "app/common/http_get.h"
 #include "stages/http_sink/http_sender.h"
 #include "stages/sink_formats/make_sink_format.h"
-#include "app/common/child_process.h"  // ExecutableDir
 #include "tests/testing/subprocess.h"
-#include "app/common/http_get.h"
 
 namespace sluice::stages {
 namespace {
@@ -82,8 +82,15 @@ class AdaptiveConcurrency : public ::testing::Test {
     const std::string bin = Env("SLUICE_BIN_DIR", tools::ExecutableDir() + "/../bin");
     const std::string src = Env("SLUICE_SOURCE_DIR", SLUICE_TEST_SOURCE_DIR);
     ::sluice::testing::ProcessOptions options;
-    options.argv = {bin + "/sluice-sink-emulator", "--port", "0", "--table", src + "/examples/flights/table.json",
-                    "--schema", src + "/examples/flights/schema.json", "--latency-ms", "20"};
+    options.argv = {bin + "/sluice-sink-emulator",
+                    "--port",
+                    "0",
+                    "--table",
+                    src + "/examples/flights/table.json",
+                    "--schema",
+                    src + "/examples/flights/schema.json",
+                    "--latency-ms",
+                    "20"};
     const std::string prefix = "listening on ";
     std::string line, error;
     emulator_ = ::sluice::testing::StartServer(options, prefix, &line, &error);

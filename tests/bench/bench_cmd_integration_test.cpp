@@ -2,9 +2,9 @@
 // $SLUICE_BIN_DIR) on loopback, through the same CLI registration the sluice binary uses.
 #include <gtest/gtest.h>
 
-#include <CLI/CLI.hpp>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <CLI/CLI.hpp>
 
 #include <algorithm>
 #include <cstdio>
@@ -103,8 +103,8 @@ class BenchAgainstEmulator : public ::testing::Test {
     EXPECT_EQ(open_result.Errors(), 0u);
     ASSERT_GT(open_result.latency.count, 0u);
     EXPECT_GT(open_result.latency.p99_ms, 3 * closed_result.latency.p99_ms)
-        << "open-loop p99 " << open_result.latency.p99_ms << " ms vs closed-loop p99 "
-        << closed_result.latency.p99_ms << " ms";
+        << "open-loop p99 " << open_result.latency.p99_ms << " ms vs closed-loop p99 " << closed_result.latency.p99_ms
+        << " ms";
     EXPECT_LT(open_result.service_latency.p99_ms, open_result.latency.p99_ms);
   }
 
@@ -126,10 +126,25 @@ TEST_F(BenchAgainstEmulator, BenchCommandWritesAJsonReport) {
   const std::string report = ::testing::TempDir() + "/bench_report_" + std::to_string(getpid()) + ".json";
   CLI::App app;
   auto commands = bench::AddBenchCommands(app);
-  std::vector<std::string> args = {"sluice", "bench", "--sink-url", base_ + "/v2/sinks/bench", "--schema",
-                                   Examples() + "/schema.json", "--table", Examples() + "/table.json",
-                                   "--records", "3000", "--warmup", "0", "--batch-size", "250",
-                                   "--concurrency", "2", "--report", report, "-q"};
+  std::vector<std::string> args = {"sluice",
+                                   "bench",
+                                   "--sink-url",
+                                   base_ + "/v2/sinks/bench",
+                                   "--schema",
+                                   Examples() + "/schema.json",
+                                   "--table",
+                                   Examples() + "/table.json",
+                                   "--records",
+                                   "3000",
+                                   "--warmup",
+                                   "0",
+                                   "--batch-size",
+                                   "250",
+                                   "--concurrency",
+                                   "2",
+                                   "--report",
+                                   report,
+                                   "-q"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
@@ -296,11 +311,30 @@ TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {
   const std::string config = out + "/recommended.toml";
   CLI::App app;
   auto commands = bench::AddSweepCommands(app);
-  std::vector<std::string> args = {"sluice", "sweep", "--sink-url", base_ + "/v2/sinks/sweep", "--schema",
-                                   Examples() + "/schema.json", "--table", Examples() + "/table.json",
-                                   "--batch-sizes", "100,500", "--concurrency", "1,2", "--point-duration", "600ms",
-                                   "--warmup", "200ms", "--out", out, "--max-p99", "5000", "--write-config", config,
-                                   "--distinct-records", "2000"};
+  std::vector<std::string> args = {"sluice",
+                                   "sweep",
+                                   "--sink-url",
+                                   base_ + "/v2/sinks/sweep",
+                                   "--schema",
+                                   Examples() + "/schema.json",
+                                   "--table",
+                                   Examples() + "/table.json",
+                                   "--batch-sizes",
+                                   "100,500",
+                                   "--concurrency",
+                                   "1,2",
+                                   "--point-duration",
+                                   "600ms",
+                                   "--warmup",
+                                   "200ms",
+                                   "--out",
+                                   out,
+                                   "--max-p99",
+                                   "5000",
+                                   "--write-config",
+                                   config,
+                                   "--distinct-records",
+                                   "2000"};
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
@@ -311,8 +345,9 @@ TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {
   std::stringstream ss(csv);
   for (std::string l; std::getline(ss, l);) lines.push_back(l);
   ASSERT_EQ(lines.size(), 5u) << csv;
-  EXPECT_EQ(lines[0], "batch_size,concurrency,payload,compress,records_per_s,mb_per_s,requests_per_s,p50_ms,p90_ms,"
-                      "p99_ms,p999_ms,max_ms,errors,retries");
+  EXPECT_EQ(lines[0],
+            "batch_size,concurrency,payload,compress,records_per_s,mb_per_s,requests_per_s,p50_ms,p90_ms,"
+            "p99_ms,p999_ms,max_ms,errors,retries");
   EXPECT_EQ(lines[1].rfind("100,1,raw,none,", 0), 0u) << lines[1];
   EXPECT_EQ(lines[4].rfind("500,2,raw,none,", 0), 0u) << lines[4];
   for (size_t i = 1; i < lines.size(); ++i) EXPECT_EQ(lines[i].substr(lines[i].size() - 4), ",0,0") << lines[i];

@@ -113,7 +113,10 @@ TEST(GeneratorSource, MissingOrEmptyInputFailsAtCreate) {
   c.ndjson_path = TempPath("does-not-exist.ndjson");
   EXPECT_EQ(GeneratorSource::Create(c).status().code(), StatusCode::kNotFound);
   const std::string empty = TempPath("empty.ndjson");
-  { std::ofstream f(empty); f << "\n  \n"; }
+  {
+    std::ofstream f(empty);
+    f << "\n  \n";
+  }
   c.ndjson_path = empty;
   EXPECT_EQ(GeneratorSource::Create(c).status().code(), StatusCode::kInvalidArgument);
   std::remove(empty.c_str());
@@ -137,8 +140,8 @@ bench::SweepPoint Point(uint32_t batch, int concurrency, double rps, double p99,
 
 TEST(Recommend, PicksTheSmallestBatchAndConcurrencyWithinFivePercentUnderTheP99Limit) {
   std::vector<bench::SweepPoint> points = {
-      Point(100, 1, 5000, 20),    Point(100, 8, 96000, 30),  Point(500, 4, 97000, 25),
-      Point(500, 8, 100000, 40),  Point(1000, 2, 99000, 900), Point(1000, 8, 101000, 2500),
+      Point(100, 1, 5000, 20),   Point(100, 8, 96000, 30),   Point(500, 4, 97000, 25),
+      Point(500, 8, 100000, 40), Point(1000, 2, 99000, 900), Point(1000, 8, 101000, 2500),
   };
   auto r = bench::Recommend(points, 1000);
   ASSERT_TRUE(r.has_value());
@@ -154,8 +157,8 @@ TEST(Recommend, PicksTheSmallestBatchAndConcurrencyWithinFivePercentUnderTheP99L
 }
 
 TEST(Recommend, FallsBackToTheFastestPointUnderTheLimitAndNeverPicksPointsWithErrors) {
-  std::vector<bench::SweepPoint> points = {Point(100, 1, 5000, 20), Point(100, 2, 9000, 30),
-                                           Point(500, 8, 100000, 400), Point(500, 16, 200000, 10, /*rejected=*/3)};
+  std::vector<bench::SweepPoint> points = {Point(100, 1, 5000, 20), Point(100, 2, 9000, 30), Point(500, 8, 100000, 400),
+                                           Point(500, 16, 200000, 10, /*rejected=*/3)};
   auto r = bench::Recommend(points, 50);
   ASSERT_TRUE(r.has_value());
   EXPECT_TRUE(r->relaxed);

@@ -38,9 +38,9 @@ const KafkaProperty* Find(const std::vector<KafkaProperty>& props, const std::st
 }
 
 TEST(ResolveKafkaProperties, CommandLineWinsOverEnvironmentWhichWinsOverTheFile) {
-  auto props = ResolveKafkaProperties({{"client.id", "file"}, {"socket.timeout.ms", "1000"}, {"linger.ms", "7"}},
-                                      {"SLUICE_KAFKA_CLIENT_ID=env", "SLUICE_KAFKA_SOCKET_TIMEOUT_MS=2000", "PATH=/bin"},
-                                      {"socket.timeout.ms=3000"});
+  auto props = ResolveKafkaProperties(
+      {{"client.id", "file"}, {"socket.timeout.ms", "1000"}, {"linger.ms", "7"}},
+      {"SLUICE_KAFKA_CLIENT_ID=env", "SLUICE_KAFKA_SOCKET_TIMEOUT_MS=2000", "PATH=/bin"}, {"socket.timeout.ms=3000"});
   ASSERT_TRUE(props.ok()) << props.status().ToString();
   ASSERT_EQ(props->size(), 3u);
   EXPECT_EQ(Find(*props, "client.id")->value, "env");
@@ -116,17 +116,19 @@ TEST(CheckKafkaProperties, NamesThePropertyAndHidesTheValue) {
 }
 
 TEST(DescribeKafkaProperties, RedactsSecretValues) {
-  const std::string text = DescribeKafkaProperties(
-      {{"client.id", "me", "-X"}, {"sasl.password", kSecret, "-X"}, {"sasl.jaas.config", kSecret, "-X"},
-       {"sasl.oauthbearer.client.id", kSecret, "-X"}, {"ssl.key.pem", kSecret, "-X"}});
+  const std::string text = DescribeKafkaProperties({{"client.id", "me", "-X"},
+                                                    {"sasl.password", kSecret, "-X"},
+                                                    {"sasl.jaas.config", kSecret, "-X"},
+                                                    {"sasl.oauthbearer.client.id", kSecret, "-X"},
+                                                    {"ssl.key.pem", kSecret, "-X"}});
   EXPECT_NE(text.find("client.id=me  (-X)"), std::string::npos) << text;
   EXPECT_EQ(text.find(kSecret), std::string::npos) << text;
 }
 
 TEST(HideValue, ReplacesWholeWordsOutsideTheName) {
-  EXPECT_EQ(HideValue("Invalid value \"abc\" for configuration property \"socket.timeout.ms\"", "socket.timeout.ms",
-                      "abc"),
-            "Invalid value \"[value not shown]\" for configuration property \"socket.timeout.ms\"");
+  EXPECT_EQ(
+      HideValue("Invalid value \"abc\" for configuration property \"socket.timeout.ms\"", "socket.timeout.ms", "abc"),
+      "Invalid value \"[value not shown]\" for configuration property \"socket.timeout.ms\"");
   // "ms" occurs inside the name and inside "items": neither is the value.
   EXPECT_EQ(HideValue("property \"socket.timeout.ms\": ms items", "socket.timeout.ms", "ms"),
             "property \"socket.timeout.ms\": [value not shown] items");

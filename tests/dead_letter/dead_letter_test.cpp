@@ -21,9 +21,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string TempPath(const std::string& name) {
-  return "/tmp/sluice_dlq_" + std::to_string(::getpid()) + "_" + name;
-}
+std::string TempPath(const std::string& name) { return "/tmp/sluice_dlq_" + std::to_string(::getpid()) + "_" + name; }
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -47,18 +45,22 @@ TEST(FileDeadLetterSink, WritesExactNdjsonLines) {
   {
     auto sink = MakeDeadLetterSink("file:" + path, "", {});
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-    ASSERT_TRUE((*sink)->Write(Rejected("{\"a\":\"x\"}\n", "missing field \"id\"", RejectStage::kMap, 42),
-                               StreamInfo{"flights", 3})
+    ASSERT_TRUE((*sink)
+                    ->Write(Rejected("{\"a\":\"x\"}\n", "missing field \"id\"", RejectStage::kMap, 42),
+                            StreamInfo{"flights", 3})
                     .ok());
     // Flush makes the line durable: it is in the file before the sink is closed.
     ASSERT_TRUE((*sink)->Flush().ok());
     EXPECT_EQ(ReadFile(path),
               "{\"reason\":\"missing field \\\"id\\\"\",\"stage\":\"map\",\"topic\":\"flights\",\"partition\":3,"
               "\"offset\":42,\"key\":null,\"headers\":[],\"value\":\"{\\\"a\\\":\\\"x\\\"}\\n\"}\n");
-    ASSERT_TRUE((*sink)->Write(Rejected(std::string("\xff\x00\x01", 3), "not JSON", RejectStage::kParse, 7),
-                               StreamInfo{"flights", 0})
+    ASSERT_TRUE((*sink)
+                    ->Write(Rejected(std::string("\xff\x00\x01", 3), "not JSON", RejectStage::kParse, 7),
+                            StreamInfo{"flights", 0})
                     .ok());
-    ASSERT_TRUE((*sink)->Write(Rejected("", "empty record (tombstone)", RejectStage::kParse, 8), StreamInfo{"flights", 0}).ok());
+    ASSERT_TRUE((*sink)
+                    ->Write(Rejected("", "empty record (tombstone)", RejectStage::kParse, 8), StreamInfo{"flights", 0})
+                    .ok());
     ASSERT_TRUE((*sink)->Flush().ok());
   }
   EXPECT_EQ(ReadFile(path),
@@ -89,16 +91,20 @@ TEST(FileDeadLetterSink, KeepsKeyHeadersAndNullValueApart) {
     auto sink = MakeDeadLetterSink("file:" + path, "", {});
     ASSERT_TRUE(sink.ok()) << sink.status().ToString();
     // A tombstone: null value, key "k1", a header with a value and one with a null value.
-    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", RejectStage::kParse, 5), "k1", true,
-                                          {{"trace", "abc"}, {"empty", nullptr}}),
-                               StreamInfo{"t", 0})
+    ASSERT_TRUE((*sink)
+                    ->Write(WithOrigin(Rejected("", "null value (tombstone)", RejectStage::kParse, 5), "k1", true,
+                                       {{"trace", "abc"}, {"empty", nullptr}}),
+                            StreamInfo{"t", 0})
                     .ok());
     // An empty (not null) value with an empty key, and binary key and header bytes.
-    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", RejectStage::kParse, 6), "", false, {}), StreamInfo{"t", 0})
-                    .ok());
-    ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("{}", "sink said no", RejectStage::kSink, 7), "\xff\x01", false,
-                                          {{"bin", "\xfe"}}),
-                               StreamInfo{"t", 1})
+    ASSERT_TRUE(
+        (*sink)
+            ->Write(WithOrigin(Rejected("", "invalid JSON", RejectStage::kParse, 6), "", false, {}), StreamInfo{"t", 0})
+            .ok());
+    ASSERT_TRUE((*sink)
+                    ->Write(WithOrigin(Rejected("{}", "sink said no", RejectStage::kSink, 7), "\xff\x01", false,
+                                       {{"bin", "\xfe"}}),
+                            StreamInfo{"t", 1})
                     .ok());
     ASSERT_TRUE((*sink)->Flush().ok());
   }
@@ -136,7 +142,8 @@ TEST(FileDeadLetterSink, AppendsToExistingFile) {
     ASSERT_TRUE((*sink)->Write(Rejected("v", "r", RejectStage::kSink, 1), StreamInfo{"t", 0}).ok());
   }
   EXPECT_EQ(ReadFile(path),
-            "old\n{\"reason\":\"r\",\"stage\":\"sink\",\"topic\":\"t\",\"partition\":0,\"offset\":1,\"key\":null,\"headers\":[],\"value\":\"v\"}\n");
+            "old\n{\"reason\":\"r\",\"stage\":\"sink\",\"topic\":\"t\",\"partition\":0,\"offset\":1,\"key\":null,"
+            "\"headers\":[],\"value\":\"v\"}\n");
   ::unlink(path.c_str());
 }
 
@@ -156,9 +163,9 @@ TEST(MakeDeadLetterSink, RejectsBadSpecs) {
 TEST(DeadLetterLine, Utf8Validation) {
   EXPECT_TRUE(IsValidUtf8("plain ascii"));
   EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));      // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));  // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));      // truncated
   EXPECT_EQ(Base64Encode("ab"), "YWI=");
   EXPECT_EQ(Base64Encode("abc"), "YWJj");
   EXPECT_EQ(Base64Encode("a"), "YQ==");
@@ -220,21 +227,24 @@ TEST(KafkaDeadLetterSink, ProducesOriginalBytesWithHeaders) {
   mc.CreateTopic("dlq", 1);
   auto sink = MakeDeadLetterSink("kafka:dlq", mc.bootstraps(), {{"log_level", "3"}});
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  ASSERT_TRUE((*sink)->Write(Rejected("{\"broken\":", "parse error: unclosed object", RejectStage::kParse, 17),
-                             StreamInfo{"flights", 2})
+  ASSERT_TRUE((*sink)
+                  ->Write(Rejected("{\"broken\":", "parse error: unclosed object", RejectStage::kParse, 17),
+                          StreamInfo{"flights", 2})
                   .ok());
-  ASSERT_TRUE((*sink)->Write(Rejected(std::string("\x00\xff", 2), "not JSON", RejectStage::kParse, 18), StreamInfo{"flights", 2})
-                  .ok());
+  ASSERT_TRUE(
+      (*sink)
+          ->Write(Rejected(std::string("\x00\xff", 2), "not JSON", RejectStage::kParse, 18), StreamInfo{"flights", 2})
+          .ok());
   ASSERT_TRUE((*sink)->Flush().ok());
 
   std::vector<CopiedMessage> got = ReadCopies("dlq", 2);
   ASSERT_EQ(got.size(), 2u);
   EXPECT_EQ(got[0].value, "{\"broken\":");
   EXPECT_EQ(got[0].headers, (std::map<std::string, std::string>{{"sluice.reason", "parse error: unclosed object"},
-                                                                 {"sluice.stage", "parse"},
-                                                                 {"sluice.topic", "flights"},
-                                                                 {"sluice.partition", "2"},
-                                                                 {"sluice.offset", "17"}}));
+                                                                {"sluice.stage", "parse"},
+                                                                {"sluice.topic", "flights"},
+                                                                {"sluice.partition", "2"},
+                                                                {"sluice.offset", "17"}}));
   EXPECT_EQ(got[1].value, std::string("\x00\xff", 2));
   EXPECT_EQ(got[1].headers["sluice.offset"], "18");
 }
@@ -245,12 +255,14 @@ TEST(KafkaDeadLetterSink, KeepsKeyOriginalHeadersAndNullValue) {
   // A weakening -X is ignored (with a warning), not applied.
   auto sink = MakeDeadLetterSink("kafka:dlq-origin", mc.bootstraps(), {{"log_level", "3"}, {"acks", "1"}});
   ASSERT_TRUE(sink.ok()) << sink.status().ToString();
-  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "null value (tombstone)", RejectStage::kParse, 3), "user-7", true,
-                                        {{"trace", "t-1"}, {"nothing", nullptr}}),
-                             StreamInfo{"flights", 0})
+  ASSERT_TRUE((*sink)
+                  ->Write(WithOrigin(Rejected("", "null value (tombstone)", RejectStage::kParse, 3), "user-7", true,
+                                     {{"trace", "t-1"}, {"nothing", nullptr}}),
+                          StreamInfo{"flights", 0})
                   .ok());
-  ASSERT_TRUE((*sink)->Write(WithOrigin(Rejected("", "invalid JSON", RejectStage::kParse, 4), nullptr, false, {}),
-                             StreamInfo{"flights", 0})
+  ASSERT_TRUE((*sink)
+                  ->Write(WithOrigin(Rejected("", "invalid JSON", RejectStage::kParse, 4), nullptr, false, {}),
+                          StreamInfo{"flights", 0})
                   .ok());
   ASSERT_TRUE((*sink)->Flush().ok());
 
@@ -259,9 +271,8 @@ TEST(KafkaDeadLetterSink, KeepsKeyOriginalHeadersAndNullValue) {
   EXPECT_TRUE(got[0].value_null);
   EXPECT_FALSE(got[0].key_null);
   EXPECT_EQ(got[0].key, "user-7");
-  EXPECT_EQ(got[0].header_order,
-            (std::vector<std::string>{"trace", "nothing=<null>", "sluice.reason", "sluice.stage", "sluice.topic",
-                                      "sluice.partition", "sluice.offset"}));
+  EXPECT_EQ(got[0].header_order, (std::vector<std::string>{"trace", "nothing=<null>", "sluice.reason", "sluice.stage",
+                                                           "sluice.topic", "sluice.partition", "sluice.offset"}));
   EXPECT_EQ(got[0].headers["trace"], "t-1");
   EXPECT_EQ(got[0].headers["sluice.reason"], "null value (tombstone)");
   EXPECT_FALSE(got[1].value_null);  // empty, not null

@@ -41,7 +41,7 @@ TEST(LatencyHistogram, SumAndCumulativeCountsForPrometheus) {
   LatencyHistogram h;
   for (uint64_t us : {10ull, 20ull, 1000ull, 5000ull, 100000ull}) h.Record(us);
   EXPECT_EQ(h.Sum(), 106030u);
-  EXPECT_EQ(h.CountAtOrBelow(20), 2u);           // exact below 64 us
+  EXPECT_EQ(h.CountAtOrBelow(20), 2u);  // exact below 64 us
   EXPECT_EQ(h.CountAtOrBelow(1100), 3u);
   EXPECT_EQ(h.CountAtOrBelow(10000), 4u);
   EXPECT_EQ(h.CountAtOrBelow(1ull << 41), 5u);

@@ -16,8 +16,7 @@ namespace sluice {
 namespace {
 
 constexpr std::string_view kAirportKeys[] = {"airport", "iata", "icao", "city", "state", "country"};
-constexpr std::string_view kTopKeys[] = {"airline", "origin", "destination", "stops", "price",
-                                         "flight_id"};
+constexpr std::string_view kTopKeys[] = {"airline", "origin", "destination", "stops", "price", "flight_id"};
 
 std::vector<std::string> Generate(uint64_t seed, uint64_t first_id, int n) {
   FlightGenerator gen(seed, first_id);
@@ -104,13 +103,9 @@ TEST(FlightGenerator, EmitsValidJsonWithTutorialShapeAndRanges) {
   EXPECT_GT(max_price, 980);
 }
 
-TEST(FlightGenerator, SameSeedGivesSameRecords) {
-  EXPECT_EQ(Generate(42, 1, 200), Generate(42, 1, 200));
-}
+TEST(FlightGenerator, SameSeedGivesSameRecords) { EXPECT_EQ(Generate(42, 1, 200), Generate(42, 1, 200)); }
 
-TEST(FlightGenerator, DifferentSeedsGiveDifferentRecords) {
-  EXPECT_NE(Generate(42, 1, 200), Generate(43, 1, 200));
-}
+TEST(FlightGenerator, DifferentSeedsGiveDifferentRecords) { EXPECT_NE(Generate(42, 1, 200), Generate(43, 1, 200)); }
 
 TEST(FlightGenerator, CountsFlightIdsFromFirstId) {
   FlightGenerator gen(1, 1000);
@@ -145,8 +140,8 @@ TEST(FlightGenerator, ApostrophesAndNonAsciiSurviveRoundTrip) {
     ASSERT_EQ(parser.parse(s).get(doc), simdjson::SUCCESS);
     std::string_view name = doc["origin"]["airport"].get_string();
     saw_apostrophe |= name.find('\'') != std::string_view::npos;
-    saw_non_ascii |= std::any_of(name.begin(), name.end(),
-                                 [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    saw_non_ascii |=
+        std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
   }
   EXPECT_TRUE(saw_apostrophe);
   EXPECT_TRUE(saw_non_ascii);
@@ -154,7 +149,9 @@ TEST(FlightGenerator, ApostrophesAndNonAsciiSurviveRoundTrip) {
 
 TEST(AppendJsonString, EscapesQuotesBackslashesAndControlCharacters) {
   std::string out;
-  AppendJsonString(out, std::string_view("a\"b\\c\nd\te\x01" "f\x1f", 12));
+  AppendJsonString(out, std::string_view("a\"b\\c\nd\te\x01"
+                                         "f\x1f",
+                                         12));
   EXPECT_EQ(out, R"("a\"b\\c\nd\te\u0001f\u001f")");
 }
 
@@ -170,8 +167,7 @@ TEST(FlightData, TablesAreLargeAndWellFormed) {
   std::set<std::string_view> iata;
   for (const AirportRecord& a : Airports()) {
     EXPECT_EQ(a.iata.size(), 3u) << a.airport;
-    EXPECT_TRUE(std::all_of(a.iata.begin(), a.iata.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
-        << a.airport;
+    EXPECT_TRUE(std::all_of(a.iata.begin(), a.iata.end(), [](char c) { return c >= 'A' && c <= 'Z'; })) << a.airport;
     EXPECT_TRUE(a.icao.empty() || a.icao.size() == 4u) << a.airport;
     EXPECT_FALSE(a.airport.empty());
     EXPECT_FALSE(a.city.empty()) << a.airport;

@@ -53,7 +53,6 @@ class KafkaEndToEnd : public IntegrationSuite<KafkaEndToEnd> {
       EXPECT_EQ(committed[static_cast<size_t>(p)], high[static_cast<size_t>(p)]) << "partition " << p;
     }
   }
-
 };
 
 TEST_F(KafkaEndToEnd, FiftyThousandFakeFlightsArriveExactlyRawAndMapped) {

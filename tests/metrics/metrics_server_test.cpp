@@ -79,7 +79,8 @@ void ExpectValidExposition(const std::string& text) {
 
 TEST(PrometheusWriter, EscapesLabelValuesAndHelp) {
   EXPECT_EQ(PrometheusWriter::EscapeLabelValue("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
-  EXPECT_EQ(PrometheusWriter::EscapeHelp("line1\nback\\slash \"quotes\" stay"), "line1\\nback\\\\slash \"quotes\" stay");
+  EXPECT_EQ(PrometheusWriter::EscapeHelp("line1\nback\\slash \"quotes\" stay"),
+            "line1\\nback\\\\slash \"quotes\" stay");
   PrometheusWriter w;
   w.Family("m", MetricType::kGauge, "two\nlines");
   w.Sample("m", {{"topic", "we\"ird\\"}, {"partition", "3"}}, 7);
@@ -129,28 +130,40 @@ TEST(RenderPipelineMetrics, ExportsEveryFamilyWithValues) {
   s.splits = 2;
   s.in_flight = 3;
   stages::LatencyHistogram lat;
-  lat.Record(2'000);     // 2 ms
-  lat.Record(40'000);    // 40 ms
-  lat.Record(700'000);   // 700 ms
+  lat.Record(2'000);    // 2 ms
+  lat.Record(40'000);   // 40 ms
+  lat.Record(700'000);  // 700 ms
   std::vector<PartitionLagSample> lag = {{"flights", 0, 42}, {"flights", 1, 0}, {"flights", 2, -1}};
   const std::string t = RenderPipelineMetrics(c, 250, s, &lat, lag, 12);
   ExpectValidExposition(t);
-  for (const char* line : {"sluice_records_consumed_total 1000", "sluice_records_delivered_total 990",
-                           "sluice_records_rejected_total 10", "sluice_records_dead_lettered_total 4",
-                           "sluice_bytes_consumed_total 123456", "sluice_batches_total 5", "sluice_requests_total 7",
-                           "sluice_retries_total{class=\"throttled\"} 1", "sluice_retries_total{class=\"server\"} 2",
-                           "sluice_retries_total{class=\"network\"} 3", "sluice_auth_refreshes_total 1",
-                           "sluice_batch_splits_total 2", "sluice_in_flight_records 250", "sluice_in_flight_requests 3",
-                           "sluice_concurrency_limit 12", "# TYPE sluice_request_duration_seconds histogram",
+  for (const char* line : {"sluice_records_consumed_total 1000",
+                           "sluice_records_delivered_total 990",
+                           "sluice_records_rejected_total 10",
+                           "sluice_records_dead_lettered_total 4",
+                           "sluice_bytes_consumed_total 123456",
+                           "sluice_batches_total 5",
+                           "sluice_requests_total 7",
+                           "sluice_retries_total{class=\"throttled\"} 1",
+                           "sluice_retries_total{class=\"server\"} 2",
+                           "sluice_retries_total{class=\"network\"} 3",
+                           "sluice_auth_refreshes_total 1",
+                           "sluice_batch_splits_total 2",
+                           "sluice_in_flight_records 250",
+                           "sluice_in_flight_requests 3",
+                           "sluice_concurrency_limit 12",
+                           "# TYPE sluice_request_duration_seconds histogram",
                            "sluice_request_duration_seconds_bucket{le=\"0.001\"} 0",
                            "sluice_request_duration_seconds_bucket{le=\"0.0025\"} 1",
                            "sluice_request_duration_seconds_bucket{le=\"0.05\"} 2",
                            "sluice_request_duration_seconds_bucket{le=\"0.5\"} 2",
                            "sluice_request_duration_seconds_bucket{le=\"1\"} 3",
                            "sluice_request_duration_seconds_bucket{le=\"+Inf\"} 3",
-                           "sluice_request_duration_seconds_sum 0.742", "sluice_request_duration_seconds_count 3",
-                           "# TYPE sluice_records_consumed_total counter", "# TYPE sluice_in_flight_records gauge",
-                           "# TYPE sluice_consumer_lag gauge", "sluice_consumer_lag{topic=\"flights\",partition=\"0\"} 42",
+                           "sluice_request_duration_seconds_sum 0.742",
+                           "sluice_request_duration_seconds_count 3",
+                           "# TYPE sluice_records_consumed_total counter",
+                           "# TYPE sluice_in_flight_records gauge",
+                           "# TYPE sluice_consumer_lag gauge",
+                           "sluice_consumer_lag{topic=\"flights\",partition=\"0\"} 42",
                            "sluice_consumer_lag{topic=\"flights\",partition=\"1\"} 0"}) {
     EXPECT_TRUE(HasLine(t, line)) << "missing: " << line << "\n" << t;
   }

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include "app/common/http_get.h"
 #include "tests/testing/process_env.h"
 #include "tests/testing/subprocess.h"
-#include "app/common/http_get.h"
 
 namespace sluice::testing {
 namespace {

@@ -91,9 +91,9 @@ TEST(SluiceMockKafka, StoresEveryFakeFlightSpreadOverAllPartitions) {
   ASSERT_EQ(mock.bootstraps.rfind("127.0.0.1:", 0), 0u) << mock.bootstraps;
   mock.process->CloseStdin();  // the mock must keep serving after stdin EOF
 
-  ASSERT_EQ(RunToCompletion({Tool("sluice-fake-flights"), "--count", "50000", "--brokers",
-                             mock.bootstraps, "--topic", "t"}),
-            0);
+  ASSERT_EQ(
+      RunToCompletion({Tool("sluice-fake-flights"), "--count", "50000", "--brokers", mock.bootstraps, "--topic", "t"}),
+      0);
   auto counts = CountPartitionMessages(mock.bootstraps, "t", 10000);
   ASSERT_TRUE(counts.ok()) << counts.status().ToString();
   ASSERT_EQ(counts->size(), 8u);
@@ -167,8 +167,8 @@ TEST(SluiceFakeFlights, ExitsNonZeroWhenDeliveriesFail) {
   ASSERT_TRUE(mock.process);
   ASSERT_TRUE(mock.process->Write("push-errors Produce TOPIC_AUTHORIZATION_FAILED 1000\n"));
   EXPECT_EQ(NextLine(*mock.process, 10000).rfind("ok ", 0), 0u);
-  EXPECT_EQ(RunToCompletion({Tool("sluice-fake-flights"), "--count", "100", "--brokers",
-                             mock.bootstraps, "--topic", "t", "-X", "message.timeout.ms=5000"}),
+  EXPECT_EQ(RunToCompletion({Tool("sluice-fake-flights"), "--count", "100", "--brokers", mock.bootstraps, "--topic",
+                             "t", "-X", "message.timeout.ms=5000"}),
             1);
 }
 

@@ -72,8 +72,7 @@ TEST(MockCluster, CreateTopicRejectsBadArguments) {
 
 TEST(MockCluster, CountOfMissingTopicIsNotFound) {
   auto cluster = MakeCluster(1);
-  EXPECT_EQ(CountTopicMessages(cluster->Bootstraps(), "nope", 5000).status().code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(CountTopicMessages(cluster->Bootstraps(), "nope", 5000).status().code(), StatusCode::kNotFound);
 }
 
 TEST(MockCluster, UnknownBrokerIsNotFound) {
@@ -90,8 +89,7 @@ TEST(MockCluster, DownBrokerFailsQueriesUntilItIsUpAgain) {
   ASSERT_TRUE(cluster->SetBrokerDown(1, true).ok());
   auto down = CountTopicMessages(cluster->Bootstraps(), "t", 1500);
   ASSERT_FALSE(down.ok());
-  EXPECT_TRUE(down.status().code() == StatusCode::kDeadlineExceeded ||
-              down.status().code() == StatusCode::kUnavailable)
+  EXPECT_TRUE(down.status().code() == StatusCode::kDeadlineExceeded || down.status().code() == StatusCode::kUnavailable)
       << down.status().ToString();
   ASSERT_TRUE(cluster->SetBrokerDown(1, false).ok());
   auto up = CountTopicMessages(cluster->Bootstraps(), "t", 10000);
@@ -118,8 +116,7 @@ TEST(MockCluster, RetriableProduceErrorsAreRetriedWithoutLoss) {
 }
 
 TEST(ProduceFlights, RejectsUnknownPropertyWithoutEchoingSecrets) {
-  Status st = ProduceFlights("127.0.0.1:1", "t", 1, 1, 1, {{"sasl.password", "hunter2"},
-                                                           {"no.such.property", "x"}});
+  Status st = ProduceFlights("127.0.0.1:1", "t", 1, 1, 1, {{"sasl.password", "hunter2"}, {"no.such.property", "x"}});
   // sasl.password is a valid property, so the failure is the unknown one.
   EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(st.message().find("hunter2"), std::string::npos) << st.message();
@@ -153,14 +150,11 @@ TEST(ExecuteControlCommand, AnswersOkOrErrorForEachCommand) {
   EXPECT_TRUE(StartsWith(ExecuteControlCommand(*cluster, "broker-down 7", &quit), "error "));
   EXPECT_TRUE(StartsWith(ExecuteControlCommand(*cluster, "broker-down x", &quit), "error "));
   EXPECT_EQ(ExecuteControlCommand(*cluster, "rtt 1 25", &quit), "ok broker 1 rtt 25 ms");
-  EXPECT_TRUE(
-      StartsWith(ExecuteControlCommand(*cluster, "push-errors Fetch NOT_LEADER_FOR_PARTITION 2",
-                                       &quit),
-                 "ok pushed 2"));
+  EXPECT_TRUE(StartsWith(ExecuteControlCommand(*cluster, "push-errors Fetch NOT_LEADER_FOR_PARTITION 2", &quit),
+                         "ok pushed 2"));
   EXPECT_TRUE(StartsWith(ExecuteControlCommand(*cluster, "push-errors Nope 6 1", &quit), "error "));
   EXPECT_TRUE(StartsWith(ExecuteControlCommand(*cluster, "push-errors Fetch", &quit), "error usage"));
-  EXPECT_EQ(ExecuteControlCommand(*cluster, "create-topic extra 3", &quit),
-            "ok topic extra partitions 3");
+  EXPECT_EQ(ExecuteControlCommand(*cluster, "create-topic extra 3", &quit), "ok topic extra partitions 3");
   EXPECT_TRUE(StartsWith(ExecuteControlCommand(*cluster, "dance", &quit), "error unknown command"));
   EXPECT_EQ(ExecuteControlCommand(*cluster, "   ", &quit), "");
   EXPECT_FALSE(quit);

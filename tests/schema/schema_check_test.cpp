@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "tests/schema/flight_samples.h"
 #include "app/schema/path_coverage.h"
 #include "app/schema/schema_command.h"
+#include "tests/schema/flight_samples.h"
 
 namespace sluice::cli {
 namespace {

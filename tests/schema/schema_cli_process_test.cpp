@@ -19,13 +19,13 @@ namespace sluice::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using sluice::testing::ProcessOptions;
-using sluice::testing::ProcessResult;
-using sluice::testing::Subprocess;
 using schema_samples::ExampleSchemaWithTypo;
 using schema_samples::ExamplesDir;
 using schema_samples::FiveFlights;
 using schema_samples::FlightRecord;
+using sluice::testing::ProcessOptions;
+using sluice::testing::ProcessResult;
+using sluice::testing::Subprocess;
 
 // Generous: the commands read a few lines of a local file; this only bounds a hang.
 constexpr int kWaitMs = 60000;
@@ -120,8 +120,8 @@ TEST_F(SchemaCli, UsageAndUnreadableSamplesKeepTheirOwnCodes) {
 }
 
 TEST_F(SchemaCli, DdlPrintsFeatureBaseByDefaultAndClickHouseOnRequest) {
-  const std::vector<std::string> base = {"schema", "ddl", "--schema", example_schema_, "--table",
-                                         ExamplesDir() + "/table.json"};
+  const std::vector<std::string> base = {"schema",        "ddl",     "--schema",
+                                         example_schema_, "--table", ExamplesDir() + "/table.json"};
   const ProcessResult fb = RunSluice(base);
   EXPECT_EQ(fb.exit_code, 0) << fb.err;
   EXPECT_EQ(fb.out.rfind("CREATE TABLE IF NOT EXISTS flights (_id ID, airline STRING, ", 0), 0u) << fb.out;

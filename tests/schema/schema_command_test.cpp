@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include "app/schema/schema_command.h"
 #include "devtools/fake_flights/flight_producer.h"
 #include "devtools/mock_kafka/mock_cluster.h"
-#include "app/schema/schema_command.h"
 
 namespace sluice::cli {
 namespace {

@@ -44,8 +44,7 @@ TEST(FeatureBaseFormat, FramesRecordsAsValueObjects) {
   FeatureBaseFormat f;
   EXPECT_EQ(Frame(f, kTwo), "{\"records\":[{\"value\":{\"a\":1}},{\"value\":\"x\"}]}");
   EXPECT_EQ(Frame(f, {}), "{\"records\":[]}");
-  EXPECT_EQ(Frame(f, {"1"}).size(), std::string("{\"records\":[]}").size() + 1 +
-                                         f.PerRecordOverheadBytes() - 1);
+  EXPECT_EQ(Frame(f, {"1"}).size(), std::string("{\"records\":[]}").size() + 1 + f.PerRecordOverheadBytes() - 1);
   EXPECT_EQ(f.ContentType(), "application/json");
 }
 
@@ -66,8 +65,7 @@ TEST(ClickHouseFormat, FramesJsonEachRowAndBuildsInsertUrl) {
   ClickHouseFormat f("db.flights");
   EXPECT_EQ(Frame(f, {"{\"a\":1}", "{\"b\":2}"}), "{\"a\":1}\n{\"b\":2}\n");
   EXPECT_EQ(f.RequestUrlSuffix(), "?query=INSERT%20INTO%20db.flights%20FORMAT%20JSONEachRow");
-  EXPECT_EQ(ClickHouseFormat("a b").RequestUrlSuffix(),
-            "?query=INSERT%20INTO%20a%20b%20FORMAT%20JSONEachRow");
+  EXPECT_EQ(ClickHouseFormat("a b").RequestUrlSuffix(), "?query=INSERT%20INTO%20a%20b%20FORMAT%20JSONEachRow");
   SinkFormatConfig c = Cfg("clickhouse", "t");
   EXPECT_EQ(RequestUrl(c, "http://h:8123/"), "http://h:8123/?query=INSERT%20INTO%20t%20FORMAT%20JSONEachRow");
   EXPECT_EQ(RequestUrl(c, "http://h/?x=1"), "http://h/?x=1&query=INSERT%20INTO%20t%20FORMAT%20JSONEachRow");
@@ -112,10 +110,9 @@ TEST(ResponseClassifier, ExtractsJsonErrorCodeLeniently) {
 
 TEST(FeatureBaseFormat, JudgeListsPerRecordErrorsOfAcceptedRequest) {
   FeatureBaseFormat f;
-  const std::string body =
-      R"({"success":true,"records_received":3,"records_stored":1,"errors":[)"
-      R"({"index":2,"id":"x","message":"bad _id"},{"index":0,"error":"type"},)"
-      R"({"index":7,"message":"out of range"},{"index":2,"message":"dup"},"junk"]})";
+  const std::string body = R"({"success":true,"records_received":3,"records_stored":1,"errors":[)"
+                           R"({"index":2,"id":"x","message":"bad _id"},{"index":0,"error":"type"},)"
+                           R"({"index":7,"message":"out of range"},{"index":2,"message":"dup"},"junk"]})";
   ResponseVerdict v = f.Judge(200, body, 3);
   EXPECT_EQ(v.cls, ResponseClass::kAccepted);
   ASSERT_EQ(v.rejected.size(), 2u);
@@ -134,11 +131,13 @@ TEST(FeatureBaseFormat, JudgeAcknowledgesOnlyAnswersThatAccountForEveryRecord) {
   FeatureBaseFormat f;
   // Every record stored, or stored + named failures = sent.
   EXPECT_EQ(f.Judge(200, R"({"success":true,"records_stored":3})", 3).cls, ResponseClass::kAccepted);
-  ResponseVerdict named = f.Judge(200, R"({"success":true,"records_stored":1,"errors":[{"index":0,"message":"a"},{"index":2,"message":"b"}]})", 3);
+  ResponseVerdict named = f.Judge(
+      200, R"({"success":true,"records_stored":1,"errors":[{"index":0,"message":"a"},{"index":2,"message":"b"}]})", 3);
   EXPECT_EQ(named.cls, ResponseClass::kAccepted);
   EXPECT_EQ(named.rejected.size(), 2u);
   // success:false that names every failure is a per-record answer like any other.
-  ResponseVerdict all_named = f.Judge(200, R"({"success":false,"records_stored":0,"errors":[{"index":0,"message":"a"}]})", 1);
+  ResponseVerdict all_named =
+      f.Judge(200, R"({"success":false,"records_stored":0,"errors":[{"index":0,"message":"a"}]})", 1);
   EXPECT_EQ(all_named.cls, ResponseClass::kAccepted);
   EXPECT_EQ(all_named.rejected.size(), 1u);
   // Fewer stored than sent, without saying which: nothing is acknowledged.
@@ -191,7 +190,8 @@ TEST(SinkFormat, ARetryVerdictSaysWhetherTheSinkPushedBack) {
     EXPECT_EQ(f->JudgeAnswer(502, "", 3, true, /*retry_after=*/true).pressure, RetryPressure::kThrottled) << f->Name();
     // Not a retry: no pressure, Retry-After or not.
     EXPECT_EQ(f->JudgeAnswer(200, R"({"success":true,"records_stored":3})", 3, true, true).pressure,
-              RetryPressure::kNone) << f->Name();
+              RetryPressure::kNone)
+        << f->Name();
   }
   EXPECT_EQ(fb.JudgeAnswer(400, R"({"code":"ResourceThroughputExceeded"})", 3, true).pressure,
             RetryPressure::kThrottled);
@@ -199,8 +199,7 @@ TEST(SinkFormat, ARetryVerdictSaysWhetherTheSinkPushedBack) {
 
 TEST(FeatureBaseFormat, JudgeClassifiesErrors) {
   FeatureBaseFormat f;
-  EXPECT_EQ(f.Judge(400, R"({"code":"ResourceThroughputExceeded","message":"m"})", 1).cls,
-            ResponseClass::kRetry);
+  EXPECT_EQ(f.Judge(400, R"({"code":"ResourceThroughputExceeded","message":"m"})", 1).cls, ResponseClass::kRetry);
   ResponseVerdict bad = f.Judge(400, R"({"code":"InvalidRequest","message":"bad json"})", 1);
   EXPECT_EQ(bad.cls, ResponseClass::kRejectedRequest);
   EXPECT_NE(bad.reason.find("bad json"), std::string::npos);
@@ -220,15 +219,12 @@ TEST(ClickHouseFormat, JudgeReadsExceptionCodes) {
   ResponseVerdict parse = f.Judge(500, "Code: 27. DB::Exception: Cannot parse input: expected ','\n", 2);
   EXPECT_EQ(parse.cls, ResponseClass::kRejectedRequest);
   EXPECT_EQ(parse.reason, "Code: 27. DB::Exception: Cannot parse input: expected ','");
-  EXPECT_EQ(f.Judge(400, "Code: 117. DB::Exception: Unknown field found", 2).cls,
-            ResponseClass::kRejectedRequest);
+  EXPECT_EQ(f.Judge(400, "Code: 117. DB::Exception: Unknown field found", 2).cls, ResponseClass::kRejectedRequest);
   EXPECT_EQ(f.Judge(500, "Code: 53. DB::Exception: Type mismatch", 2).cls, ResponseClass::kRejectedRequest);
   EXPECT_EQ(f.Judge(500, "Code: 241. DB::Exception: Memory limit exceeded", 2).cls, ResponseClass::kRetry);
   EXPECT_EQ(f.Judge(500, "Code: 252. DB::Exception: Too many parts", 2).cls, ResponseClass::kRetry);
-  EXPECT_EQ(f.Judge(404, "Code: 60. DB::Exception: Table default.t does not exist", 2).cls,
-            ResponseClass::kFatal);
-  EXPECT_EQ(f.Judge(500, "Code: 60. DB::Exception: Table default.t does not exist", 2).cls,
-            ResponseClass::kFatal);
+  EXPECT_EQ(f.Judge(404, "Code: 60. DB::Exception: Table default.t does not exist", 2).cls, ResponseClass::kFatal);
+  EXPECT_EQ(f.Judge(500, "Code: 60. DB::Exception: Table default.t does not exist", 2).cls, ResponseClass::kFatal);
   EXPECT_EQ(f.Judge(403, "Code: 516. DB::Exception: Authentication failed", 2).cls, ResponseClass::kFatal);
   EXPECT_EQ(f.Judge(503, "", 2).cls, ResponseClass::kRetry);
   EXPECT_EQ(f.Judge(200, "", 2).cls, ResponseClass::kAccepted);
@@ -247,10 +243,8 @@ TEST(MakeSinkFormat, BuildsEveryNamedFormat) {
 
 TEST(MakeSinkFormat, RejectsBadConfig) {
   EXPECT_EQ(MakeSinkFormat(Cfg("csv")).status().code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(MakeSinkFormat(Cfg("clickhouse")).status().code(),
-            StatusCode::kInvalidArgument);
-  EXPECT_EQ(MakeSinkFormat(Cfg("featurebase", "", {500}, {500})).status().code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(MakeSinkFormat(Cfg("clickhouse")).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(MakeSinkFormat(Cfg("featurebase", "", {500}, {500})).status().code(), StatusCode::kInvalidArgument);
   auto passes = MakeSinkFormat(Cfg("featurebase", "", {409}));
   ASSERT_TRUE(passes.ok());
   EXPECT_EQ((*passes)->Judge(409, "", 1).cls, ResponseClass::kRetry);

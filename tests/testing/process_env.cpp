@@ -48,7 +48,6 @@ void WriteFileText(const std::string& path, const std::string& text) {
 // ---------------------------------------------------------------------------------------------
 // Children that print their address first
 
-
 std::unique_ptr<MockKafkaProcess> MockKafkaProcess::Start(const MockKafkaOptions& options, std::string* error) {
   std::vector<std::string> argv = {BinDir() + "/sluice-mock-kafka"};
   if (options.brokers > 0) argv.insert(argv.end(), {"--broker-count", std::to_string(options.brokers)});

@@ -9,10 +9,10 @@
 //  - SluiceRunOptions()/SinkArgs()/KafkaArgs(): argv + env for `sluice run` against them;
 //  - ProduceFlights(): bin/sluice-fake-flights into a topic.
 // Both child classes start through StartServer() (subprocess.h): the address is the child's
-// first stdout line, and the child is stopped (SIGTERM) on destruction. Each suite keeps its own account (a distinctive password that a
-// leak check searches for) and its suite-specific helpers in its own env file.
-// Thread-safety: one test thread per object; EmulatorProcess's const methods may be called
-// from a watcher thread while the test thread runs the child.
+// first stdout line, and the child is stopped (SIGTERM) on destruction. Each suite keeps its own account (a distinctive
+// password that a leak check searches for) and its suite-specific helpers in its own env file. Thread-safety: one test
+// thread per object; EmulatorProcess's const methods may be called from a watcher thread while the test thread runs the
+// child.
 #pragma once
 
 #include <chrono>

@@ -281,8 +281,7 @@ inline ProcessResult RunProcess(const ProcessOptions& options, int timeout_ms) {
 /// is stopped gently on destruction and its stderr shows in the test log. nullptr and *error
 /// (with what the child wrote) when it could not start, exited, or printed something else.
 inline std::unique_ptr<Subprocess> StartServer(ProcessOptions options, const std::string& ready_prefix,
-                                               std::string* first_line, std::string* error,
-                                               int timeout_ms = 20000) {
+                                               std::string* first_line, std::string* error, int timeout_ms = 20000) {
   options.terminate_gently = true;
   options.stderr_to_test_log = true;
   std::unique_ptr<Subprocess> p = Subprocess::Start(options, error);
