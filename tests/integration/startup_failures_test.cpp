@@ -43,20 +43,6 @@ int ClosedPort() {
   return ntohs(addr.sin_port);
 }
 
-/// The last non-empty line of `text`, without the log's timestamp and level: "component: message".
-std::string LastLogMessage(const std::string& text) {
-  const size_t end = text.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  const size_t nl = text.rfind('\n', end);
-  const size_t start = nl == std::string::npos ? 0 : nl + 1;
-  const std::string line = text.substr(start, end - start + 1);
-  size_t at = line.find(' ');                                         // after the timestamp
-  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the level
-  if (at != std::string::npos) at = line.find(' ', at);
-  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the component
-  return at == std::string::npos ? line : line.substr(at);
-}
-
 class StartupFailures : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -210,7 +196,7 @@ TEST_F(StartupFailures, EmptyTopicEndsWithALineSayingSo) {
   testing::ProcessResult r = RunToEnd(Run("empty", kafka_->bootstrap(), "empty", {"--until-caught-up"}));
   ASSERT_FALSE(r.timed_out) << r.err;
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(LastLogMessage(r.err), "run: topic empty is empty") << r.err;
+  EXPECT_EQ(testing::LastLogMessage(r.err), "run: topic empty is empty") << r.err;
 }
 
 TEST_F(StartupFailures, GroupAlreadyAtTheEndEndsWithALineSayingSo) {
@@ -223,7 +209,7 @@ TEST_F(StartupFailures, GroupAlreadyAtTheEndEndsWithALineSayingSo) {
   testing::ProcessResult second = RunToEnd(run);
   ASSERT_FALSE(second.timed_out) << second.err;
   EXPECT_EQ(second.exit_code, 0) << second.err;
-  EXPECT_EQ(LastLogMessage(second.err), "run: group g-at-end is already at the end of present") << second.err;
+  EXPECT_EQ(testing::LastLogMessage(second.err), "run: group g-at-end is already at the end of present") << second.err;
 }
 
 }  // namespace

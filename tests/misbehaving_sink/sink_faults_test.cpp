@@ -79,20 +79,6 @@ int ClosedPort() {
   return ntohs(addr.sin_port);
 }
 
-/// The last non-empty line of `text`, without the log's timestamp and level: "component: message".
-std::string LastLogMessage(const std::string& text) {
-  const size_t end = text.find_last_not_of('\n');
-  if (end == std::string::npos) return "";
-  const size_t nl = text.rfind('\n', end);
-  const size_t start = nl == std::string::npos ? 0 : nl + 1;
-  const std::string line = text.substr(start, end - start + 1);
-  size_t at = line.find(' ');                                         // after the timestamp
-  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the level
-  if (at != std::string::npos) at = line.find(' ', at);
-  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the component
-  return at == std::string::npos ? line : line.substr(at);
-}
-
 class SinkFaults : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = MakeTempDir("sinkfaults"); }

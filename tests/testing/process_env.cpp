@@ -40,6 +40,19 @@ std::string ReadFileText(const std::string& path) {
   return ss.str();
 }
 
+std::string LastLogMessage(const std::string& text) {
+  const size_t end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return "";
+  const size_t nl = text.rfind('\n', end);
+  const size_t start = nl == std::string::npos ? 0 : nl + 1;
+  const std::string line = text.substr(start, end - start + 1);
+  size_t at = line.find(' ');                                         // after the timestamp
+  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the level
+  if (at != std::string::npos) at = line.find(' ', at);
+  if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the component
+  return at == std::string::npos ? line : line.substr(at);
+}
+
 void WriteFileText(const std::string& path, const std::string& text) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f << text;
@@ -81,8 +94,8 @@ std::string MockKafkaProcess::CreateTopic(const std::string& topic, int partitio
 
 std::unique_ptr<EmulatorProcess> EmulatorProcess::Start(const TestAccount& account, std::string* error,
                                                         const std::vector<std::string>& extra_args) {
-  std::vector<std::string> argv = {BinDir() + "/sluice-sink-emulator", "--port", "0", "--schema", SchemaPath(),
-                                   "--table", TablePath()};
+  std::vector<std::string> argv = {
+      BinDir() + "/sluice-sink-emulator", "--port", "0", "--schema", SchemaPath(), "--table", TablePath()};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   const std::string prefix = "listening on ";
   ProcessOptions options;
@@ -113,8 +126,7 @@ SinkStats EmulatorProcess::Stats(const std::string& sink) const {
 }
 
 uint64_t EmulatorProcess::WaitForDistinctIds(const std::string& sink, uint64_t at_least,
-                                             std::chrono::milliseconds timeout,
-                                             std::chrono::milliseconds poll) const {
+                                             std::chrono::milliseconds timeout, std::chrono::milliseconds poll) const {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   uint64_t n = 0;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -152,8 +164,8 @@ bool EmulatorProcess::Admin(const std::string& what) const {
 // sluice run, fake flights
 
 std::vector<std::string> SinkArgs(const EmulatorProcess& emu, const std::string& sink) {
-  return {"--schema", SchemaPath(), "--table", TablePath(), "--sink-url", emu.SinkUrl(sink), "--auth",
-          "featurebase", "--auth-url", emu.AuthUrl(), "-q"};
+  return {"--schema", SchemaPath(),  "--table",    TablePath(),   "--sink-url", emu.SinkUrl(sink),
+          "--auth",   "featurebase", "--auth-url", emu.AuthUrl(), "-q"};
 }
 
 std::vector<std::string> KafkaArgs(const std::string& brokers, const std::string& topic, const std::string& group) {
@@ -175,8 +187,17 @@ ProcessOptions SluiceRunOptions(const std::vector<std::string>& args, const std:
 ProcessResult ProduceFlights(const std::string& brokers, const std::string& topic, uint64_t count, uint64_t seed,
                              uint64_t first_id) {
   ProcessOptions o;
-  o.argv = {BinDir() + "/sluice-fake-flights", "--brokers", brokers, "--topic", topic, "--count",
-            std::to_string(count), "--seed", std::to_string(seed), "--first-id", std::to_string(first_id)};
+  o.argv = {BinDir() + "/sluice-fake-flights",
+            "--brokers",
+            brokers,
+            "--topic",
+            topic,
+            "--count",
+            std::to_string(count),
+            "--seed",
+            std::to_string(seed),
+            "--first-id",
+            std::to_string(first_id)};
   return RunProcess(o, 90000);
 }
 

@@ -38,6 +38,9 @@ std::string TablePath();
 std::string MakeTempDir(const std::string& tag);
 std::string ReadFileText(const std::string& path);
 void WriteFileText(const std::string& path, const std::string& text);
+/// The last non-empty line of a run's stderr without the log's timestamp and level:
+/// "component: message" (engine/log.h's text format).
+std::string LastLogMessage(const std::string& text);
 
 /// The sink emulator's user; sluice gets the same pair as SLUICE_USERNAME/SLUICE_PASSWORD.
 struct TestAccount {
@@ -75,8 +78,7 @@ class MockKafkaProcess {
 /// GET /v2/sinks/NAME/stats.
 struct SinkStats {
   bool ok = false;  ///< false when the stats could not be fetched/parsed
-  uint64_t requests = 0, records_received = 0, records_stored = 0, distinct_ids = 0, duplicates = 0,
-           rejected = 0;
+  uint64_t requests = 0, records_received = 0, records_stored = 0, distinct_ids = 0, duplicates = 0, rejected = 0;
 };
 
 class EmulatorProcess {
