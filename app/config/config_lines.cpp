@@ -20,8 +20,14 @@ std::string WithoutQuotes(const std::string& s) {
   return out;
 }
 
-/// Drops a trailing "# comment" outside quotes.
-std::string StripComment(const std::string& s) {
+/// One pass over `s` that honours "..." (with \ escapes) and '...' strings.
+struct QuoteScan {
+  size_t comment = std::string::npos;  ///< the first '#' outside a string; npos if none
+  bool closed = true;                  ///< every string opened in `s` is closed
+};
+
+QuoteScan ScanQuotes(const std::string& s) {
+  QuoteScan scan;
   char quote = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
@@ -32,29 +38,19 @@ std::string StripComment(const std::string& s) {
         quote = 0;
     } else if (c == '"' || c == '\'') {
       quote = c;
-    } else if (c == '#') {
-      return s.substr(0, i);
+    } else if (c == '#' && scan.comment == std::string::npos) {
+      scan.comment = i;
     }
   }
-  return s;
+  scan.closed = quote == 0;
+  return scan;
 }
 
+/// Drops a trailing "# comment" outside quotes.
+std::string StripComment(const std::string& s) { return s.substr(0, ScanQuotes(s).comment); }
+
 /// True when every string opened in `s` is closed.
-bool QuotesClosed(const std::string& s) {
-  char quote = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quote != 0) {
-      if (c == '\\' && quote == '"')
-        ++i;
-      else if (c == quote)
-        quote = 0;
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    }
-  }
-  return quote == 0;
-}
+bool QuotesClosed(const std::string& s) { return ScanQuotes(s).closed; }
 
 Status LineError(int line, const std::string& what) {
   return InvalidArgument("line " + std::to_string(line) + ": " + what);

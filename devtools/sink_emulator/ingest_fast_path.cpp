@@ -130,14 +130,8 @@ struct IngestValidator::FastScan {
   bool Capture(int node) {
     const PathNode& pn = v.nodes_[node];
     std::optional<Slot> captured;  // only for an intermediate node (no column of its own)
-    Slot* target = nullptr;
-    if (!pn.primary_columns.empty()) {
-      target = &(*primary)[pn.primary_columns[0]];
-    } else if (!pn.fallback_columns.empty()) {
-      target = &(*fallback)[pn.fallback_columns[0]];
-    } else {
-      target = &captured.emplace();
-    }
+    Slot* target = pn.TargetSlot(primary, fallback);
+    if (target == nullptr) target = &captured.emplace();
     target->elems.clear();
     if (p >= end) return false;
     const bool leaf = *p != '{';

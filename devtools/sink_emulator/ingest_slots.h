@@ -1,9 +1,10 @@
 // File: devtools/sink_emulator/ingest_slots.h
 // What the parts of IngestValidator share (private to devtools/sink_emulator/ingest_*.cpp):
 // ValueKind and Scalar (one captured value: a view into the body or the parser's string
-// buffer), IngestValidator::Slot (a column's captured value, with array elements), and the
-// padded-buffer helpers WordsEqual and CopyPadded. Both walks (ingest_walk.cpp,
-// ingest_fast_path.cpp) fill Slots; ingest_rows.cpp turns them into rows. No simdjson here.
+// buffer), IngestValidator::Slot (a column's captured value, with array elements), which slot
+// a path node fills (PathNode::TargetSlot), and the padded-buffer helpers WordsEqual and
+// CopyPadded. Both walks (ingest_walk.cpp, ingest_fast_path.cpp) fill Slots; ingest_rows.cpp
+// turns them into rows. No simdjson here.
 // Thread-safety: plain values and pure functions.
 #pragma once
 
@@ -61,5 +62,12 @@ constexpr size_t kCopySlack = 16;
 struct IngestValidator::Slot : ingest::Scalar {
   std::vector<ingest::Scalar> elems;  ///< array elements
 };
+
+inline IngestValidator::Slot* IngestValidator::PathNode::TargetSlot(std::vector<Slot>* primary,
+                                                                    std::vector<Slot>* fallback) const {
+  if (!primary_columns.empty()) return &(*primary)[primary_columns[0]];
+  if (!fallback_columns.empty()) return &(*fallback)[fallback_columns[0]];
+  return nullptr;
+}
 
 }  // namespace sluice::emulator

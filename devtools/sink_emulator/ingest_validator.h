@@ -230,6 +230,10 @@ class IngestValidator {
     std::vector<std::string> padded_names;
     std::vector<int> primary_columns;   ///< columns whose schema path ends here
     std::vector<int> fallback_columns;  ///< columns whose name is this top-level key
+    /// The slot a value captured here fills, the same for both walks: its first primary
+    /// column's, else its first fallback column's; null for an intermediate node (no column of
+    /// its own). Defined in ingest_slots.h, where Slot is complete.
+    Slot* TargetSlot(std::vector<Slot>* primary, std::vector<Slot>* fallback) const;
   };
 
   IngestValidator() = default;

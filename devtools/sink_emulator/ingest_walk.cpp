@@ -174,14 +174,8 @@ Status IngestValidator::Walker::Capture(const IngestValidator& v, od::value& val
   od::json_type type;
   if (auto e = value.type().get(type)) return Malformed(e);
   Slot captured;
-  Slot* target = nullptr;
-  if (!pn.primary_columns.empty()) {
-    target = &(*primary)[pn.primary_columns[0]];
-  } else if (!pn.fallback_columns.empty()) {
-    target = &(*fallback)[pn.fallback_columns[0]];
-  } else {
-    target = &captured;  // intermediate node only
-  }
+  Slot* target = pn.TargetSlot(primary, fallback);
+  if (target == nullptr) target = &captured;  // intermediate node only
   target->elems.clear();
   SLUICE_RETURN_IF_ERROR(ReadScalar(value, type, target));
   if (type == od::json_type::array) {

@@ -1,7 +1,12 @@
 // File: devtools/sink_emulator/table_schema.h
 // The emulator's view of a FeatureBase table (column name, type, scale) and of an ingest
 // schema (column name -> JSON path), plus loaders for the JSON files used by the tutorial
-// (tutorial-table.json, tutorial-ingest-schema.json). Thread-safety: immutable after load.
+// (tutorial-table.json, tutorial-ingest-schema.json). The column types, their names and these
+// loaders are the emulator's own, not stages/schema_map's (ingest_schema.h), though they read
+// the same files: the emulator is the oracle sluice's mapping is checked against, so it shares
+// no mapping code with the product (see ingest_validator.h), and a type the product misreads
+// shows up as a disagreement instead of being mirrored here.
+// Thread-safety: immutable after load.
 #pragma once
 
 #include <cstdint>

@@ -58,13 +58,6 @@ bool IsUnreserved(unsigned char c) {
 
 }  // namespace
 
-uint32_t ClickHouseFormat::Append(std::string& payload, std::string_view value, bool /*first*/) const {
-  const auto offset = static_cast<uint32_t>(payload.size());
-  payload.append(value);
-  payload.push_back('\n');
-  return offset;
-}
-
 int ClickHouseFormat::ExceptionCode(std::string_view body) {
   // Tolerate leading whitespace; newer versions may prefix nothing else.
   size_t i = 0;

@@ -3,26 +3,23 @@
 // per line); the request URL carries the INSERT query (RequestUrlSuffix()). ClickHouse answers
 // errors with a plain-text body "Code: NN. DB::Exception: ...", and (before 23.x) with HTTP 500
 // for most client errors too, so Judge() reads the exception code rather than the status alone.
+// The body's framing is NdjsonFraming (ndjson_format.h).
 // Thread-safety: immutable after construction; all methods const.
 #pragma once
 
 #include <string>
 
 #include "engine/sink_format.h"
+#include "stages/sink_formats/ndjson_format.h"
 #include "stages/sink_formats/response_classifier.h"
 
 namespace sluice::stages {
 
-class ClickHouseFormat final : public SinkFormat {
+class ClickHouseFormat final : public NdjsonFraming {
  public:
   ClickHouseFormat(std::string table, RetryOverrides overrides = {})
       : table_(std::move(table)), overrides_(std::move(overrides)) {}
   std::string_view Name() const override { return "clickhouse"; }
-  std::string_view ContentType() const override { return "application/x-ndjson"; }
-  void Open(std::string&) const override {}
-  uint32_t Append(std::string& payload, std::string_view value, bool first) const override;
-  void Close(std::string&) const override {}
-  size_t PerRecordOverheadBytes() const override { return 1; }
   /// Exception codes that name bad input (parse errors, type mismatch, unknown field) ->
   /// kRejectedRequest whatever the status (the sender then isolates the bad rows); codes that
   /// name a configuration problem (unknown table/database, syntax, auth, readonly) -> kFatal;

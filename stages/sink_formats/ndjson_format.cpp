@@ -2,7 +2,7 @@
 
 namespace sluice::stages {
 
-uint32_t NdjsonFormat::Append(std::string& payload, std::string_view value, bool /*first*/) const {
+uint32_t NdjsonFraming::Append(std::string& payload, std::string_view value, bool /*first*/) const {
   const auto offset = static_cast<uint32_t>(payload.size());
   payload.append(value);
   payload.push_back('\n');
