@@ -97,6 +97,7 @@ Status NameFlags(const Status& s) {
       {"backoff_max_ms", "--backoff-max-ms"},
       {"chunk_max_records", "--chunk-records"},
       {"drain_timeout_ms", "--drain-timeout-ms"},
+      {"initial_concurrency", "--initial-concurrency"},
       {"max_concurrency", "--max-concurrency"},
       {"max_inflight_records", "--max-inflight-records"},
       {"max_retries", "--max-retries"},
@@ -218,6 +219,7 @@ StatusOr<std::shared_ptr<BuiltRun>> BuildRunUnnamed(const RunOptions& o) {
     http.adaptive_concurrency = true;
     http.min_concurrency = 1;
     http.max_concurrency = o.max_concurrency;
+    http.initial_concurrency = o.initial_concurrency;
     http.log_concurrency_changes = o.debug;
   } else {
     try {

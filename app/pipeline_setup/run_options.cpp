@@ -70,6 +70,10 @@ void AddSinkOptions(CLI::App& app, RunOptions& o) {
   app.add_option("--max-concurrency", o.max_concurrency, "Upper bound of --concurrency auto")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
+  app.add_option("--initial-concurrency", o.initial_concurrency,
+                 "Limit --concurrency auto starts from before slow start doubles it (clamped to --max-concurrency)")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   app.add_option("--request-timeout-ms", o.request_timeout_ms,
                  "Whole-request timeout; 3 timeouts or connection failures in a row mark an endpoint unhealthy")
       ->capture_default_str();

@@ -47,6 +47,7 @@ struct RunOptions {
   bool insecure = false;
   std::string concurrency = "8";
   int max_concurrency = 512;  ///< upper bound of --concurrency auto (docs/benchmarking.md: why 512)
+  int initial_concurrency = 10;  ///< where --concurrency auto starts (clamped to max_concurrency)
   int request_timeout_ms = 30000;
   int max_retries = -1;
   std::string sink_unavailable_timeout = "0";  ///< --sink-unavailable-timeout (0: retry forever)

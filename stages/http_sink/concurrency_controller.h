@@ -6,7 +6,8 @@
 //     and a "minimum-ish" baseline that follows lower RTTs quickly and higher RTTs slowly
 //     (a few % of the gap per window), so a permanent change of path latency is learnt within
 //     tens of windows while a latency spike is not.
-//   - Slow start (TCP's, RFC 5681): from the start, a success whose RTT is within the threshold
+//   - Slow start (TCP's, RFC 5681): from the initial limit (the HTTP sink starts at 10, as TCP's
+//     initial window of RFC 6928), a success whose RTT is within the threshold
 //     adds 1 (the limit doubles per window of `limit` responses), so a remote sink that needs
 //     hundreds of requests in flight is filled within a few round trips, not after hundreds of
 //     windows. Slow start ends at the first congestion signal (a slow RTT, an overload answer)
@@ -46,7 +47,8 @@ struct ConcurrencyControllerConfig {
   int min_limit = 1;
   /// Highest limit. Default 64.
   int max_limit = 64;
-  /// Limit to start from (clamped into [min_limit, max_limit]). Default 1.
+  /// Limit to start from (clamped into [min_limit, max_limit]). Default 1; the HTTP sink
+  /// starts at 10 (HttpSinkConfig::initial_concurrency says why).
   int initial_limit = 1;
   /// An RTT above this multiple of the baseline (and above the noise band) is congestion.
   /// Default 2.5: a sink that spreads work over threads or disks keeps gaining throughput

@@ -15,6 +15,9 @@ Status Validate(const HttpSinkConfig& c) {
     if (c.max_concurrency < c.min_concurrency || c.max_concurrency > 1024) {
       return InvalidArgument("max_concurrency must be in [min_concurrency, 1024]");
     }
+    if (c.initial_concurrency < 1 || c.initial_concurrency > 1024) {
+      return InvalidArgument("initial_concurrency must be in [1, 1024]");
+    }
   }
   if (c.request_timeout_ms < 1) return InvalidArgument("request_timeout_ms must be >= 1");
   if (c.connect_timeout_ms < 1) return InvalidArgument("connect_timeout_ms must be >= 1");

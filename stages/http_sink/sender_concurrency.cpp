@@ -11,7 +11,7 @@ Status SenderConcurrency::Init(const HttpSinkConfig* config) {
     ConcurrencyControllerConfig cc;
     cc.min_limit = config->min_concurrency;
     cc.max_limit = config->max_concurrency;
-    cc.initial_limit = config->min_concurrency;
+    cc.initial_limit = config->initial_concurrency;  // the controller clamps it into [min, max]
     SLUICE_RETURN_IF_ERROR(Validate(cc));
     controller_ = std::make_unique<ConcurrencyController>(cc);
     logged_limit_ = controller_->Limit();

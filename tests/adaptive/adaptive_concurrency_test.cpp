@@ -62,7 +62,8 @@ class CountingListener : public DeliveryListener {
   // Waits until fewer than `max_outstanding` of `submitted` records are unaccounted for.
   void WaitBelow(uint64_t submitted, uint64_t max_outstanding, std::chrono::milliseconds at_most) {
     std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait_for(lock, at_most, [&] { return submitted - (delivered_ + rejected_) < max_outstanding || !fatals_.empty(); });
+    cv_.wait_for(lock, at_most,
+                 [&] { return submitted - (delivered_ + rejected_) < max_outstanding || !fatals_.empty(); });
   }
 
  private:
@@ -156,12 +157,14 @@ class AdaptiveConcurrency : public ::testing::Test {
     return o;
   }
 
-  /// Adaptive concurrency from 1 up to 64 against sink `sink` of the emulator, HTTP/1.1.
+  /// Adaptive concurrency from 1 (not the default 10, so the whole ramp is exercised) up to 64
+  /// against sink `sink` of the emulator, HTTP/1.1.
   HttpSinkConfig AdaptiveConfig(const std::string& sink) const {
     HttpSinkConfig c;
     c.urls = {base_ + "/v2/sinks/" + sink};
     c.adaptive_concurrency = true;
     c.min_concurrency = 1;
+    c.initial_concurrency = 1;
     c.max_concurrency = 64;
     c.request_timeout_ms = 10000;
     c.http2 = false;
@@ -184,7 +187,7 @@ TEST_F(AdaptiveConcurrency, RisesBacksOffUnderPushBackAndRecovers) {
   ASSERT_TRUE(sender.ok()) << sender.status().ToString();
   CountingListener listener;
   ASSERT_TRUE((*sender)->Start(&listener).ok());
-  EXPECT_EQ((*sender)->CurrentConcurrencyLimit(), 1);  // starts at min_concurrency
+  EXPECT_EQ((*sender)->CurrentConcurrencyLimit(), 1);  // starts at initial_concurrency
 
   // 1) Flat 20 ms latency: the limit climbs well above 1 and requests really overlap.
   Observed rise = Drive(**sender, listener, 8000ms, [](int limit) { return limit >= 16; });
@@ -260,6 +263,31 @@ TEST_F(AdaptiveConcurrency, FixedConcurrencyReportsItsLimit) {
   EXPECT_EQ(listener.Delivered(), submitted_);
 }
 
+TEST_F(AdaptiveConcurrency, StartsAtTheInitialConcurrencyWithinTheRange) {
+  HttpSinkConfig c;
+  c.urls = {base_ + "/v2/sinks/initial"};
+  c.adaptive_concurrency = true;
+  {
+    auto sender = HttpSender::Create(c, format_);
+    ASSERT_TRUE(sender.ok()) << sender.status().ToString();
+    EXPECT_EQ((*sender)->CurrentConcurrencyLimit(), 10) << "the default start is TCP's initial window";
+  }
+  c.max_concurrency = 4;
+  {
+    auto sender = HttpSender::Create(c, format_);
+    ASSERT_TRUE(sender.ok()) << sender.status().ToString();
+    EXPECT_EQ((*sender)->CurrentConcurrencyLimit(), 4) << "the start is clamped to max_concurrency";
+  }
+  c.max_concurrency = 64;
+  c.min_concurrency = 20;
+  c.initial_concurrency = 12;
+  {
+    auto sender = HttpSender::Create(c, format_);
+    ASSERT_TRUE(sender.ok()) << sender.status().ToString();
+    EXPECT_EQ((*sender)->CurrentConcurrencyLimit(), 20) << "the start is clamped to min_concurrency";
+  }
+}
+
 TEST(HttpSinkConfigAdaptive, ValidateChecksTheAdaptiveRange) {
   HttpSinkConfig c;
   c.urls = {"http://127.0.0.1:1/x"};
@@ -271,6 +299,10 @@ TEST(HttpSinkConfigAdaptive, ValidateChecksTheAdaptiveRange) {
   EXPECT_EQ(Validate(c).code(), StatusCode::kInvalidArgument);
   c.max_concurrency = 8;
   EXPECT_TRUE(Validate(c).ok());
+  c.initial_concurrency = 0;
+  EXPECT_EQ(Validate(c).code(), StatusCode::kInvalidArgument);
+  c.initial_concurrency = 1025;
+  EXPECT_EQ(Validate(c).code(), StatusCode::kInvalidArgument);
 }
 
 }  // namespace

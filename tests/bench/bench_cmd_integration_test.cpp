@@ -216,7 +216,7 @@ TEST_F(BenchAgainstEmulator, AutoConcurrencyBenchReportsAndDrawsTheLimitOverTime
   const std::string json = ReadAll(report);
   const auto limits = Series(json, "concurrency_limit");
   ASSERT_GE(limits.size(), 5u) << json;
-  EXPECT_EQ(limits.front().second, 1) << "auto starts at 1";
+  EXPECT_EQ(limits.front().second, 10) << "auto starts at --initial-concurrency's default";
   double top = 0;
   for (const auto& [t, limit] : limits) top = std::max(top, limit);
   EXPECT_GE(top, 8) << "the limit never climbed: " << json;
@@ -262,6 +262,7 @@ TEST_F(BenchAgainstEmulator, RunReportHasTheConcurrencyLimitOverTime) {
   o.linger_ms = 5;
   o.concurrency = "auto";
   o.max_concurrency = 64;
+  o.initial_concurrency = 3;
   o.quiet = true;
   o.report_file = input + ".json";
   auto built = cli::BuildRun(o);
@@ -273,10 +274,10 @@ TEST_F(BenchAgainstEmulator, RunReportHasTheConcurrencyLimitOverTime) {
   const std::string json = ReadAll(o.report_file);
   const auto limits = Series(json, "concurrency_limit");
   ASSERT_GE(limits.size(), 2u) << json;
-  EXPECT_EQ(limits.front().second, 1) << json;
+  EXPECT_EQ(limits.front().second, 3) << "the run starts at --initial-concurrency: " << json;
   double top = 0;
   for (const auto& [t, limit] : limits) top = std::max(top, limit);
-  EXPECT_GT(top, 1) << json;
+  EXPECT_GT(top, 3) << json;
   std::remove(input.c_str());
   std::remove(o.report_file.c_str());
 }
