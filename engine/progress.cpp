@@ -1,6 +1,7 @@
 // File: engine/progress.cpp
 #include "engine/progress.h"
 
+#include <cmath>
 #include <cstdio>
 #include <vector>
 
@@ -44,7 +45,7 @@ Derived Derive(const ProgressFigures& f, double seconds, uint64_t previous_consu
 
 std::string Duration(double s) {
   char buf[32];
-  const long long t = static_cast<long long>(s + 0.5);
+  const long long t = std::llround(s);  // nearest second; the one caller passes s >= 0
   if (t < 60)
     std::snprintf(buf, sizeof(buf), "%llds", t);
   else if (t < 3600)

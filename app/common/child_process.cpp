@@ -37,12 +37,14 @@ StatusOr<std::unique_ptr<ChildProcess>> ChildProcess::Start(const std::vector<st
   posix_spawn_file_actions_adddup2(&actions, out_pipe[1], STDOUT_FILENO);
   posix_spawn_file_actions_adddup2(&actions, in_pipe[0], STDIN_FILENO);
   std::vector<char*> args;
+  args.reserve(argv.size() + 1);
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   std::vector<std::string> env_store;
   for (char** e = environ; *e; ++e) env_store.emplace_back(*e);
   for (const auto& e : extra_env) env_store.push_back(e);
   std::vector<char*> env;
+  env.reserve(env_store.size() + 1);
   for (auto& e : env_store) env.push_back(e.data());
   env.push_back(nullptr);
   pid_t pid = -1;

@@ -48,6 +48,7 @@ report::SettingValue List(const std::vector<std::string>& values) { return {valu
 template <typename T>
 report::SettingValue NumberList(const std::vector<T>& values) {
   std::vector<std::string> out;
+  out.reserve(values.size());
   for (const T& v : values) out.push_back(std::to_string(v));
   return {out, true};
 }

@@ -31,7 +31,7 @@ StatusOr<int> ParseNumber(std::string_view text, std::string_view what) {
   return value;
 }
 
-std::string Answer(const Status& status, std::string ok_text) {
+std::string Answer(const Status& status, const std::string& ok_text) {
   if (!status.ok()) return "error " + status.ToString();
   return "ok " + ok_text;
 }

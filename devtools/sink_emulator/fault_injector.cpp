@@ -61,7 +61,11 @@ Status FaultInjector::ApplyJson(std::string_view json) {
   if (root.get_object().get(obj)) return InvalidArgument("expected a JSON object");
   std::lock_guard<std::mutex> lock(mu_);
   FaultConfig next = *config_;
-  for (auto [key, value] : obj) {
+  for (const simdjson::dom::key_value_pair field : obj) {
+    // Named copies rather than a structured binding: the lambdas below capture them, and
+    // clang before 16 (clang-tidy 14 on Debian 12) rejects capturing a structured binding.
+    const std::string_view key = field.key;
+    const simdjson::dom::element value = field.value;
     auto get_rate = [&](double* out) -> Status {
       double d = 0;
       if (value.get_double().get(d)) return InvalidArgument(std::string(key) + " must be a number");

@@ -407,8 +407,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const EmulatorConfig& c
     if (!s.ok()) return s.status();
     schema = std::move(s.value());
   }
-  StatusOr<std::unique_ptr<IngestValidator>> validator =
-      IngestValidator::Create(std::move(table.value()), std::move(schema));
+  StatusOr<std::unique_ptr<IngestValidator>> validator = IngestValidator::Create(std::move(table.value()), schema);
   if (!validator.ok()) return validator.status();
 
   auto impl = std::make_unique<Impl>();

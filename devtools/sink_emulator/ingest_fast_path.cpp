@@ -53,11 +53,11 @@ struct IngestValidator::FastScan {
   bool shape_ok = false;
 
   /// True (and advances) if the body continues with `lit`.
-  template <size_t N>
-  bool Expect(const char (&lit)[N]) {
-    constexpr size_t n = N - 1;
-    if (static_cast<size_t>(end - p) < n || std::memcmp(p, lit, n) != 0) return false;
-    p += n;
+  template <size_t kSize>
+  bool Expect(const char (&lit)[kSize]) {
+    constexpr size_t kLength = kSize - 1;  // without the literal's terminating NUL
+    if (static_cast<size_t>(end - p) < kLength || std::memcmp(p, lit, kLength) != 0) return false;
+    p += kLength;
     return true;
   }
   /// The first '"' in [s, end), or nullptr. Reads up to 15 bytes past end (padding).
@@ -313,11 +313,11 @@ struct IngestValidator::FastScan {
     // equal to '\\' marks `bad`; high bits are OR-ed together.
     size_t i = 0;
     const __m128i k1f = _mm_set1_epi8(0x1f);
-    const __m128i kBackslash = _mm_set1_epi8('\\');
+    const __m128i backslash = _mm_set1_epi8('\\');
     __m128i bad = _mm_setzero_si128(), any = _mm_setzero_si128();
     for (; i + 16 <= size; i += 16) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(data + i));
-      bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, k1f), v), _mm_cmpeq_epi8(v, kBackslash)));
+      bad = _mm_or_si128(bad, _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(v, k1f), v), _mm_cmpeq_epi8(v, backslash)));
       any = _mm_or_si128(any, v);
     }
     if (_mm_movemask_epi8(bad) != 0) return false;

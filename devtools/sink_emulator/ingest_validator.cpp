@@ -25,7 +25,7 @@ ParseScratch::ParseScratch() : impl_(std::make_unique<Impl>()) {}
 ParseScratch::~ParseScratch() = default;
 
 StatusOr<std::unique_ptr<IngestValidator>> IngestValidator::Create(std::vector<TableColumn> table,
-                                                                   std::vector<SchemaField> schema) {
+                                                                   const std::vector<SchemaField>& schema) {
   std::unique_ptr<IngestValidator> v(new IngestValidator());
   auto id_it = std::find_if(table.begin(), table.end(), [](const TableColumn& c) { return c.name == "_id"; });
   if (id_it == table.end()) return InvalidArgument("table has no _id column");

@@ -176,8 +176,8 @@ class IngestValidator {
  public:
   /// `schema` may be empty (every column is then read from the top-level key of its name).
   /// Fails if a schema field names a column the table does not have.
-  [[nodiscard]] static StatusOr<std::unique_ptr<IngestValidator>> Create(
-      std::vector<TableColumn> table, std::vector<SchemaField> schema);
+  [[nodiscard]] static StatusOr<std::unique_ptr<IngestValidator>> Create(std::vector<TableColumn> table,
+                                                                         const std::vector<SchemaField>& schema);
 
   /// Validates a whole body into `out` (cleared first; its buffers keep their capacity):
   /// TryValidateFast first, and ValidateFullWalk when that gives up, so answers and rows never

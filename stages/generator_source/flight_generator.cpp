@@ -22,7 +22,7 @@ struct FlightTables {
 namespace {
 
 const FlightTables& Tables() {
-  static const FlightTables tables = [] {
+  static const FlightTables kTables = [] {
     FlightTables t;
     for (std::string_view airline : Airlines()) {
       std::string s;
@@ -47,7 +47,7 @@ const FlightTables& Tables() {
     }
     return t;
   }();
-  return tables;
+  return kTables;
 }
 
 uint64_t SplitMix64(uint64_t& x) {

@@ -61,9 +61,9 @@ void HttpSender::Impl::Run() {
     ProcessPlainFinished();  // a request can fail inside Start (connection refused)
     waiting.store(ready.size() + timers.size(), std::memory_order_relaxed);
     if (!fatal) {
-      Status unavailable =
+      const Status unavailable =
           availability.Tick(Clock::now(), data_in_flight > 0 || !ready.empty() || !timers.empty(), SinkName());
-      if (!unavailable.ok()) Fatal(std::move(unavailable));
+      if (!unavailable.ok()) Fatal(unavailable);
       wake = std::min(wake, availability.NextDeadline());
     }
     if (stop_requested.load(std::memory_order_acquire) && data_in_flight == 0 &&
@@ -219,7 +219,7 @@ void HttpSender::Impl::OnTokenDone(Transfer* t, CURLcode rc) {
   Status error;
   switch (token.OnDone(t, rc, Clock::now(), &error)) {
     case TokenFetcher::Outcome::kRetryLater: break;
-    case TokenFetcher::Outcome::kFatal: Fatal(std::move(error)); break;
+    case TokenFetcher::Outcome::kFatal: Fatal(error); break;
     case TokenFetcher::Outcome::kFetched:
       redactor.AddToken(token.token());
       data_headers = MakeHeaderList(static_headers, "Authorization: Bearer " + token.token());
@@ -229,7 +229,7 @@ void HttpSender::Impl::OnTokenDone(Transfer* t, CURLcode rc) {
   FinishTransfer(t);
 }
 
-void HttpSender::Impl::Fatal(Status status) {
+void HttpSender::Impl::Fatal(const Status& status) {
   if (fatal) return;
   fatal = true;
   ready.clear();

@@ -173,6 +173,9 @@ void HttpSender::Impl::OnDataDone(Transfer* t, const RequestOutcome& outcome) {
   }
   FinishTransfer(t);
   // Still owned here only when every record was reported (retries and splits moved it on).
+  // Every hand-off above gives the std::unique_ptr to a by-value parameter or to a container,
+  // which leaves `job` null, and `job &&` tests exactly that before the dereference.
+  // NOLINTNEXTLINE(bugprone-use-after-move): guarded; a moved-from unique_ptr is null.
   if (job && job->batch && batch_recycler && !fatal) batch_recycler(std::move(job->batch));
 }
 

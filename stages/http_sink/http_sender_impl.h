@@ -129,7 +129,7 @@ struct HttpSender::Impl {
   void StartRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now);
   void StartPlainRequest(std::unique_ptr<Job> job, size_t endpoint, Clock::time_point now);
   void OnTokenDone(Transfer* t, CURLcode rc);
-  void Fatal(Status status);
+  void Fatal(const Status& status);
   // Every endpoint, for messages about the sink as a whole.
   std::string SinkName() const;
 

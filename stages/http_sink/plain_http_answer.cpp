@@ -123,8 +123,8 @@ http_parser_settings MakeSettings() {
 }
 
 const http_parser_settings& Settings() {
-  static const http_parser_settings settings = MakeSettings();
-  return settings;
+  static const http_parser_settings kSettings = MakeSettings();
+  return kSettings;
 }
 
 }  // namespace

@@ -66,7 +66,7 @@ Case MakeCase(std::vector<TableColumn> table, std::vector<SchemaField> schema,
     s.keys.push_back(k);
     s.nested.push_back(subs);
   }
-  auto v = IngestValidator::Create(std::move(table), std::move(schema));
+  auto v = IngestValidator::Create(std::move(table), schema);
   EXPECT_TRUE(v.ok()) << v.status().ToString();
   s.validator = std::move(v.value());
   return s;

@@ -41,7 +41,7 @@ class ValidatorFixture : public ::testing::Test {
                                       {"ids", ColumnType::kIdSet, 0},
                                       {"at", ColumnType::kTimestamp, 0}};
     std::vector<SchemaField> schema = {{"_id", {"meta", "id"}}, {"name", {"who", "name"}}};
-    auto v = IngestValidator::Create(std::move(table), std::move(schema));
+    auto v = IngestValidator::Create(std::move(table), schema);
     ASSERT_TRUE(v.ok()) << v.status().ToString();
     validator_ = std::move(v.value());
   }
@@ -178,7 +178,7 @@ TEST_F(ValidatorFixture, MalformedBodyIsInvalidArgument) {
 
 /// Validates `body` against `table` (no schema) and returns the lines and error messages.
 std::string RunOnce(std::vector<TableColumn> table, std::vector<SchemaField> schema, std::string body) {
-  auto v = IngestValidator::Create(std::move(table), std::move(schema));
+  auto v = IngestValidator::Create(std::move(table), schema);
   if (!v.ok()) return "create: " + v.status().ToString();
   ParseScratch scratch;
   IngestResult r;
