@@ -82,7 +82,19 @@ testing::ProcessResult KcatProduceFile(const std::string& brokers, const std::st
   return testing::RunProcess(o, 60000);
 }
 
-// ---------------------------------------------------------------------------------------------
+std::string KeyedFlights(uint64_t first_id, int count, const std::string& key_prefix) {
+  FlightGenerator gen(77, first_id);
+  std::string text;
+  std::string json;
+  for (int i = 0; i < count; ++i) {
+    json.clear();
+    const uint64_t id = gen.next_id();
+    gen.Next(json);
+    text += key_prefix + std::to_string(id) + ":" + json + "\n";
+  }
+  return text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kafka
 
@@ -164,8 +176,11 @@ std::vector<int64_t> HighWatermarks(const std::string& brokers, const std::strin
 void StartSuiteProcesses(const SuiteSetup& setup, std::unique_ptr<EmulatorProcess>* emulator,
                          std::unique_ptr<MockKafkaProcess>* kafka) {
   std::string error;
-  *emulator = EmulatorProcess::Start(kAccount, &error);
-  ASSERT_NE(*emulator, nullptr) << error;
+  if (!setup.emulator_per_test) {
+    *emulator = EmulatorProcess::Start(kAccount, &error);
+    ASSERT_NE(*emulator, nullptr) << error;
+  }
+  if (!setup.mock_kafka) return;
   *kafka = MockKafkaProcess::Start({.brokers = 0, .topic = setup.topic, .partitions = setup.partitions}, &error);
   ASSERT_NE(*kafka, nullptr) << error;
   if (!setup.topic.empty() && setup.count > 0) {

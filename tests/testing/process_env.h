@@ -7,7 +7,7 @@
 //  - EmulatorProcess: bin/sluice-sink-emulator with the example schema/table and one test
 //    account (given only through the child's env), its per-sink stats/rows and /admin routes;
 //  - SluiceRunOptions()/SinkArgs()/KafkaArgs(): argv + env for `sluice run` against them;
-//  - ProduceFlights(): bin/sluice-fake-flights into a topic.
+//  - ProduceFlights()/WriteFlightsFile(): bin/sluice-fake-flights into a topic or a file.
 // Both child classes start through StartServer() (subprocess.h): the address is the child's
 // first stdout line, and the child is stopped (SIGTERM) on destruction. Each suite keeps its own account (a distinctive
 // password that a leak check searches for) and its suite-specific helpers in its own env file. Thread-safety: one test
@@ -120,5 +120,8 @@ ProcessOptions SluiceRunOptions(const std::vector<std::string>& args, const std:
 /// Produces `count` flights with ids first_id..first_id+count-1 (sluice-fake-flights, seed).
 ProcessResult ProduceFlights(const std::string& brokers, const std::string& topic, uint64_t count, uint64_t seed,
                              uint64_t first_id = 1);
+/// Writes `count` flights (seed, ids 1..count) to `path` with sluice-fake-flights --output (NDJSON;
+/// gzip when the path ends in .gz).
+ProcessResult WriteFlightsFile(const std::string& path, uint64_t count, uint64_t seed);
 
 }  // namespace sluice::testing
