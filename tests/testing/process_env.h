@@ -1,7 +1,8 @@
 // File: tests/testing/process_env.h
 // The process-level test environment shared by tests/faults and tests/integration: the real
 // executables from $SLUICE_BIN_DIR as child processes over loopback.
-//  - paths: BinDir(), the flights example's SchemaPath()/TablePath(), temp dirs, file text;
+//  - paths: BinDir(), the flights example's SchemaPath()/TablePath() (temp dirs and file text:
+//    temp_files.h);
 //  - MockKafkaProcess: bin/sluice-mock-kafka (broker count, optional topic) and its stdin
 //    control protocol ("create-topic", "broker-down", "push-errors", ...);
 //  - EmulatorProcess: bin/sluice-sink-emulator with the example schema/table and one test
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "tests/testing/subprocess.h"
+#include "tests/testing/temp_files.h"  // MakeTempDir, TempDir, ReadFileText, WriteFileText
 
 namespace sluice::testing {
 
@@ -34,10 +36,6 @@ std::string BinDir();       ///< $SLUICE_BIN_DIR (or the test's own dir/../bin)
 std::string ExamplesDir();  ///< $SLUICE_SOURCE_DIR/examples/flights
 std::string SchemaPath();
 std::string TablePath();
-/// A fresh empty directory $TMPDIR/sluice-<tag>-XXXXXX ("/tmp" when it cannot be made).
-std::string MakeTempDir(const std::string& tag);
-std::string ReadFileText(const std::string& path);
-void WriteFileText(const std::string& path, const std::string& text);
 /// The last non-empty line of a run's stderr without the log's timestamp and level:
 /// "component: message" (engine/log.h's text format).
 std::string LastLogMessage(const std::string& text);
