@@ -94,12 +94,12 @@ class DeadLetterOriginMixed : public DeadLetterOrigin {
  protected:
   void ProduceMixed(const std::string& topic) {
     ASSERT_EQ(kafka_->CreateTopic(topic, 1), "");
-    Produce(topic, KeyedFlights(1, 10, "g"), {"-K:", "-H", "src=fleet"});      // offsets 0-9
+    Produce(topic, KeyedFlights(1, 10, "g"), {"-K:", "-H", "src=fleet"});  // offsets 0-9
     Produce(topic, "k-bad:{\"flight_id\": 77, \"price\":\n", {"-K:", "-H", "trace=t-10", "-H", "tenant=acme"});
     Produce(topic, "k-tomb:\n", {"-K:", "-Z", "-H", "trace=t-11"});      // -Z: empty is sent as NULL
     Produce(topic, "k-empty:\n", {"-K:"});
     Produce(topic, "{no key and no json\n", {});
-    Produce(topic, KeyedFlights(1001, 10, "g"), {"-K:", "-H", "src=fleet"});   // offsets 14-23
+    Produce(topic, KeyedFlights(1001, 10, "g"), {"-K:", "-H", "src=fleet"});  // offsets 14-23
   }
 
   /// The five dead letters of the mixed topic, by source offset.

@@ -30,10 +30,10 @@ TEST(RealKafkaDeadLetters, RejectedRecordsReachTheDeadLetterTopicWithKeyHeadersA
     ProcessResult r = Kcat(args, lines, dir);
     ASSERT_EQ(r.exit_code, 0) << r.all();
   };
-  produce(it::KeyedFlights(1, 10, "k"), {"-H", "src=fleet"});                                                  // offsets 0-9
+  produce(it::KeyedFlights(1, 10, "k"), {"-H", "src=fleet"});                                    // offsets 0-9
   produce("k-bad:{\"flight_id\": 77, \"price\":\n", {"-H", "trace=t-10", "-H", "tenant=acme"});  // 10
   produce("k-tomb:\n", {"-Z", "-H", "trace=t-11"});                                              // 11: null value
-  produce(it::KeyedFlights(1001, 10, "k"), {"-H", "src=fleet"});                                               // offsets 12-21
+  produce(it::KeyedFlights(1001, 10, "k"), {"-H", "src=fleet"});                                 // offsets 12-21
 
   std::string error;
   auto emulator = testing::EmulatorProcess::Start(kAccount, &error);

@@ -27,8 +27,6 @@ using schema_samples::FlightRecord;
 using testing::ReadFileText;
 using testing::TempDir;
 
-
-
 struct CheckResult {
   int exit_code;
   std::string out;

@@ -37,7 +37,6 @@ std::string SluiceBinary() {
   return std::string(dir ? dir : "bin") + "/sluice";
 }
 
-
 ProcessResult RunSluice(std::vector<std::string> args) {
   ProcessOptions o;
   o.argv = {SluiceBinary()};

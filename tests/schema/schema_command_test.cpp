@@ -25,13 +25,11 @@ namespace fs = std::filesystem;
 using schema_samples::ExamplesDir;
 using testing::TempDir;
 
-
 constexpr char kSchema[] = R"json([
   {"name": "name", "path": ["n"]},
   {"name": "price", "path": ["p"], "type": "decimal(2)"},
   {"name": "_id", "path": ["id"], "type": "id"}
 ])json";
-
 
 TEST(SchemaCheck, PrintsMappedRowsAndRejectionsWithLineNumbers) {
   TempDir dir("schema-cmd");

@@ -184,7 +184,12 @@ ProcessResult ProduceFlights(const std::string& brokers, const std::string& topi
 
 ProcessResult WriteFlightsFile(const std::string& path, uint64_t count, uint64_t seed) {
   ProcessOptions o;
-  o.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(count), "--seed",
+  o.argv = {BinDir() + "/sluice-fake-flights",
+            "--output",
+            path,
+            "--count",
+            std::to_string(count),
+            "--seed",
             std::to_string(seed)};
   return RunProcess(o, 60000);
 }
