@@ -26,24 +26,18 @@ constexpr int kRunTimeoutMs = 100000;
 
 /// One Kafka or NDJSON dead letter, decoded: nullopt marks a null key/value/header value.
 using Letter = KafkaMessage;
+using testing::ForEachJsonLine;
 using testing::OptionalString;
 
 /// File DLQ lines: {"key":..,"headers":[{"name","value"}],"value":..} (all UTF-8 here).
 std::vector<Letter> ParseDeadLetterFile(const std::string& text, std::string* error) {
   std::vector<Letter> out;
-  simdjson::dom::parser parser;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    simdjson::dom::element doc;
-    if (parser.parse(line).get(doc)) {
-      *error = "not JSON: " + line;
-      return {};
-    }
+  const auto every_line = [](const std::string&) { return true; };
+  const bool ok = ForEachJsonLine(text, error, every_line, [&](simdjson::dom::element doc, const std::string& line) {
     Letter l;
     if (doc["key"].error() || doc["headers"].error() || doc["value"].error()) {
       *error = "a dead letter without key/headers/value: " + line;
-      return {};
+      return false;
     }
     l.key = OptionalString(doc["key"]);
     l.value = OptionalString(doc["value"]);
@@ -55,14 +49,16 @@ std::vector<Letter> ParseDeadLetterFile(const std::string& text, std::string* er
     if (doc["offset"].get_int64().get(offset) || doc["stage"].get_string().get(stage) ||
         doc["reason"].get_string().get(reason)) {
       *error = "a dead letter without offset/stage/reason: " + line;
-      return {};
+      return false;
     }
     // Shaped like the Kafka letters' sluice.* headers so both destinations are checked alike.
     l.headers.emplace_back("sluice.offset", std::to_string(offset));
     l.headers.emplace_back("sluice.stage", std::string(stage));
     l.headers.emplace_back("sluice.reason", std::string(reason));
     out.push_back(std::move(l));
-  }
+    return true;
+  });
+  if (!ok) out.clear();
   return out;
 }
 

@@ -26,18 +26,28 @@ std::optional<std::string> OptionalString(simdjson::dom::element e) {
   return std::string(s);
 }
 
-std::vector<KafkaMessage> ParseKcatJson(const std::string& text, std::string* error) {
-  std::vector<KafkaMessage> out;
+bool ForEachJsonLine(const std::string& text, std::string* error,
+                     const std::function<bool(const std::string& line)>& wanted,
+                     const std::function<bool(simdjson::dom::element doc, const std::string& line)>& each) {
   simdjson::dom::parser parser;
   std::istringstream lines(text);
   std::string line;
   while (std::getline(lines, line)) {
-    if (line.empty() || line[0] != '{') continue;
+    if (!wanted(line)) continue;
     simdjson::dom::element doc;
     if (parser.parse(line).get(doc)) {
       *error = "not JSON: " + line;
-      return {};
+      return false;
     }
+    if (!each(doc, line)) return false;
+  }
+  return true;
+}
+
+std::vector<KafkaMessage> ParseKcatJson(const std::string& text, std::string* error) {
+  std::vector<KafkaMessage> out;
+  const auto is_message = [](const std::string& line) { return !line.empty() && line[0] == '{'; };
+  const bool ok = ForEachJsonLine(text, error, is_message, [&](simdjson::dom::element doc, const std::string&) {
     KafkaMessage m;
     m.key = OptionalString(doc["key"]);
     m.value = OptionalString(doc["payload"]);
@@ -54,7 +64,9 @@ std::vector<KafkaMessage> ParseKcatJson(const std::string& text, std::string* er
       }
     }
     out.push_back(std::move(m));
-  }
+    return true;
+  });
+  if (!ok) out.clear();
   return out;
 }
 

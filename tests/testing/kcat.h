@@ -8,6 +8,7 @@
 
 #include <simdjson.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -30,6 +31,13 @@ struct KafkaMessage {
 
 /// A JSON string as text, nullopt for JSON null, "<not a string>" for anything else.
 std::optional<std::string> OptionalString(simdjson::dom::element e);
+
+/// Calls `each` with every line of `text` (NDJSON) that `wanted` accepts, parsed; false and
+/// *error ("not JSON: LINE", or what `each` set) at the first line that is not JSON or that
+/// `each` refuses by returning false.
+bool ForEachJsonLine(const std::string& text, std::string* error,
+                     const std::function<bool(const std::string& line)>& wanted,
+                     const std::function<bool(simdjson::dom::element doc, const std::string& line)>& each);
 
 /// The messages of `kcat -C -J` output: one {"headers":["n","v",...],"key":..,"payload":..}
 /// a line (lines not starting with '{' are passed over). Empty and *error on a line that is not

@@ -29,6 +29,8 @@
 #include <thread>
 #include <vector>
 
+#include "tests/testing/temp_files.h"  // ReadFileText
+
 extern char** environ;
 
 namespace sluice::testing {
@@ -135,7 +137,7 @@ class Subprocess {
   bool ReadLine(int timeout_ms, std::string* line, std::string* error = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
-      const std::string out = ReadAll(out_path_);
+      const std::string out = ReadFileText(out_path_);
       const size_t nl = out.find('\n', read_offset_);
       if (nl != std::string::npos) {
         *line = out.substr(read_offset_, nl - read_offset_);
@@ -215,13 +217,13 @@ class Subprocess {
     ProcessResult r;
     r.exit_code = exit_code_;
     r.timed_out = timed_out;
-    r.out = ReadAll(out_path_);
-    r.err = ReadAll(err_path_);
+    r.out = ReadFileText(out_path_);
+    r.err = ReadFileText(err_path_);
     return r;
   }
 
   /// Output written so far (the child may still be running).
-  std::string StderrSoFar() const { return ReadAll(err_path_); }
+  std::string StderrSoFar() const { return ReadFileText(err_path_); }
 
  private:
   Subprocess() = default;
@@ -231,13 +233,6 @@ class Subprocess {
     const int fd = mkstemp(tmpl.data());
     if (fd >= 0) close(fd);
     return tmpl;
-  }
-
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
   }
 
   bool Reap(bool block) {
