@@ -15,19 +15,7 @@
 
 namespace sluice::it {
 
-namespace {
-
-/// The first executable file `name` in $PATH's directories; empty when there is none.
-std::string FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':'))
-    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-  return "";
-}
-
-}  // namespace
+using testing::FindOnPath;
 
 bool HaveKcat() { return !FindOnPath("kcat").empty(); }
 

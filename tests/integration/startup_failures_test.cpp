@@ -22,26 +22,10 @@
 #include <vector>
 
 #include "tests/integration/integration_env.h"
+#include "tests/testing/loopback_port.h"
 
 namespace sluice::it {
 namespace {
-
-/// A loopback port nothing listens on: bound (so the kernel picked a free one), then closed.
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
 
 class StartupFailures : public ::testing::Test {
  protected:
@@ -106,7 +90,7 @@ TEST_F(StartupFailures, UnresolvableBrokerEndsAtTheStartupTimeoutNamingBrokerAnd
 }
 
 TEST_F(StartupFailures, RefusedPortEndsAtTheStartupTimeoutNamingBrokerAndError) {
-  const int port = ClosedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   const std::string broker = "127.0.0.1:" + std::to_string(port);
   // A streaming run (no --until-caught-up) must end too: it would otherwise wait forever.
@@ -138,7 +122,7 @@ TEST_F(StartupFailures, GroupThatNeverLetsTheMemberJoinEndsAtTheStartupTimeout) 
 TEST_F(StartupFailures, SigtermBeforeAnyPartitionWasAssignedIsNotASuccess) {
   // Nothing consumed, nothing delivered, stopped by SIGTERM: a bounded run that never reached
   // its caught-up point exits 3, never 0.
-  const int port = ClosedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   SluiceRun run = Run("sigterm-early", "127.0.0.1:" + std::to_string(port), "present", {"--until-caught-up"});
   std::string error;

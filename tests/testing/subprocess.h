@@ -8,8 +8,8 @@
 //  - a server: StartServer() starts one and waits for readiness, i.e. its first stdout line
 //    (the address it listens on); ReadLine() reads the lines after it (a control protocol's
 //    answers), and the child is stopped with SIGTERM (SIGKILL after 5 s) when the object goes.
-// BinPath() names a program of the build. Header-only so any test folder can use it without a
-// library target. Thread-safety: one test thread per object.
+// BinPath() names a program of the build, FindOnPath() an installed one. Header-only so any
+// test folder can use it without a library target. Thread-safety: one test thread per object.
 #pragma once
 
 #include <fcntl.h>
@@ -292,6 +292,18 @@ inline std::unique_ptr<Subprocess> StartServer(ProcessOptions options, const std
   }
   *first_line = line;
   return p;
+}
+
+/// The first executable file `name` in $PATH's directories; empty when there is none
+/// (posix_spawn does not search PATH, so a test resolves an installed tool with this).
+inline std::string FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+  }
+  return "";
 }
 
 /// `$SLUICE_BIN_DIR/<name>` (the build's bin folder; set by sluice_add_test).
