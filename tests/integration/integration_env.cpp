@@ -169,7 +169,11 @@ void StartSuiteProcesses(const SuiteSetup& setup, std::unique_ptr<EmulatorProces
     ASSERT_NE(*emulator, nullptr) << error;
   }
   if (!setup.mock_kafka) return;
-  *kafka = MockKafkaProcess::Start({.brokers = 0, .topic = setup.topic, .partitions = setup.partitions}, &error);
+  *kafka = MockKafkaProcess::Start({.brokers = 0,
+                                    .topic = setup.topic,
+                                    .partitions = setup.partitions,
+                                    .honour_allow_auto_create = setup.honour_allow_auto_create},
+                                   &error);
   ASSERT_NE(*kafka, nullptr) << error;
   if (!setup.topic.empty() && setup.count > 0) {
     testing::ProcessResult p = ProduceFlights((*kafka)->bootstrap(), setup.topic, setup.count, setup.seed);

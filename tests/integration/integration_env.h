@@ -96,6 +96,8 @@ struct SuiteSetup {
   /// A fresh emulator for each test instead of one for the suite: faults are global to an
   /// emulator process, so tests that set them get their own.
   bool emulator_per_test = false;
+  /// MockKafkaOptions::honour_allow_auto_create: a missing topic stays missing for sluice.
+  bool honour_allow_auto_create = false;
   std::string topic;
   int partitions = 1;
   uint64_t count = 0;

@@ -27,28 +27,12 @@
 namespace sluice::it {
 namespace {
 
-class StartupFailures : public ::testing::Test {
+class StartupFailures : public IntegrationSuite<StartupFailures> {
  protected:
   static void SetUpTestSuite() {
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-    kafka_ = MockKafkaProcess::Start({.topic = "present", .partitions = 2, .honour_allow_auto_create = true}, &error)
-                 .release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), "present", 200, 77);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
+    ASSERT_NO_FATAL_FAILURE(
+        StartShared({.honour_allow_auto_create = true, .topic = "present", .partitions = 2, .count = 200, .seed = 77}));
     ASSERT_EQ(kafka_->CreateTopic("empty", 2), "");
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    ASSERT_NE(kafka_, nullptr);
   }
 
   /// `sluice run` from `brokers`/`topic` into emulator sink `sink`, group "g-" + sink.
@@ -71,13 +55,7 @@ class StartupFailures : public ::testing::Test {
     }
     return false;
   }
-
-  static EmulatorProcess* emulator_;
-  static MockKafkaProcess* kafka_;
 };
-
-EmulatorProcess* StartupFailures::emulator_ = nullptr;
-MockKafkaProcess* StartupFailures::kafka_ = nullptr;
 
 TEST_F(StartupFailures, UnresolvableBrokerEndsAtTheStartupTimeoutNamingBrokerAndError) {
   testing::ProcessResult r = RunToEnd(
