@@ -72,9 +72,7 @@ class SinkFaults : public ::testing::Test {
   /// that is not JSON (rejected by the parser).
   std::string Flights(uint64_t count, int bad_of_10 = 0) {
     const std::string path = dir_ + "/flights.ndjson";
-    ProcessOptions gen;
-    gen.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(count), "--seed", "9"};
-    ProcessResult g = RunProcess(gen, 60000);
+    ProcessResult g = WriteFlightsFile(path, count, 9);
     EXPECT_EQ(g.exit_code, 0) << g.err;
     if (bad_of_10 == 0) return path;
     const std::string text = ReadFileText(path);
