@@ -24,6 +24,7 @@
 #include "engine/run_summary.h"
 #include "stages/generator_source/flight_generator.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/temp_files.h"
 
 namespace sluice {
 namespace {
@@ -35,12 +36,7 @@ std::string Env(const char* name, const std::string& fallback) {
 
 std::string Examples() { return Env("SLUICE_SOURCE_DIR", ".") + "/examples/flights"; }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using testing::ReadFileText;
 
 bool HaveGnuplot() { return std::system("command -v gnuplot >/dev/null 2>&1") == 0; }
 
@@ -62,6 +58,25 @@ class BenchAgainstEmulator : public ::testing::Test {
     auto r = tools::HttpPost(base_ + "/admin/faults", "{\"latency_ms\":" + std::to_string(ms) + "}");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     ASSERT_EQ(r->status, 200) << r->body;
+  }
+
+  /// `sluice COMMAND --sink-url <the emulator's SINK> --schema ... --table ...` (the flights
+  /// example), then `flags`.
+  std::vector<std::string> CommandLine(const std::string& command, const std::string& sink,
+                                       const std::vector<std::string>& flags) const {
+    std::vector<std::string> args = {"sluice",     command,
+                                     "--sink-url", base_ + "/v2/sinks/" + sink,
+                                     "--schema",   Examples() + "/schema.json",
+                                     "--table",    Examples() + "/table.json"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    return args;
+  }
+
+  /// Parses `args` into `app` as the sluice binary would; a throw fails the test.
+  static void Parse(CLI::App& app, std::vector<std::string> args) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
   }
 
   bench::BenchOptions Options() const {
@@ -126,31 +141,12 @@ TEST_F(BenchAgainstEmulator, BenchCommandWritesAJsonReport) {
   const std::string report = ::testing::TempDir() + "/bench_report_" + std::to_string(getpid()) + ".json";
   CLI::App app;
   auto commands = bench::AddBenchCommands(app);
-  std::vector<std::string> args = {"sluice",
-                                   "bench",
-                                   "--sink-url",
-                                   base_ + "/v2/sinks/bench",
-                                   "--schema",
-                                   Examples() + "/schema.json",
-                                   "--table",
-                                   Examples() + "/table.json",
-                                   "--records",
-                                   "3000",
-                                   "--warmup",
-                                   "0",
-                                   "--batch-size",
-                                   "250",
-                                   "--concurrency",
-                                   "2",
-                                   "--report",
-                                   report,
-                                   "-q"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
+  ASSERT_NO_FATAL_FAILURE(Parse(app, CommandLine("bench", "bench",
+                                                 {"--records", "3000", "--warmup", "0", "--batch-size", "250",
+                                                  "--concurrency", "2", "--report", report, "-q"})));
   ASSERT_TRUE(commands->Parsed());
   EXPECT_EQ(commands->Run(nullptr), 0);
-  const std::string json = ReadAll(report);
+  const std::string json = ReadFileText(report);
   EXPECT_NE(json.find("\"mode\": \"closed\""), std::string::npos) << json;
   EXPECT_NE(json.find("\"records\": 3000"), std::string::npos) << json;
   EXPECT_NE(json.find("\"requests\": 12"), std::string::npos) << json;
@@ -184,36 +180,12 @@ TEST_F(BenchAgainstEmulator, AutoConcurrencyBenchReportsAndDrawsTheLimitOverTime
   const std::string report = dir + ".json";
   CLI::App app;
   auto commands = bench::AddBenchCommands(app);
-  std::vector<std::string> args = {"sluice",
-                                   "bench",
-                                   "--sink-url",
-                                   base_ + "/v2/sinks/ramp",
-                                   "--schema",
-                                   Examples() + "/schema.json",
-                                   "--table",
-                                   Examples() + "/table.json",
-                                   "--duration",
-                                   "1500ms",
-                                   "--warmup",
-                                   "0",
-                                   "--batch-size",
-                                   "50",
-                                   "--prebuilt-batches",
-                                   "4",
-                                   "--concurrency",
-                                   "auto",
-                                   "--max-concurrency",
-                                   "64",
-                                   "--report",
-                                   report,
-                                   "--plot",
-                                   dir,
-                                   "-q"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
+  ASSERT_NO_FATAL_FAILURE(Parse(
+      app, CommandLine("bench", "ramp",
+                       {"--duration", "1500ms", "--warmup", "0", "--batch-size", "50", "--prebuilt-batches", "4",
+                        "--concurrency", "auto", "--max-concurrency", "64", "--report", report, "--plot", dir, "-q"})));
   EXPECT_EQ(commands->Run(nullptr), 0);
-  const std::string json = ReadAll(report);
+  const std::string json = ReadFileText(report);
   const auto limits = Series(json, "concurrency_limit");
   ASSERT_GE(limits.size(), 5u) << json;
   EXPECT_EQ(limits.front().second, 10) << "auto starts at --initial-concurrency's default";
@@ -226,10 +198,10 @@ TEST_F(BenchAgainstEmulator, AutoConcurrencyBenchReportsAndDrawsTheLimitOverTime
   double top_rate = 0;
   for (const auto& [t, rate] : rates) top_rate = std::max(top_rate, rate);
   EXPECT_GT(top_rate, 0);
-  const std::string data = ReadAll(dir + "/concurrency_timeline.dat");
+  const std::string data = ReadFileText(dir + "/concurrency_timeline.dat");
   EXPECT_EQ(data.rfind("# t_s limit records_per_s\n", 0), 0u) << data;
   if (HaveGnuplot()) {
-    const std::string png = ReadAll(dir + "/concurrency_timeline.png");
+    const std::string png = ReadFileText(dir + "/concurrency_timeline.png");
     ASSERT_GT(png.size(), 1000u);
     EXPECT_EQ(png.substr(1, 3), "PNG");
   } else {
@@ -271,7 +243,7 @@ TEST_F(BenchAgainstEmulator, RunReportHasTheConcurrencyLimitOverTime) {
   Status s = cli::ExecuteRun(**built, nullptr, summary);
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(summary.delivered, 20000u);
-  const std::string json = ReadAll(o.report_file);
+  const std::string json = ReadFileText(o.report_file);
   const auto limits = Series(json, "concurrency_limit");
   ASSERT_GE(limits.size(), 2u) << json;
   EXPECT_EQ(limits.front().second, 3) << "the run starts at --initial-concurrency: " << json;
@@ -312,36 +284,14 @@ TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {
   const std::string config = out + "/recommended.toml";
   CLI::App app;
   auto commands = bench::AddSweepCommands(app);
-  std::vector<std::string> args = {"sluice",
-                                   "sweep",
-                                   "--sink-url",
-                                   base_ + "/v2/sinks/sweep",
-                                   "--schema",
-                                   Examples() + "/schema.json",
-                                   "--table",
-                                   Examples() + "/table.json",
-                                   "--batch-sizes",
-                                   "100,500",
-                                   "--concurrency",
-                                   "1,2",
-                                   "--point-duration",
-                                   "600ms",
-                                   "--warmup",
-                                   "200ms",
-                                   "--out",
-                                   out,
-                                   "--max-p99",
-                                   "5000",
-                                   "--write-config",
-                                   config,
-                                   "--distinct-records",
-                                   "2000"};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  ASSERT_NO_THROW(app.parse(static_cast<int>(argv.size()), argv.data()));
+  ASSERT_NO_FATAL_FAILURE(Parse(
+      app,
+      CommandLine("sweep", "sweep",
+                  {"--batch-sizes", "100,500", "--concurrency", "1,2", "--point-duration", "600ms", "--warmup", "200ms",
+                   "--out", out, "--max-p99", "5000", "--write-config", config, "--distinct-records", "2000"})));
   ASSERT_EQ(commands->Run(nullptr), 0);
 
-  const std::string csv = ReadAll(out + "/sweep.csv");
+  const std::string csv = ReadFileText(out + "/sweep.csv");
   std::vector<std::string> lines;
   std::stringstream ss(csv);
   for (std::string l; std::getline(ss, l);) lines.push_back(l);
@@ -355,17 +305,17 @@ TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {
 
   if (HaveGnuplot()) {
     for (const char* name : {"throughput_heatmap.png", "p99_vs_throughput.png"}) {
-      const std::string png = ReadAll(out + "/" + name);
+      const std::string png = ReadFileText(out + "/" + name);
       ASSERT_GT(png.size(), 1000u) << name;
       EXPECT_EQ(png.substr(1, 3), "PNG") << name;
     }
     for (const char* name : {"throughput_heatmap.svg", "p99_vs_throughput.svg"}) {
-      EXPECT_NE(ReadAll(out + "/" + name).find("<svg"), std::string::npos) << name;
+      EXPECT_NE(ReadFileText(out + "/" + name).find("<svg"), std::string::npos) << name;
     }
   } else {
     GTEST_LOG_(INFO) << "gnuplot not installed: charts not checked";
   }
-  const std::string recommendation = ReadAll(out + "/recommendation.txt");
+  const std::string recommendation = ReadFileText(out + "/recommendation.txt");
   EXPECT_EQ(recommendation.rfind("recommendation: --batch-size ", 0), 0u) << recommendation;
 
   // The written config is what `sluice run --config` reads: CLI11 TOML into RunOptions.
@@ -373,9 +323,9 @@ TEST_F(BenchAgainstEmulator, SmallSweepWritesCsvChartsAndAConfigThatParses) {
   cli::RunOptions o;
   cli::AddRunOptions(run, o);
   run.set_config("--config");
-  ASSERT_NO_THROW(run.parse("--config " + config, false)) << ReadAll(config);
-  EXPECT_TRUE(o.batch_size == 100u || o.batch_size == 500u) << ReadAll(config);
-  EXPECT_TRUE(o.concurrency == "1" || o.concurrency == "2") << ReadAll(config);
+  ASSERT_NO_THROW(run.parse("--config " + config, false)) << ReadFileText(config);
+  EXPECT_TRUE(o.batch_size == 100u || o.batch_size == 500u) << ReadFileText(config);
+  EXPECT_TRUE(o.concurrency == "1" || o.concurrency == "2") << ReadFileText(config);
   EXPECT_NE(recommendation.find("--batch-size " + std::to_string(o.batch_size) + " --concurrency " + o.concurrency),
             std::string::npos)
       << recommendation;

@@ -197,6 +197,12 @@ struct Call {
   bool done = false;
 };
 
+Call WithBody(std::string body) {
+  Call call;
+  call.body = std::move(body);
+  return call;
+}
+
 class Loop {
  public:
   explicit Loop(const std::vector<std::string>& urls, int request_timeout_ms = 10000) {
@@ -228,6 +234,12 @@ class Loop {
     r.answer_budget = call.budget;
     r.answer_held = &call.held;
     client_->Start(r, Clock::now());
+  }
+
+  // Starts `call` and runs until it is done; false when 20 s pass first.
+  bool Send(Call& call) {
+    Start(call);
+    return RunUntilDone({&call});
   }
 
   // Runs until every call in `calls` is done (or 20 s pass).
@@ -296,8 +308,7 @@ TEST(PlainHttpClient, SendsHeadAndWholeLargeBodyAndReadsTheAnswer) {
   Call call;
   call.body.resize(3u << 20);  // larger than the socket buffers: several sends and EPOLLOUT edges
   for (size_t i = 0; i < call.body.size(); ++i) call.body[i] = static_cast<char>('a' + i % 26);
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kNone) << call.result.error;
   EXPECT_EQ(call.result.status, 200);
   EXPECT_EQ(call.response, "accepted");
@@ -313,10 +324,8 @@ TEST(PlainHttpClient, ReusesAKeptAliveConnection) {
   ScriptedTcpServer server({});
   Loop loop({server.Url("/")});
   for (int i = 0; i < 5; ++i) {
-    Call call;
-    call.body = "{\"n\":" + std::to_string(i) + "}\n";
-    loop.Start(call);
-    ASSERT_TRUE(loop.RunUntilDone({&call}));
+    Call call = WithBody("{\"n\":" + std::to_string(i) + "}\n");
+    ASSERT_TRUE(loop.Send(call));
     ASSERT_EQ(call.result.status, 200) << call.result.error;
   }
   EXPECT_EQ(server.Connections(), 1);
@@ -344,16 +353,12 @@ TEST(PlainHttpClient, ReplacesAStaleKeepAliveConnectionOnce) {
   // connection as idle and finds out only when it sends the next request on it.
   ScriptedTcpServer server({Reply{Ok(), /*close_after=*/true}});
   Loop loop({server.Url("/")});
-  Call first;
-  first.body = "1";
-  loop.Start(first);
-  ASSERT_TRUE(loop.RunUntilDone({&first}));
+  Call first = WithBody("1");
+  ASSERT_TRUE(loop.Send(first));
   ASSERT_EQ(first.result.status, 200);
   ASSERT_TRUE(server.WaitClosedAfterReply(1));  // the server has closed its end: its FIN is sent
-  Call second;
-  second.body = "2";
-  loop.Start(second);
-  ASSERT_TRUE(loop.RunUntilDone({&second}));
+  Call second = WithBody("2");
+  ASSERT_TRUE(loop.Send(second));
   EXPECT_EQ(second.result.failure, PlainHttpFailure::kNone) << second.result.error;
   EXPECT_EQ(second.result.status, 200);
   EXPECT_EQ(server.Connections(), 2);
@@ -367,18 +372,14 @@ TEST(PlainHttpClient, ReadsChunkedAnswerAndRetryAfter) {
   ScriptedTcpServer server({Reply{"HTTP/1.1 429 Too Many Requests\r\nretry-after:  7\r\nTransfer-Encoding: chunked\r\n\r\n"
                                   "5\r\nslow \r\n5\r\ndown!\r\n0\r\n\r\n"}});
   Loop loop({server.Url("/")});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.status, 429);
   EXPECT_EQ(call.response, "slow down!");
   EXPECT_EQ(call.retry_after_s, 7);
   // The chunked answer ended cleanly: the connection is kept.
-  Call again;
-  again.body = "y";
-  loop.Start(again);
-  ASSERT_TRUE(loop.RunUntilDone({&again}));
+  Call again = WithBody("y");
+  ASSERT_TRUE(loop.Send(again));
   EXPECT_EQ(again.result.status, 200);
   EXPECT_EQ(again.retry_after_s, -1);
   EXPECT_EQ(server.Connections(), 1);
@@ -390,10 +391,8 @@ TEST(PlainHttpClient, ReportsAnAnswerLongerThanItsCapAsIncomplete) {
   const std::string big(5000, 'e');
   ScriptedTcpServer server({Reply{"HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n" + big}});
   Loop loop({server.Url("/")});  // cap: 1024 bytes
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kAnswerIncomplete) << call.result.error;
   EXPECT_EQ(call.result.status, 200);
   EXPECT_LE(call.response.size(), 1024u);
@@ -402,10 +401,8 @@ TEST(PlainHttpClient, ReportsAnAnswerLongerThanItsCapAsIncomplete) {
 TEST(PlainHttpClient, ReportsAnAnswerCutShortWithItsStatus) {
   ScriptedTcpServer server({Reply{"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n{\"success\":tr", true}});
   Loop loop({server.Url("/")});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kAnswerIncomplete) << call.result.error;
   EXPECT_EQ(call.result.status, 200);
 }
@@ -415,11 +412,9 @@ TEST(PlainHttpClient, AbortsAnAnswerThatWouldPassTheAnswerBudget) {
   Loop loop({server.Url("/")});
   AnswerBudget budget(100);
   ASSERT_TRUE(budget.TryGrow(0, 100));  // another answer holds the whole total
-  Call call;
-  call.body = "x";
+  Call call = WithBody("x");
   call.budget = &budget;
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kAnswerOverBudget) << call.result.error;
   EXPECT_EQ(call.held, 0u);
   EXPECT_EQ(budget.Held(), 100u);
@@ -429,11 +424,9 @@ TEST(PlainHttpClient, CountsAnswerBytesInTheBudget) {
   ScriptedTcpServer server({Reply{Ok("hello")}});
   Loop loop({server.Url("/")});
   AnswerBudget budget(100);
-  Call call;
-  call.body = "x";
+  Call call = WithBody("x");
   call.budget = &budget;
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kNone) << call.result.error;
   EXPECT_EQ(call.held, 5u);
   EXPECT_EQ(budget.Held(), 5u);
@@ -443,10 +436,8 @@ TEST(PlainHttpClient, KeepsTheLocationOfARedirect) {
   ScriptedTcpServer server(
       {Reply{"HTTP/1.1 308 Permanent Redirect\r\nLocation: http://elsewhere:9/ingest\r\nContent-Length: 0\r\n\r\n"}});
   Loop loop({server.Url("/")});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.status, 308);
   EXPECT_EQ(call.location, "http://elsewhere:9/ingest");
 }
@@ -454,10 +445,8 @@ TEST(PlainHttpClient, KeepsTheLocationOfARedirect) {
 TEST(PlainHttpClient, AnswerWithoutLengthEndsWhenTheServerCloses) {
   ScriptedTcpServer server({Reply{"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nall of it", true}});
   Loop loop({server.Url("/")});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kNone) << call.result.error;
   EXPECT_EQ(call.result.status, 200);
   EXPECT_EQ(call.response, "all of it");
@@ -467,10 +456,8 @@ TEST(PlainHttpClient, AnswerWithoutLengthEndsWhenTheServerCloses) {
 TEST(PlainHttpClient, SkipsAnInterimContinueAnswer) {
   ScriptedTcpServer server({Reply{"HTTP/1.1 100 Continue\r\n\r\n" + Ok("done")}});
   Loop loop({server.Url("/")});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.status, 200);
   EXPECT_EQ(call.response, "done");
 }
@@ -481,8 +468,7 @@ TEST(PlainHttpClient, AnEarlyAnswerEndsTheRequestBeforeTheBodyIsSent) {
   Loop loop({server.Url("/")});
   Call call;
   call.body.assign(64u << 20, 'z');  // far more than the socket buffers hold
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kNone) << call.result.error;
   EXPECT_EQ(call.result.status, 413);
   EXPECT_EQ(call.response, "too big");
@@ -492,10 +478,8 @@ TEST(PlainHttpClient, AnEarlyAnswerEndsTheRequestBeforeTheBodyIsSent) {
 TEST(PlainHttpClient, TimesOutWhenTheServerNeverAnswers) {
   ScriptedTcpServer server({Reply{"", false, false, /*never=*/true}});
   Loop loop({server.Url("/")}, /*request_timeout_ms=*/300);
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kTimeout);
   EXPECT_NE(call.result.error.find("timed out"), std::string::npos) << call.result.error;
   EXPECT_EQ(loop.client().OpenConnections(), 0u);
@@ -505,10 +489,8 @@ TEST(PlainHttpClient, ReportsARefusedConnectNamingTheAddress) {
   uint16_t port;
   { ScriptedTcpServer probe({}); port = probe.port(); }  // a port nobody listens on now
   Loop loop({"http://127.0.0.1:" + std::to_string(port) + "/"});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kConnect);
   EXPECT_NE(call.result.error.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << call.result.error;
 }
@@ -516,10 +498,8 @@ TEST(PlainHttpClient, ReportsARefusedConnectNamingTheAddress) {
 TEST(PlainHttpClient, ReportsGarbageAsAProtocolError) {
   ScriptedTcpServer server({Reply{"SMTP ready, not HTTP\r\n\r\n"}});
   Loop loop({server.Url("/")});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.failure, PlainHttpFailure::kProtocol);
   EXPECT_NE(call.result.error.find("bad answer"), std::string::npos) << call.result.error;
 }
@@ -527,10 +507,8 @@ TEST(PlainHttpClient, ReportsGarbageAsAProtocolError) {
 TEST(PlainHttpClient, ResolvesLocalhost) {
   ScriptedTcpServer server({});
   Loop loop({"http://localhost:" + std::to_string(server.port()) + "/"});
-  Call call;
-  call.body = "x";
-  loop.Start(call);
-  ASSERT_TRUE(loop.RunUntilDone({&call}));
+  Call call = WithBody("x");
+  ASSERT_TRUE(loop.Send(call));
   EXPECT_EQ(call.result.status, 200) << call.result.error;
   ASSERT_EQ(server.Requests().size(), 1u);
   EXPECT_NE(server.Requests()[0].head.find("Host: localhost:" + std::to_string(server.port())), std::string::npos);

@@ -18,87 +18,26 @@
 #include <thread>
 
 #include "tests/integration/integration_env.h"
-#include "stages/generator_source/flight_generator.h"
 
 namespace sluice::it {
 namespace {
 
 constexpr int kRunTimeoutMs = 100000;
 
-/// One message or NDJSON dead letter, decoded: nullopt marks a null key/value/header value.
-struct Letter {
-  std::optional<std::string> key;
-  std::optional<std::string> value;
-  std::vector<std::pair<std::string, std::optional<std::string>>> headers;  ///< in order
-  std::string Header(const std::string& name) const {
-    for (const auto& [n, v] : headers) {
-      if (n == name) return v.value_or("<null>");
-    }
-    return "<absent>";
-  }
-  std::vector<std::string> HeaderNames() const {
-    std::vector<std::string> out;
-    for (const auto& h : headers) out.push_back(h.first);
-    return out;
-  }
-};
-
-std::optional<std::string> OptionalString(simdjson::dom::element e) {
-  if (e.is_null()) return std::nullopt;
-  std::string_view s;
-  if (e.get_string().get(s)) return std::string("<not a string>");
-  return std::string(s);
-}
-
-/// `kcat -C -J` lines: {"headers":["n","v",...],"key":..,"payload":..}.
-std::vector<Letter> ParseKcatJson(const std::string& text, std::string* error) {
-  std::vector<Letter> out;
-  simdjson::dom::parser parser;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] != '{') continue;
-    simdjson::dom::element doc;
-    if (parser.parse(line).get(doc)) {
-      *error = "not JSON: " + line;
-      return {};
-    }
-    Letter l;
-    l.key = OptionalString(doc["key"]);
-    l.value = OptionalString(doc["payload"]);
-    simdjson::dom::array headers;
-    if (!doc["headers"].get_array().get(headers)) {
-      std::optional<std::string> name;
-      for (simdjson::dom::element h : headers) {
-        if (!name) {
-          name = OptionalString(h).value_or("<null name>");
-        } else {
-          l.headers.emplace_back(*name, OptionalString(h));
-          name.reset();
-        }
-      }
-    }
-    out.push_back(std::move(l));
-  }
-  return out;
-}
+/// One Kafka or NDJSON dead letter, decoded: nullopt marks a null key/value/header value.
+using Letter = KafkaMessage;
+using testing::ForEachJsonLine;
+using testing::OptionalString;
 
 /// File DLQ lines: {"key":..,"headers":[{"name","value"}],"value":..} (all UTF-8 here).
 std::vector<Letter> ParseDeadLetterFile(const std::string& text, std::string* error) {
   std::vector<Letter> out;
-  simdjson::dom::parser parser;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    simdjson::dom::element doc;
-    if (parser.parse(line).get(doc)) {
-      *error = "not JSON: " + line;
-      return {};
-    }
+  const auto every_line = [](const std::string&) { return true; };
+  const bool ok = ForEachJsonLine(text, error, every_line, [&](simdjson::dom::element doc, const std::string& line) {
     Letter l;
     if (doc["key"].error() || doc["headers"].error() || doc["value"].error()) {
       *error = "a dead letter without key/headers/value: " + line;
-      return {};
+      return false;
     }
     l.key = OptionalString(doc["key"]);
     l.value = OptionalString(doc["value"]);
@@ -110,77 +49,35 @@ std::vector<Letter> ParseDeadLetterFile(const std::string& text, std::string* er
     if (doc["offset"].get_int64().get(offset) || doc["stage"].get_string().get(stage) ||
         doc["reason"].get_string().get(reason)) {
       *error = "a dead letter without offset/stage/reason: " + line;
-      return {};
+      return false;
     }
     // Shaped like the Kafka letters' sluice.* headers so both destinations are checked alike.
     l.headers.emplace_back("sluice.offset", std::to_string(offset));
     l.headers.emplace_back("sluice.stage", std::string(stage));
     l.headers.emplace_back("sluice.reason", std::string(reason));
     out.push_back(std::move(l));
-  }
+    return true;
+  });
+  if (!ok) out.clear();
   return out;
 }
 
-/// `kcat ARGS...` with `lines` on stdin (one message per line).
-testing::ProcessResult Kcat(const std::vector<std::string>& args, const std::string& lines, const std::string& dir) {
-  testing::ProcessOptions o;
-  o.argv = {"/usr/bin/env", "kcat"};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  if (!lines.empty()) {
-    o.stdin_path = dir + "/kcat-input.txt";
-    WriteFileText(o.stdin_path, lines);
-  }
-  return testing::RunProcess(o, 60000);
-}
-
-std::string Flights(uint64_t first_id, int count, const std::string& key_prefix) {
-  FlightGenerator gen(77, first_id);
-  std::string text;
-  std::string json;
-  for (int i = 0; i < count; ++i) {
-    json.clear();
-    const uint64_t id = gen.next_id();
-    gen.Next(json);
-    text += key_prefix + std::to_string(id) + ":" + json + "\n";
-  }
-  return text;
-}
-
-class DeadLetterOrigin : public ::testing::Test {
+class DeadLetterOrigin : public IntegrationSuite<DeadLetterOrigin> {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    kafka_ = MockKafkaProcess::Start({}, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-  }
+  static void SetUpTestSuite() { StartShared(SuiteSetup::EmulatorPerTest()); }
   void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
     if (!HaveKcat()) GTEST_SKIP() << "kcat not installed";
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error);
-    ASSERT_NE(emulator_, nullptr) << error;
-    dir_ = MakeTempDir();
+    IntegrationSuite::SetUp();
   }
-  void TearDown() override { RemoveTree(dir_); }
 
   /// Produces `lines` (KEY:VALUE per line with keyed) to partition 0 of `topic`.
   void Produce(const std::string& topic, const std::string& lines, std::vector<std::string> extra) {
     std::vector<std::string> args = {"-P", "-b", kafka_->bootstrap(), "-t", topic, "-p", "0"};
     args.insert(args.end(), extra.begin(), extra.end());
-    testing::ProcessResult r = Kcat(args, lines, dir_);
+    testing::ProcessResult r = Kcat(args, lines, dir_, 60000);
     ASSERT_EQ(r.exit_code, 0) << r.all();
   }
-
-  static MockKafkaProcess* kafka_;
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::string dir_;
 };
-
-MockKafkaProcess* DeadLetterOrigin::kafka_ = nullptr;
 
 // Offsets of the source topic and what each dead letter must carry.
 constexpr int64_t kBadJson = 10;    // key k-bad, headers trace=t-10, tenant=acme
@@ -193,12 +90,12 @@ class DeadLetterOriginMixed : public DeadLetterOrigin {
  protected:
   void ProduceMixed(const std::string& topic) {
     ASSERT_EQ(kafka_->CreateTopic(topic, 1), "");
-    Produce(topic, Flights(1, 10, "g"), {"-K:", "-H", "src=fleet"});      // offsets 0-9
+    Produce(topic, KeyedFlights(1, 10, "g"), {"-K:", "-H", "src=fleet"});  // offsets 0-9
     Produce(topic, "k-bad:{\"flight_id\": 77, \"price\":\n", {"-K:", "-H", "trace=t-10", "-H", "tenant=acme"});
     Produce(topic, "k-tomb:\n", {"-K:", "-Z", "-H", "trace=t-11"});      // -Z: empty is sent as NULL
     Produce(topic, "k-empty:\n", {"-K:"});
     Produce(topic, "{no key and no json\n", {});
-    Produce(topic, Flights(1001, 10, "g"), {"-K:", "-H", "src=fleet"});   // offsets 14-23
+    Produce(topic, KeyedFlights(1001, 10, "g"), {"-K:", "-H", "src=fleet"});  // offsets 14-23
   }
 
   /// The five dead letters of the mixed topic, by source offset.
@@ -263,7 +160,7 @@ TEST_F(DeadLetterOriginMixed, KafkaDeadLettersKeepKeyHeadersAndNullValue) {
   EXPECT_EQ(ReportInt(report, "dead_lettered"), 5) << report;
 
   testing::ProcessResult read =
-      Kcat({"-C", "-J", "-e", "-q", "-o", "beginning", "-b", kafka_->bootstrap(), "-t", "origin-dlq"}, "", dir_);
+      Kcat({"-C", "-J", "-e", "-q", "-o", "beginning", "-b", kafka_->bootstrap(), "-t", "origin-dlq"}, "", dir_, 60000);
   ASSERT_EQ(read.exit_code, 0) << read.all();
   std::string error;
   std::vector<Letter> letters = ParseKcatJson(read.out, &error);
@@ -293,9 +190,9 @@ TEST_F(DeadLetterOriginMixed, FileDeadLettersKeepKeyHeadersAndNullValueInAnOwner
 TEST_F(DeadLetterOrigin, TombstonesStopTheRunNamingTheNullValueOrAreSkippedAndCounted) {
   const std::string topic = "tombstones";
   ASSERT_EQ(kafka_->CreateTopic(topic, 1), "");
-  Produce(topic, Flights(1, 5, "g"), {"-K:"});     // offsets 0-4
+  Produce(topic, KeyedFlights(1, 5, "g"), {"-K:"});     // offsets 0-4
   Produce(topic, "gone-1:\ngone-2:\n", {"-K:", "-Z"});  // offsets 5-6: tombstones
-  Produce(topic, Flights(6, 5, "g"), {"-K:"});     // offsets 7-11
+  Produce(topic, KeyedFlights(6, 5, "g"), {"-K:"});     // offsets 7-11
 
   SluiceRun stop = KafkaRun(*emulator_, "s-tomb-stop", kafka_->bootstrap(), topic, "g-tomb-stop");
   stop.args.insert(stop.args.end(), {"--until-caught-up"});
@@ -328,9 +225,9 @@ TEST_F(DeadLetterOrigin, FileDeadLettersAreSyncedBeforeTheirOffsetsAreCommitted)
   }
   const std::string topic = "synced";
   ASSERT_EQ(kafka_->CreateTopic(topic, 1), "");
-  Produce(topic, Flights(1, 5, "g"), {"-K:"});  // offsets 0-4
+  Produce(topic, KeyedFlights(1, 5, "g"), {"-K:"});  // offsets 0-4
   Produce(topic, "bad:{not json\n", {"-K:"});   // offset 5
-  Produce(topic, Flights(6, 5, "g"), {"-K:"});  // offsets 6-10
+  Produce(topic, KeyedFlights(6, 5, "g"), {"-K:"});  // offsets 6-10
 
   const std::string dlq = dir_ + "/dead.ndjson";
   const std::string trace = dir_ + "/strace.log";

@@ -110,10 +110,7 @@ TEST_F(ExitStatus, SignalBeforeTheCaughtUpPointExitsThree) {
 TEST_F(ExitStatus, FileRunStoppedBeforeTheEndOfTheFileExitsThree) {
   // A file is a bounded source too: stopped halfway, the run is not done.
   const std::string path = dir_ + "/flights.ndjson";
-  testing::ProcessOptions gen;
-  gen.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(kCount), "--seed", "5"};
-  testing::ProcessResult g = testing::RunProcess(gen, 60000);
-  ASSERT_EQ(g.exit_code, 0) << g.err;
+  ASSERT_NO_FATAL_FAILURE(Generate(path, kCount, 5));
   ASSERT_TRUE(emulator_->SetFaults("{\"latency_ms\":100}"));
   SluiceRun run = FileRun(*emulator_, "file-stopped", "file:" + path);
   run.args.insert(run.args.end(), {"--batch-size", "100", "--concurrency", "1", "--max-inflight-records", "500",

@@ -16,33 +16,11 @@ namespace {
 
 constexpr int kRunTimeoutMs = 100000;
 
-class FailurePaths : public ::testing::Test {
+class FailurePaths : public IntegrationSuite<FailurePaths> {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    kafka_ = MockKafkaProcess::Start({}, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(kafka_, nullptr);
-    std::string error;
-    // Each test gets its own emulator: faults are global to an emulator process.
-    emulator_ = EmulatorProcess::Start(kAccount, &error);
-    ASSERT_NE(emulator_, nullptr) << error;
-    dir_ = MakeTempDir();
-  }
-  void TearDown() override { RemoveTree(dir_); }
-
-  static MockKafkaProcess* kafka_;
-  std::unique_ptr<EmulatorProcess> emulator_;
-  std::string dir_;
+  // Each test gets its own emulator: faults are global to an emulator process.
+  static void SetUpTestSuite() { StartShared(SuiteSetup::EmulatorPerTest()); }
 };
-
-MockKafkaProcess* FailurePaths::kafka_ = nullptr;
 
 TEST_F(FailurePaths, SinkAnswering500FailsWithoutCommittingThenRecoveryDeliversEveryIdOnce) {
   constexpr uint64_t kCount = 5000;

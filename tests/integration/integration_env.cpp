@@ -15,19 +15,7 @@
 
 namespace sluice::it {
 
-namespace {
-
-/// The first executable file `name` in $PATH's directories; empty when there is none.
-std::string FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':'))
-    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-  return "";
-}
-
-}  // namespace
+using testing::FindOnPath;
 
 bool HaveKcat() { return !FindOnPath("kcat").empty(); }
 
@@ -82,7 +70,19 @@ testing::ProcessResult KcatProduceFile(const std::string& brokers, const std::st
   return testing::RunProcess(o, 60000);
 }
 
-// ---------------------------------------------------------------------------------------------
+std::string KeyedFlights(uint64_t first_id, int count, const std::string& key_prefix) {
+  FlightGenerator gen(77, first_id);
+  std::string text;
+  std::string json;
+  for (int i = 0; i < count; ++i) {
+    json.clear();
+    const uint64_t id = gen.next_id();
+    gen.Next(json);
+    text += key_prefix + std::to_string(id) + ":" + json + "\n";
+  }
+  return text;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Kafka
 
@@ -164,9 +164,16 @@ std::vector<int64_t> HighWatermarks(const std::string& brokers, const std::strin
 void StartSuiteProcesses(const SuiteSetup& setup, std::unique_ptr<EmulatorProcess>* emulator,
                          std::unique_ptr<MockKafkaProcess>* kafka) {
   std::string error;
-  *emulator = EmulatorProcess::Start(kAccount, &error);
-  ASSERT_NE(*emulator, nullptr) << error;
-  *kafka = MockKafkaProcess::Start({.brokers = 0, .topic = setup.topic, .partitions = setup.partitions}, &error);
+  if (!setup.emulator_per_test) {
+    *emulator = EmulatorProcess::Start(kAccount, &error);
+    ASSERT_NE(*emulator, nullptr) << error;
+  }
+  if (!setup.mock_kafka) return;
+  *kafka = MockKafkaProcess::Start({.brokers = 0,
+                                    .topic = setup.topic,
+                                    .partitions = setup.partitions,
+                                    .honour_allow_auto_create = setup.honour_allow_auto_create},
+                                   &error);
   ASSERT_NE(*kafka, nullptr) << error;
   if (!setup.topic.empty() && setup.count > 0) {
     testing::ProcessResult p = ProduceFlights((*kafka)->bootstrap(), setup.topic, setup.count, setup.seed);

@@ -82,11 +82,7 @@ TEST_F(KafkaEndToEnd, NdjsonFileProducedWithKcatArrivesExactly) {
   constexpr uint64_t kCount = 5000;
   constexpr uint64_t kSeed = 77;
   const std::string file = dir_ + "/flights.ndjson";
-  testing::ProcessOptions gen;
-  gen.argv = {BinDir() + "/sluice-fake-flights", "--output", file, "--count", std::to_string(kCount), "--seed",
-              std::to_string(kSeed)};
-  testing::ProcessResult g = testing::RunProcess(gen, 60000);
-  ASSERT_EQ(g.exit_code, 0) << g.err;
+  ASSERT_NO_FATAL_FAILURE(Generate(file, kCount, kSeed));
 
   ASSERT_EQ(kafka_->CreateTopic("flights-kcat", 4), "");
   testing::ProcessResult k = KcatProduceFile(kafka_->bootstrap(), "flights-kcat", file);

@@ -24,46 +24,15 @@ namespace {
 constexpr int kRunTimeoutMs = 100000;
 constexpr const char* kHeaderSecret = "hdr-Kq3!SECRET-in-env-9921";
 
-class Operability : public ::testing::Test {
+class Operability : public IntegrationSuite<Operability> {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = MakeTempDir();
-  }
-  void TearDown() override { RemoveTree(dir_); }
-
-  void Generate(const std::string& path, uint64_t count, uint64_t seed) {
-    testing::ProcessOptions gen;
-    gen.argv = {BinDir() + "/sluice-fake-flights",
-                "--output",
-                path,
-                "--count",
-                std::to_string(count),
-                "--seed",
-                std::to_string(seed)};
-    testing::ProcessResult g = testing::RunProcess(gen, 60000);
-    ASSERT_EQ(g.exit_code, 0) << g.err;
-  }
+  static void SetUpTestSuite() { StartShared(SuiteSetup::WithoutKafka()); }
 
   /// The sink and auth flags without --schema/--table (a config file gives those).
   static std::vector<std::string> SinkOnlyArgs(const std::string& sink) {
     return {"--sink-url", emulator_->SinkUrl(sink), "--auth", "featurebase", "--auth-url", emulator_->AuthUrl(), "-q"};
   }
-
-  static EmulatorProcess* emulator_;
-  std::string dir_;
 };
-
-EmulatorProcess* Operability::emulator_ = nullptr;
 
 /// The report's "settings" member `name`: a scalar as text (strings unquoted), a list as
 /// "[a,b]"; "<absent>" when missing.

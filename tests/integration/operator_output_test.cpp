@@ -36,29 +36,14 @@ void WithoutQuiet(SluiceRun& run) {
   run.args.erase(std::remove(run.args.begin(), run.args.end(), "-q"), run.args.end());
 }
 
-class OperatorOutput : public ::testing::Test {
+class OperatorOutput : public IntegrationSuite<OperatorOutput> {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = MakeTempDir();
-  }
-  void TearDown() override { RemoveTree(dir_); }
+  static void SetUpTestSuite() { StartShared(SuiteSetup::WithoutKafka()); }
 
   // `count` flights from sluice-fake-flights, then one line that is not JSON.
   std::string FlightsWithOnePoisonLine(uint64_t count) {
     const std::string path = dir_ + "/in.ndjson";
-    testing::ProcessOptions gen;
-    gen.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(count), "--seed", "7"};
-    testing::ProcessResult g = testing::RunProcess(gen, 60000);
+    testing::ProcessResult g = testing::WriteFlightsFile(path, count, 7);
     EXPECT_EQ(g.exit_code, 0) << g.err;
     WriteFileText(path, ReadFileText(path) + "this is not json\n");
     return path;
@@ -71,12 +56,7 @@ class OperatorOutput : public ::testing::Test {
     run.args.insert(run.args.end(), extra.begin(), extra.end());
     return testing::RunProcess(run.Options(), kRunTimeoutMs);
   }
-
-  static EmulatorProcess* emulator_;
-  std::string dir_;
 };
-
-EmulatorProcess* OperatorOutput::emulator_ = nullptr;
 
 TEST_F(OperatorOutput, TextLogLinesCarryTimestampAndLevel) {
   testing::ProcessResult r = RunWithAWarning("text-log", {});

@@ -19,31 +19,9 @@ namespace {
 
 constexpr int kRunTimeoutMs = 100000;
 
-class SourcesAndConfig : public ::testing::Test {
+class SourcesAndConfig : public IntegrationSuite<SourcesAndConfig> {
  protected:
-  static void SetUpTestSuite() {
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-  }
-  static void TearDownTestSuite() {
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    dir_ = MakeTempDir();
-  }
-  void TearDown() override { RemoveTree(dir_); }
-
-  /// Writes `count` flights (seed) with sluice-fake-flights --output.
-  void Generate(const std::string& path, uint64_t count, uint64_t seed) {
-    testing::ProcessOptions gen;
-    gen.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(count), "--seed",
-                std::to_string(seed)};
-    testing::ProcessResult g = testing::RunProcess(gen, 60000);
-    ASSERT_EQ(g.exit_code, 0) << g.err;
-  }
+  static void SetUpTestSuite() { StartShared(SuiteSetup::WithoutKafka()); }
 
   void LoadAndCheck(const std::string& source, const std::string& stdin_path, const std::string& sink, uint64_t count,
                     uint64_t seed) {
@@ -64,12 +42,7 @@ class SourcesAndConfig : public ::testing::Test {
     EXPECT_EQ(stats.duplicates, 0u);
     EXPECT_EQ(CompareRows(emulator_->Rows(sink), expected.rows()), "");
   }
-
-  static EmulatorProcess* emulator_;
-  std::string dir_;
 };
-
-EmulatorProcess* SourcesAndConfig::emulator_ = nullptr;
 
 TEST_F(SourcesAndConfig, PlainNdjsonFileLoadsExactly) {
   Generate(dir_ + "/plain.ndjson", 7000, 31);
@@ -159,19 +132,7 @@ TEST_F(SourcesAndConfig, GzipOnStdinIsInflatedAndACutStreamIsAnError) {
 /// password anywhere, nothing sent to the sink and nothing committed in the group.
 class ConfigErrors : public SourcesAndConfig {
  protected:
-  static void SetUpTestSuite() {
-    SourcesAndConfig::SetUpTestSuite();
-    std::string error;
-    kafka_ = MockKafkaProcess::Start({.brokers = 0, .topic = "cfg", .partitions = 2}, &error).release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), "cfg", 100, 5);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-    SourcesAndConfig::TearDownTestSuite();
-  }
+  static void SetUpTestSuite() { StartShared({.topic = "cfg", .partitions = 2, .count = 100, .seed = 5}); }
 
   void ExpectRefused(SluiceRun run, const std::string& sink, const std::string& group,
                      const std::vector<std::string>& expect_in_message) {
@@ -190,11 +151,7 @@ class ConfigErrors : public SourcesAndConfig {
     ASSERT_EQ(committed.size(), 2u) << error;
     for (int64_t c : committed) EXPECT_EQ(c, RD_KAFKA_OFFSET_INVALID);
   }
-
-  static MockKafkaProcess* kafka_;
 };
-
-MockKafkaProcess* ConfigErrors::kafka_ = nullptr;
 
 TEST_F(ConfigErrors, UnknownKafkaPropertyIsRefusedByName) {
   SluiceRun run = KafkaRun(*emulator_, "cfg-x", kafka_->bootstrap(), "cfg", "g-cfg-x");

@@ -22,49 +22,17 @@
 #include <vector>
 
 #include "tests/integration/integration_env.h"
+#include "tests/testing/loopback_port.h"
 
 namespace sluice::it {
 namespace {
 
-/// A loopback port nothing listens on: bound (so the kernel picked a free one), then closed.
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-class StartupFailures : public ::testing::Test {
+class StartupFailures : public IntegrationSuite<StartupFailures> {
  protected:
   static void SetUpTestSuite() {
-    std::string error;
-    emulator_ = EmulatorProcess::Start(kAccount, &error).release();
-    ASSERT_NE(emulator_, nullptr) << error;
-    kafka_ = MockKafkaProcess::Start({.topic = "present", .partitions = 2, .honour_allow_auto_create = true}, &error)
-                 .release();
-    ASSERT_NE(kafka_, nullptr) << error;
-    testing::ProcessResult p = ProduceFlights(kafka_->bootstrap(), "present", 200, 77);
-    ASSERT_EQ(p.exit_code, 0) << p.err;
+    ASSERT_NO_FATAL_FAILURE(
+        StartShared({.honour_allow_auto_create = true, .topic = "present", .partitions = 2, .count = 200, .seed = 77}));
     ASSERT_EQ(kafka_->CreateTopic("empty", 2), "");
-  }
-  static void TearDownTestSuite() {
-    delete kafka_;
-    kafka_ = nullptr;
-    delete emulator_;
-    emulator_ = nullptr;
-  }
-  void SetUp() override {
-    ASSERT_NE(emulator_, nullptr);
-    ASSERT_NE(kafka_, nullptr);
   }
 
   /// `sluice run` from `brokers`/`topic` into emulator sink `sink`, group "g-" + sink.
@@ -87,13 +55,7 @@ class StartupFailures : public ::testing::Test {
     }
     return false;
   }
-
-  static EmulatorProcess* emulator_;
-  static MockKafkaProcess* kafka_;
 };
-
-EmulatorProcess* StartupFailures::emulator_ = nullptr;
-MockKafkaProcess* StartupFailures::kafka_ = nullptr;
 
 TEST_F(StartupFailures, UnresolvableBrokerEndsAtTheStartupTimeoutNamingBrokerAndError) {
   testing::ProcessResult r = RunToEnd(
@@ -106,7 +68,7 @@ TEST_F(StartupFailures, UnresolvableBrokerEndsAtTheStartupTimeoutNamingBrokerAnd
 }
 
 TEST_F(StartupFailures, RefusedPortEndsAtTheStartupTimeoutNamingBrokerAndError) {
-  const int port = ClosedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   const std::string broker = "127.0.0.1:" + std::to_string(port);
   // A streaming run (no --until-caught-up) must end too: it would otherwise wait forever.
@@ -138,7 +100,7 @@ TEST_F(StartupFailures, GroupThatNeverLetsTheMemberJoinEndsAtTheStartupTimeout) 
 TEST_F(StartupFailures, SigtermBeforeAnyPartitionWasAssignedIsNotASuccess) {
   // Nothing consumed, nothing delivered, stopped by SIGTERM: a bounded run that never reached
   // its caught-up point exits 3, never 0.
-  const int port = ClosedPort();
+  const int port = testing::UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   SluiceRun run = Run("sigterm-early", "127.0.0.1:" + std::to_string(port), "present", {"--until-caught-up"});
   std::string error;

@@ -17,18 +17,40 @@ namespace {
 using namespace test;  // NOLINT: test-local helpers
 using Clock = std::chrono::steady_clock;
 
+/// What a run of `group` leaves behind when it acknowledged the records of partition 0 of
+/// `topic` below `store_at`: one member joins, reads `count` records, stores `store_at` (in its
+/// assignment's generation plus `generation_ahead`) and closes. Call under
+/// ASSERT_NO_FATAL_FAILURE.
+void ReadStoreAndClose(const std::string& topic, const std::string& group, size_t count, int64_t store_at,
+                       uint32_t generation_ahead = 0) {
+  auto first = MustCreate(TestConfig(topic, group));
+  ASSERT_TRUE(first->Start(nullptr).ok());
+  std::vector<Got> got = PollUntil(*first, count);
+  ASSERT_EQ(got.size(), count);
+  ASSERT_TRUE(first->Store({{got[0].position.stream, got[0].position.generation + generation_ahead, store_at}}).ok());
+  ASSERT_TRUE(first->Close().ok());
+}
+
+std::vector<int64_t> Offsets(const std::vector<Got>& got) {
+  std::vector<int64_t> offsets;
+  for (const Got& g : got) offsets.push_back(g.position.offset);
+  return offsets;
+}
+
+/// The (partition, offset) pairs of every record in `lists`.
+std::set<std::pair<int32_t, int64_t>> Positions(std::initializer_list<const std::vector<Got>*> lists) {
+  std::set<std::pair<int32_t, int64_t>> seen;
+  for (const std::vector<Got>* got : lists) {
+    for (const Got& g : *got) seen.insert({g.partition, g.position.offset});
+  }
+  return seen;
+}
+
 TEST(KafkaSource, UntilCaughtUpTreatsFullyCommittedPartitionAsDone) {
   auto& mc = sluice::testing::SharedMockCluster();
   mc.CreateTopic("committed", 1);
   ProduceValues("committed", 0, 0, 4);
-  {
-    auto first = MustCreate(TestConfig("committed", "g-committed"));
-    ASSERT_TRUE(first->Start(nullptr).ok());
-    std::vector<Got> got = PollUntil(*first, 4);
-    ASSERT_EQ(got.size(), 4u);
-    ASSERT_TRUE(first->Store({{got[0].position.stream, got[0].position.generation, 4}}).ok());
-    ASSERT_TRUE(first->Close().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(ReadStoreAndClose("committed", "g-committed", 4, /*store_at=*/4));
   KafkaSourceConfig c = TestConfig("committed", "g-committed");
   c.until_caught_up = true;
   auto second = MustCreate(c);
@@ -45,22 +67,13 @@ TEST(KafkaSource, StoreAndCloseResumeExactlyAtStoredOffset) {
   auto& mc = sluice::testing::SharedMockCluster();
   mc.CreateTopic("resume", 1);
   ProduceValues("resume", 0, 0, 10);
-  {
-    auto first = MustCreate(TestConfig("resume", "g-resume"));
-    ASSERT_TRUE(first->Start(nullptr).ok());
-    std::vector<Got> got = PollUntil(*first, 10);
-    ASSERT_EQ(got.size(), 10u);
-    ASSERT_TRUE(first->Store({{got[0].position.stream, got[0].position.generation, 6}}).ok());
-    ASSERT_TRUE(first->Close().ok());
-  }
+  ASSERT_NO_FATAL_FAILURE(ReadStoreAndClose("resume", "g-resume", 10, /*store_at=*/6));
   auto second = MustCreate(TestConfig("resume", "g-resume"));
   ASSERT_TRUE(second->Start(nullptr).ok());
   std::vector<Got> got = PollUntil(*second, 4);
   // Give a little extra time for anything unexpected (an offset below 6) to show up.
   for (int i = 0; i < 5; ++i) PollInto(*second, got);
-  std::vector<int64_t> offsets;
-  for (const Got& g : got) offsets.push_back(g.position.offset);
-  EXPECT_THAT(offsets, ::testing::ElementsAre(6, 7, 8, 9));
+  EXPECT_THAT(Offsets(got), ::testing::ElementsAre(6, 7, 8, 9));
   EXPECT_TRUE(second->Close().ok());
 }
 
@@ -68,21 +81,13 @@ TEST(KafkaSource, UnstoredAndStaleRecordsAreRedeliveredAfterRestart) {
   auto& mc = sluice::testing::SharedMockCluster();
   mc.CreateTopic("redeliver", 1);
   ProduceValues("redeliver", 0, 0, 5);
-  {
-    auto first = MustCreate(TestConfig("redeliver", "g-redeliver"));
-    ASSERT_TRUE(first->Start(nullptr).ok());
-    std::vector<Got> got = PollUntil(*first, 5);
-    ASSERT_EQ(got.size(), 5u);
-    // A point from an older generation is ignored: it must not move the committed offset.
-    ASSERT_TRUE(first->Store({{got[0].position.stream, got[0].position.generation + 1, 3}}).ok());
-    ASSERT_TRUE(first->Close().ok());
-  }
+  // A point from another generation than the member's is ignored: it must not move the
+  // committed offset.
+  ASSERT_NO_FATAL_FAILURE(ReadStoreAndClose("redeliver", "g-redeliver", 5, /*store_at=*/3, /*generation_ahead=*/1));
   auto second = MustCreate(TestConfig("redeliver", "g-redeliver"));
   ASSERT_TRUE(second->Start(nullptr).ok());
   std::vector<Got> got = PollUntil(*second, 5);
-  std::vector<int64_t> offsets;
-  for (const Got& g : got) offsets.push_back(g.position.offset);
-  EXPECT_THAT(offsets, ::testing::ElementsAre(0, 1, 2, 3, 4));
+  EXPECT_THAT(Offsets(got), ::testing::ElementsAre(0, 1, 2, 3, 4));
   EXPECT_TRUE(second->Close().ok());
 }
 
@@ -241,9 +246,7 @@ TEST(KafkaSource, PausedSourceServesARebalanceAndLosesNothingOnResume) {
   while (seen.size() < kPartitions * kPerPartition && Clock::now() < deadline) {
     PollInto(*a, got_a, 20);
     PollInto(*b, got_b, 20);
-    seen.clear();
-    for (const Got& g : got_a) seen.insert({g.partition, g.position.offset});
-    for (const Got& g : got_b) seen.insert({g.partition, g.position.offset});
+    seen = Positions({&got_a, &got_b});
   }
   EXPECT_EQ(seen.size(), static_cast<size_t>(kPartitions * kPerPartition)) << "records lost across pause and rebalance";
   // Per partition and member, records come in offset order (the resume does not rewind).
@@ -296,9 +299,8 @@ TEST(KafkaSource, UntilCaughtUpIsNotDoneWhileALostAssignmentAwaitsItsReplacement
   }
   ASSERT_TRUE(saw_unassigned) << "the assignment was never lost: the test did not test anything";
   ASSERT_TRUE(source->Exhausted());
-  std::set<std::pair<int32_t, int64_t>> seen;
-  for (const Got& g : got) seen.insert({g.partition, g.position.offset});
-  EXPECT_EQ(seen.size(), static_cast<size_t>(kPartitions * kPerPartition)) << "the run stopped with records unread";
+  EXPECT_EQ(Positions({&got}).size(), static_cast<size_t>(kPartitions * kPerPartition))
+      << "the run stopped with records unread";
   EXPECT_TRUE(source->Close().ok());
 }
 

@@ -127,10 +127,7 @@ class Pacing : public ::testing::Test {
   /// Writes `count` fake flights (NDJSON) and returns the path.
   std::string Flights(uint64_t count, uint64_t seed) {
     const std::string path = dir_ + "/flights-" + std::to_string(count) + ".ndjson";
-    ProcessOptions gen;
-    gen.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(count), "--seed",
-                std::to_string(seed)};
-    ProcessResult g = RunProcess(gen, 60000);
+    ProcessResult g = WriteFlightsFile(path, count, seed);
     EXPECT_EQ(g.exit_code, 0) << g.err;
     return path;
   }

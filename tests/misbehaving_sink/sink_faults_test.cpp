@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "app/common/child_process.h"
+#include "tests/testing/loopback_port.h"
 #include "tests/testing/process_env.h"
 #include "tests/testing/run_report.h"
 #include "tests/testing/subprocess.h"
@@ -63,22 +64,6 @@ class MisbehavingSink {
   std::string base_;
 };
 
-/// A loopback port nothing listens on: bound (so the kernel picked a free one), then closed.
-int ClosedPort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-    close(fd);
-    return -1;
-  }
-  socklen_t len = sizeof(addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
 class SinkFaults : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = MakeTempDir("sinkfaults"); }
@@ -87,9 +72,7 @@ class SinkFaults : public ::testing::Test {
   /// that is not JSON (rejected by the parser).
   std::string Flights(uint64_t count, int bad_of_10 = 0) {
     const std::string path = dir_ + "/flights.ndjson";
-    ProcessOptions gen;
-    gen.argv = {BinDir() + "/sluice-fake-flights", "--output", path, "--count", std::to_string(count), "--seed", "9"};
-    ProcessResult g = RunProcess(gen, 60000);
+    ProcessResult g = WriteFlightsFile(path, count, 9);
     EXPECT_EQ(g.exit_code, 0) << g.err;
     if (bad_of_10 == 0) return path;
     const std::string text = ReadFileText(path);
@@ -143,7 +126,7 @@ class SinkFaults : public ::testing::Test {
 };
 
 TEST_F(SinkFaults, ClosedPortIsReportedWhileRetryingWithoutAnyFlag) {
-  const int port = ClosedPort();
+  const int port = UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ingest";
   std::string error;
@@ -171,7 +154,7 @@ TEST_F(SinkFaults, ClosedPortIsReportedWhileRetryingWithoutAnyFlag) {
 }
 
 TEST_F(SinkFaults, ClosedPortStopsAtTheUnavailableTimeout) {
-  const int port = ClosedPort();
+  const int port = UnusedLoopbackPort();
   ASSERT_GT(port, 0);
   const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ingest";
   ProcessResult r = Run(Flights(100), url, {"--sink-unavailable-timeout", "1s"});

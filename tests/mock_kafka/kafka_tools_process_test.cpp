@@ -21,6 +21,7 @@
 namespace sluice {
 namespace {
 
+using ::sluice::testing::FindOnPath;
 using ::sluice::testing::ProcessOptions;
 using ::sluice::testing::ProcessResult;
 using ::sluice::testing::RunProgram;
@@ -51,13 +52,7 @@ std::string TempPath(const std::string& name) {
 }
 
 /// The installed kcat's path; empty when there is none.
-std::string KcatPath() {
-  for (const char* dir : {"/usr/bin", "/usr/local/bin", "/bin"}) {
-    const std::string path = std::string(dir) + "/kcat";
-    if (access(path.c_str(), X_OK) == 0) return path;
-  }
-  return "";
-}
+std::string KcatPath() { return FindOnPath("kcat"); }
 
 bool HaveKcat() { return !KcatPath().empty(); }
 

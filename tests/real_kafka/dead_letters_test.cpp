@@ -4,83 +4,17 @@
 // good records arrive, and the group commits to the end only because every letter was
 // acknowledged by the broker (acks=all, enforced for the dead-letter producer).
 #include <gtest/gtest.h>
-#include <simdjson.h>
 
 #include <map>
 #include <optional>
-#include <sstream>
 
-#include "stages/generator_source/flight_generator.h"
 #include "tests/real_kafka/real_kafka_env.h"
 
 namespace sluice::realkafka {
 namespace {
 
-/// One message of `kcat -C -J`: key, payload and headers (nullopt for null).
-struct Message {
-  std::optional<std::string> key;
-  std::optional<std::string> value;
-  std::vector<std::pair<std::string, std::optional<std::string>>> headers;
-  std::string Header(const std::string& name) const {
-    for (const auto& [n, v] : headers) {
-      if (n == name) return v.value_or("<null>");
-    }
-    return "<absent>";
-  }
-};
-
-std::optional<std::string> OptionalString(simdjson::dom::element e) {
-  if (e.is_null()) return std::nullopt;
-  std::string_view s;
-  if (e.get_string().get(s)) return std::string("<not a string>");
-  return std::string(s);
-}
-
-std::vector<Message> ParseKcatJson(const std::string& text, std::string* error) {
-  std::vector<Message> out;
-  simdjson::dom::parser parser;
-  std::istringstream lines(text);
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line[0] != '{') continue;
-    simdjson::dom::element doc;
-    if (parser.parse(line).get(doc)) {
-      *error = "not JSON: " + line;
-      return {};
-    }
-    Message m;
-    m.key = OptionalString(doc["key"]);
-    m.value = OptionalString(doc["payload"]);
-    simdjson::dom::array headers;
-    if (!doc["headers"].get_array().get(headers)) {
-      std::optional<std::string> name;
-      for (simdjson::dom::element h : headers) {
-        if (!name) {
-          name = OptionalString(h).value_or("<null name>");
-        } else {
-          m.headers.emplace_back(*name, OptionalString(h));
-          name.reset();
-        }
-      }
-    }
-    out.push_back(std::move(m));
-  }
-  return out;
-}
-
-/// KEY:JSON lines of `count` generated flights from `first_id` (kcat -K:).
-std::string Flights(uint64_t first_id, int count) {
-  FlightGenerator gen(77, first_id);
-  std::string text;
-  std::string json;
-  for (int i = 0; i < count; ++i) {
-    json.clear();
-    const uint64_t id = gen.next_id();
-    gen.Next(json);
-    text += "k" + std::to_string(id) + ":" + json + "\n";
-  }
-  return text;
-}
+using Message = testing::KafkaMessage;
+using testing::ParseKcatJson;
 
 TEST(RealKafkaDeadLetters, RejectedRecordsReachTheDeadLetterTopicWithKeyHeadersAndOrigin) {
   SLUICE_REQUIRE_KAFKA_CLUSTER(cluster);
@@ -96,10 +30,10 @@ TEST(RealKafkaDeadLetters, RejectedRecordsReachTheDeadLetterTopicWithKeyHeadersA
     ProcessResult r = Kcat(args, lines, dir);
     ASSERT_EQ(r.exit_code, 0) << r.all();
   };
-  produce(Flights(1, 10), {"-H", "src=fleet"});                                                  // offsets 0-9
+  produce(it::KeyedFlights(1, 10, "k"), {"-H", "src=fleet"});                                    // offsets 0-9
   produce("k-bad:{\"flight_id\": 77, \"price\":\n", {"-H", "trace=t-10", "-H", "tenant=acme"});  // 10
   produce("k-tomb:\n", {"-Z", "-H", "trace=t-11"});                                              // 11: null value
-  produce(Flights(1001, 10), {"-H", "src=fleet"});                                               // offsets 12-21
+  produce(it::KeyedFlights(1001, 10, "k"), {"-H", "src=fleet"});                                 // offsets 12-21
 
   std::string error;
   auto emulator = testing::EmulatorProcess::Start(kAccount, &error);

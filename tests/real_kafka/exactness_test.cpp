@@ -73,15 +73,7 @@ TEST_F(RealKafkaExactness, NdjsonFileLoadedWithKcatArrivesExactly) {
   constexpr uint64_t kCount = 20000;
   constexpr int kPartitions = 4;
   const std::string file = dir_ + "/flights.ndjson";
-  testing::ProcessOptions gen;
-  gen.argv = {testing::BinDir() + "/sluice-fake-flights",
-              "--output",
-              file,
-              "--count",
-              std::to_string(kCount),
-              "--seed",
-              "4242"};
-  ProcessResult g = testing::RunProcess(gen, 60000);
+  ProcessResult g = testing::WriteFlightsFile(file, kCount, 4242);
   ASSERT_EQ(g.exit_code, 0) << g.err;
 
   ASSERT_EQ(cluster_->CreateTopic("flights-kcat", kPartitions), "");

@@ -10,17 +10,6 @@ namespace {
 
 }  // namespace
 
-ProcessResult Kcat(const std::vector<std::string>& args, const std::string& input, const std::string& dir) {
-  testing::ProcessOptions o;
-  o.argv = {"/usr/bin/env", "kcat"};
-  o.argv.insert(o.argv.end(), args.begin(), args.end());
-  if (!input.empty()) {
-    o.stdin_path = dir + "/kcat-input.txt";
-    testing::WriteFileText(o.stdin_path, input);
-  }
-  return testing::RunProcess(o, 120000);
-}
-
 std::vector<std::string> XArgs(const std::vector<std::string>& properties) {
   std::vector<std::string> out;
   for (const auto& p : properties) out.insert(out.end(), {"-X", p});

@@ -22,7 +22,7 @@ using testing::ProcessResult;
 inline constexpr int kRunTimeoutMs = 180000;
 
 /// `kcat ARGS...` with `input` on stdin (written to DIR/kcat-input.txt when non-empty).
-ProcessResult Kcat(const std::vector<std::string>& args, const std::string& input, const std::string& dir);
+using testing::Kcat;
 
 /// librdkafka -X pairs as sluice arguments: {"-X", "k=v", ...}.
 std::vector<std::string> XArgs(const std::vector<std::string>& properties);

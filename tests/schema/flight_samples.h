@@ -1,7 +1,7 @@
 // File: tests/schema/flight_samples.h
 // Sample records for the `sluice schema check` tests: flights in the shape of
 // examples/flights/schema.json, written out by hand so a test states exactly what the samples
-// hold. Header-only; used by schema_check_test and schema_cli_process_test.
+// hold, and where the example schema/table are. Header-only; used by the tests of tests/schema/.
 // Thread-safety: pure functions.
 #pragma once
 

@@ -14,6 +14,7 @@
 #include "app/schema/path_coverage.h"
 #include "app/schema/schema_command.h"
 #include "tests/schema/flight_samples.h"
+#include "tests/testing/temp_files.h"
 
 namespace sluice::cli {
 namespace {
@@ -23,30 +24,8 @@ using schema_samples::ExampleSchemaWithTypo;
 using schema_samples::ExamplesDir;
 using schema_samples::FiveFlights;
 using schema_samples::FlightRecord;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sluice-schema-check-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testing::ReadFileText;
+using testing::TempDir;
 
 struct CheckResult {
   int exit_code;
@@ -69,8 +48,8 @@ class SchemaCheckFit : public ::testing::Test {
     o.sample_file = dir_.Write("sample.ndjson", sample);
     return o;
   }
-  std::string example_schema_ = ReadFile(ExamplesDir() + "/schema.json");
-  TempDir dir_;
+  std::string example_schema_ = ReadFileText(ExamplesDir() + "/schema.json");
+  TempDir dir_{"schema-check"};
 };
 
 TEST_F(SchemaCheckFit, TypoInAPathWarnsWithTheNearestKeyAndExitsThree) {
@@ -219,7 +198,7 @@ TEST(SchemaDdlFeatureBase, PrintsTheTutorialTableByDefault) {
 }
 
 TEST(SchemaDdlFeatureBase, MapsEveryTypeAndAStringKey) {
-  TempDir dir;
+  TempDir dir("schema-check");
   SchemaDdlOptions o;
   o.schema_file = dir.Write("s.json", R"json([
     {"name": "_id", "path": ["k"], "type": "string"},
@@ -240,7 +219,7 @@ TEST(SchemaDdlFeatureBase, MapsEveryTypeAndAStringKey) {
 }
 
 TEST(SchemaDdlFeatureBase, RefusesNamesFeatureBaseCannotHold) {
-  TempDir dir;
+  TempDir dir("schema-check");
   SchemaDdlOptions o;
   o.schema_file = dir.Write("s.json", R"json([{"name": "_id", "path": ["k"], "type": "id"},
                                           {"name": "Price", "path": ["p"]}])json");

@@ -14,6 +14,7 @@
 
 #include "tests/schema/flight_samples.h"
 #include "tests/testing/subprocess.h"
+#include "tests/testing/temp_files.h"
 
 namespace sluice::cli {
 namespace {
@@ -25,6 +26,7 @@ using schema_samples::FiveFlights;
 using schema_samples::FlightRecord;
 using sluice::testing::ProcessOptions;
 using sluice::testing::ProcessResult;
+using sluice::testing::ReadFileText;
 using sluice::testing::Subprocess;
 
 // Generous: the commands read a few lines of a local file; this only bounds a hang.
@@ -33,13 +35,6 @@ constexpr int kWaitMs = 60000;
 std::string SluiceBinary() {
   const char* dir = std::getenv("SLUICE_BIN_DIR");
   return std::string(dir ? dir : "bin") + "/sluice";
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 ProcessResult RunSluice(std::vector<std::string> args) {
@@ -57,26 +52,17 @@ ProcessResult RunSluice(std::vector<std::string> args) {
 
 class SchemaCli : public ::testing::Test {
  protected:
-  SchemaCli() {
-    std::string tmpl = (fs::temp_directory_path() / "sluice-schema-cli-XXXXXX").string();
-    dir_ = mkdtemp(tmpl.data());
-  }
-  ~SchemaCli() override { fs::remove_all(dir_); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string p = dir_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
+  std::string Write(const std::string& name, const std::string& text) const { return dir_.Write(name, text); }
   std::vector<std::string> CheckArgs(const std::string& schema, const std::string& sample) const {
     return {"schema", "check", "--schema", schema, "--table", ExamplesDir() + "/table.json", "--sample-file", sample};
   }
 
-  std::string dir_;
+  sluice::testing::TempDir dir_{"schema-cli"};
   std::string example_schema_ = ExamplesDir() + "/schema.json";
 };
 
 TEST_F(SchemaCli, TypoInAPathExitsThreeWithTheSuggestion) {
-  const std::string typo = Write("typo.json", ExampleSchemaWithTypo(ReadFile(example_schema_)));
+  const std::string typo = Write("typo.json", ExampleSchemaWithTypo(ReadFileText(example_schema_)));
   const ProcessResult r = RunSluice(CheckArgs(typo, Write("s.ndjson", FiveFlights())));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("column origin_iata: path [\"origin\",\"iatta\"] matched none of 5 samples"), std::string::npos)
@@ -85,7 +71,7 @@ TEST_F(SchemaCli, TypoInAPathExitsThreeWithTheSuggestion) {
 }
 
 TEST_F(SchemaCli, AllowMissingExitsZeroForTheSameTypo) {
-  const std::string typo = Write("typo.json", ExampleSchemaWithTypo(ReadFile(example_schema_)));
+  const std::string typo = Write("typo.json", ExampleSchemaWithTypo(ReadFileText(example_schema_)));
   std::vector<std::string> args = CheckArgs(typo, Write("s.ndjson", FiveFlights()));
   args.push_back("--allow-missing");
   const ProcessResult r = RunSluice(args);

@@ -15,28 +15,15 @@
 #include "app/schema/schema_command.h"
 #include "devtools/fake_flights/flight_producer.h"
 #include "devtools/mock_kafka/mock_cluster.h"
+#include "tests/schema/flight_samples.h"
+#include "tests/testing/temp_files.h"
 
 namespace sluice::cli {
 namespace {
 
 namespace fs = std::filesystem;
-
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "sluice-schema-cmd-XXXXXX").string();
-    path_ = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string Write(const std::string& name, const std::string& text) const {
-    const std::string p = path_ + "/" + name;
-    std::ofstream(p) << text;
-    return p;
-  }
-
- private:
-  std::string path_;
-};
+using schema_samples::ExamplesDir;
+using testing::TempDir;
 
 constexpr char kSchema[] = R"json([
   {"name": "name", "path": ["n"]},
@@ -44,13 +31,8 @@ constexpr char kSchema[] = R"json([
   {"name": "_id", "path": ["id"], "type": "id"}
 ])json";
 
-std::string ExamplesDir() {
-  const char* root = std::getenv("SLUICE_SOURCE_DIR");
-  return std::string(root ? root : ".") + "/examples/flights";
-}
-
 TEST(SchemaCheck, PrintsMappedRowsAndRejectionsWithLineNumbers) {
-  TempDir dir;
+  TempDir dir("schema-cmd");
   const std::string schema = dir.Write("schema.json", kSchema);
   const std::string sample = dir.Write("sample.ndjson",
                                        "{\"id\":1,\"n\":\"a\",\"p\":5}\n"
@@ -78,7 +60,7 @@ TEST(SchemaCheck, PrintsMappedRowsAndRejectionsWithLineNumbers) {
 }
 
 TEST(SchemaCheck, StopsAtLimit) {
-  TempDir dir;
+  TempDir dir("schema-cmd");
   std::string lines;
   for (int i = 1; i <= 50; ++i) lines += "{\"id\":" + std::to_string(i) + ",\"n\":\"x\",\"p\":1}\n";
   SchemaCheckOptions o;
@@ -95,7 +77,7 @@ TEST(SchemaCheck, StopsAtLimit) {
 }
 
 TEST(SchemaCheck, InvalidSchemaExitsTwoAndNamesTheProblem) {
-  TempDir dir;
+  TempDir dir("schema-cmd");
   SchemaCheckOptions o;
   o.schema_file = dir.Write("schema.json", R"([{"name": "_id", "paht": ["id"]}])");
   o.sample_file = dir.Write("s.ndjson", "{\"id\":1}\n");
@@ -107,7 +89,7 @@ TEST(SchemaCheck, InvalidSchemaExitsTwoAndNamesTheProblem) {
 }
 
 TEST(SchemaCheck, FlagProblemsExitTwo) {
-  TempDir dir;
+  TempDir dir("schema-cmd");
   const std::string schema = dir.Write("schema.json", kSchema);
   std::ostringstream out, err;
   SchemaCheckOptions none;
@@ -241,7 +223,7 @@ TEST(SchemaCheck, KafkaPropertiesComeFromFilesAndTheEnvironmentAsForRun) {
   const std::string brokers = (*cluster)->Bootstraps();
   ASSERT_TRUE((*cluster)->CreateTopic("props", 1).ok());
   ProduceToPartitionZero(brokers, "props", {R"({"flight_id":1,"airline":"A","price":200})"});
-  TempDir dir;
+  TempDir dir("schema-cmd");
   SchemaCheckOptions o;
   o.schema_file = ExamplesDir() + "/schema.json";
   o.table_file = ExamplesDir() + "/table.json";
@@ -299,7 +281,7 @@ TEST(SchemaDdl, PrintsTheClickHouseTableForTheTutorialSchema) {
 }
 
 TEST(SchemaDdl, RejectsUnknownTargetAndBadSchema) {
-  TempDir dir;
+  TempDir dir("schema-cmd");
   SchemaDdlOptions o;
   o.schema_file = ExamplesDir() + "/schema.json";
   o.target = "postgres";

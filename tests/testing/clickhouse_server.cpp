@@ -15,26 +15,10 @@
 #include <thread>
 #include <vector>
 
+#include "tests/testing/loopback_port.h"
+
 namespace sluice::testing {
 namespace {
-
-// A port the kernel just handed out for an ephemeral bind; free again when we return (a race
-// with other processes is possible but unlikely on loopback in a test).
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  int port = 0;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
-    socklen_t len = sizeof(addr);
-    getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-    port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
 
 size_t Collect(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
@@ -65,8 +49,8 @@ StatusOr<std::unique_ptr<ClickHouseServer>> ClickHouseServer::Start() {
   server->dir_ = tmpl;
   std::mt19937_64 rng(std::random_device{}());
   server->password_ = "pw" + std::to_string(rng());
-  server->http_port_ = FreePort();
-  const int tcp_port = FreePort();
+  server->http_port_ = UnusedLoopbackPort();
+  const int tcp_port = UnusedLoopbackPort();
   const std::string& d = server->dir_;
   {
     std::ofstream config(d + "/config.xml");

@@ -16,15 +16,6 @@ namespace {
 constexpr int kStartTimeoutMs = 180000;  // the script's own readiness timeout is 90 s per node
 constexpr int kStopTimeoutMs = 60000;
 
-std::string FindOnPath(const std::string& name) {
-  const char* path = std::getenv("PATH");
-  std::stringstream ss(path ? path : "/usr/bin:/bin");
-  std::string dir;
-  while (std::getline(ss, dir, ':'))
-    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
-  return "";
-}
-
 std::string SourceDir() {
   const char* dir = std::getenv("SLUICE_SOURCE_DIR");
   return dir && *dir ? dir : SLUICE_TESTING_SOURCE_DIR;

@@ -26,20 +26,6 @@ std::string ExamplesDir() {
 std::string SchemaPath() { return ExamplesDir() + "/schema.json"; }
 std::string TablePath() { return ExamplesDir() + "/table.json"; }
 
-std::string MakeTempDir(const std::string& tag) {
-  const char* tmp = std::getenv("TMPDIR");
-  std::string tmpl = std::string(tmp && *tmp ? tmp : "/tmp") + "/sluice-" + tag + "-XXXXXX";
-  if (mkdtemp(tmpl.data()) == nullptr) return "/tmp";
-  return tmpl;
-}
-
-std::string ReadFileText(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 std::string LastLogMessage(const std::string& text) {
   const size_t end = text.find_last_not_of('\n');
   if (end == std::string::npos) return "";
@@ -51,11 +37,6 @@ std::string LastLogMessage(const std::string& text) {
   if (at != std::string::npos) at = line.find(' ', at);
   if (at != std::string::npos) at = line.find_first_not_of(' ', at);  // the component
   return at == std::string::npos ? line : line.substr(at);
-}
-
-void WriteFileText(const std::string& path, const std::string& text) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  f << text;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -199,6 +180,18 @@ ProcessResult ProduceFlights(const std::string& brokers, const std::string& topi
             "--first-id",
             std::to_string(first_id)};
   return RunProcess(o, 90000);
+}
+
+ProcessResult WriteFlightsFile(const std::string& path, uint64_t count, uint64_t seed) {
+  ProcessOptions o;
+  o.argv = {BinDir() + "/sluice-fake-flights",
+            "--output",
+            path,
+            "--count",
+            std::to_string(count),
+            "--seed",
+            std::to_string(seed)};
+  return RunProcess(o, 60000);
 }
 
 }  // namespace sluice::testing

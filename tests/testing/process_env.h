@@ -1,13 +1,14 @@
 // File: tests/testing/process_env.h
 // The process-level test environment shared by tests/faults and tests/integration: the real
 // executables from $SLUICE_BIN_DIR as child processes over loopback.
-//  - paths: BinDir(), the flights example's SchemaPath()/TablePath(), temp dirs, file text;
+//  - paths: BinDir(), the flights example's SchemaPath()/TablePath() (temp dirs and file text:
+//    temp_files.h);
 //  - MockKafkaProcess: bin/sluice-mock-kafka (broker count, optional topic) and its stdin
 //    control protocol ("create-topic", "broker-down", "push-errors", ...);
 //  - EmulatorProcess: bin/sluice-sink-emulator with the example schema/table and one test
 //    account (given only through the child's env), its per-sink stats/rows and /admin routes;
 //  - SluiceRunOptions()/SinkArgs()/KafkaArgs(): argv + env for `sluice run` against them;
-//  - ProduceFlights(): bin/sluice-fake-flights into a topic.
+//  - ProduceFlights()/WriteFlightsFile(): bin/sluice-fake-flights into a topic or a file.
 // Both child classes start through StartServer() (subprocess.h): the address is the child's
 // first stdout line, and the child is stopped (SIGTERM) on destruction. Each suite keeps its own account (a distinctive
 // password that a leak check searches for) and its suite-specific helpers in its own env file. Thread-safety: one test
@@ -22,6 +23,7 @@
 #include <vector>
 
 #include "tests/testing/subprocess.h"
+#include "tests/testing/temp_files.h"  // MakeTempDir, TempDir, ReadFileText, WriteFileText
 
 namespace sluice::testing {
 
@@ -34,10 +36,6 @@ std::string BinDir();       ///< $SLUICE_BIN_DIR (or the test's own dir/../bin)
 std::string ExamplesDir();  ///< $SLUICE_SOURCE_DIR/examples/flights
 std::string SchemaPath();
 std::string TablePath();
-/// A fresh empty directory $TMPDIR/sluice-<tag>-XXXXXX ("/tmp" when it cannot be made).
-std::string MakeTempDir(const std::string& tag);
-std::string ReadFileText(const std::string& path);
-void WriteFileText(const std::string& path, const std::string& text);
 /// The last non-empty line of a run's stderr without the log's timestamp and level:
 /// "component: message" (engine/log.h's text format).
 std::string LastLogMessage(const std::string& text);
@@ -120,5 +118,8 @@ ProcessOptions SluiceRunOptions(const std::vector<std::string>& args, const std:
 /// Produces `count` flights with ids first_id..first_id+count-1 (sluice-fake-flights, seed).
 ProcessResult ProduceFlights(const std::string& brokers, const std::string& topic, uint64_t count, uint64_t seed,
                              uint64_t first_id = 1);
+/// Writes `count` flights (seed, ids 1..count) to `path` with sluice-fake-flights --output (NDJSON;
+/// gzip when the path ends in .gz).
+ProcessResult WriteFlightsFile(const std::string& path, uint64_t count, uint64_t seed);
 
 }  // namespace sluice::testing

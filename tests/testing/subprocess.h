@@ -8,8 +8,8 @@
 //  - a server: StartServer() starts one and waits for readiness, i.e. its first stdout line
 //    (the address it listens on); ReadLine() reads the lines after it (a control protocol's
 //    answers), and the child is stopped with SIGTERM (SIGKILL after 5 s) when the object goes.
-// BinPath() names a program of the build. Header-only so any test folder can use it without a
-// library target. Thread-safety: one test thread per object.
+// BinPath() names a program of the build, FindOnPath() an installed one. Header-only so any
+// test folder can use it without a library target. Thread-safety: one test thread per object.
 #pragma once
 
 #include <fcntl.h>
@@ -28,6 +28,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/testing/temp_files.h"  // ReadFileText
 
 extern char** environ;
 
@@ -135,7 +137,7 @@ class Subprocess {
   bool ReadLine(int timeout_ms, std::string* line, std::string* error = nullptr) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
     for (;;) {
-      const std::string out = ReadAll(out_path_);
+      const std::string out = ReadFileText(out_path_);
       const size_t nl = out.find('\n', read_offset_);
       if (nl != std::string::npos) {
         *line = out.substr(read_offset_, nl - read_offset_);
@@ -215,13 +217,13 @@ class Subprocess {
     ProcessResult r;
     r.exit_code = exit_code_;
     r.timed_out = timed_out;
-    r.out = ReadAll(out_path_);
-    r.err = ReadAll(err_path_);
+    r.out = ReadFileText(out_path_);
+    r.err = ReadFileText(err_path_);
     return r;
   }
 
   /// Output written so far (the child may still be running).
-  std::string StderrSoFar() const { return ReadAll(err_path_); }
+  std::string StderrSoFar() const { return ReadFileText(err_path_); }
 
  private:
   Subprocess() = default;
@@ -231,13 +233,6 @@ class Subprocess {
     const int fd = mkstemp(tmpl.data());
     if (fd >= 0) close(fd);
     return tmpl;
-  }
-
-  static std::string ReadAll(const std::string& path) {
-    std::ifstream f(path, std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    return ss.str();
   }
 
   bool Reap(bool block) {
@@ -297,6 +292,18 @@ inline std::unique_ptr<Subprocess> StartServer(ProcessOptions options, const std
   }
   *first_line = line;
   return p;
+}
+
+/// The first executable file `name` in $PATH's directories; empty when there is none
+/// (posix_spawn does not search PATH, so a test resolves an installed tool with this).
+inline std::string FindOnPath(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream ss(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(ss, dir, ':')) {
+    if (!dir.empty() && access((dir + "/" + name).c_str(), X_OK) == 0) return dir + "/" + name;
+  }
+  return "";
 }
 
 /// `$SLUICE_BIN_DIR/<name>` (the build's bin folder; set by sluice_add_test).
