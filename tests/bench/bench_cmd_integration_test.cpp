@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -208,6 +209,7 @@ TEST_F(BenchAgainstEmulator, AutoConcurrencyBenchReportsAndDrawsTheLimitOverTime
     GTEST_LOG_(INFO) << "gnuplot not installed: the chart was not checked";
   }
   std::remove(report.c_str());
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(BenchAgainstEmulator, RunReportHasTheConcurrencyLimitOverTime) {

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <set>
@@ -199,6 +200,8 @@ TEST(DrawSweepCharts, FramesTheRecommendedCellAndRingsTheRecommendedPoint) {
   ASSERT_EQ(std::system(("mkdir -p '" + plain_dir + "'").c_str()), 0);
   const auto plain = bench::DrawSweepCharts(points, plain_dir, "test", 1000, nullptr, note);
   EXPECT_EQ(ReadFile(plain_dir + "/sweep.gp").find("recommended"), std::string::npos);
+  std::filesystem::remove_all(dir);
+  std::filesystem::remove_all(plain_dir);
 }
 
 TEST(ConcurrencyTimeline, SamplesAtTheIntervalAndThinsToStayBounded) {
