@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "tests/sink_emulator/emulator_process.h"
+#include "tests/testing/emulator_process.h"
 
 namespace {
 

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/sink_emulator/emulator_process.h"
+#include "tests/testing/emulator_process.h"
 #include "tests/testing/subprocess.h"
 
 namespace {

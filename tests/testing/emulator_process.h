@@ -1,4 +1,4 @@
-// File: tests/sink_emulator/emulator_process.h
+// File: tests/testing/emulator_process.h
 // Test helpers: EmulatorProcess starts bin/sluice-sink-emulator as a child process on a free
 // loopback port (read from its first stdout line) with any flags and env a test chooses, and
 // stops it with SIGTERM; HttpCall is a one-shot libcurl request. The child starts through
