@@ -46,9 +46,8 @@ inline size_t CollectHeader(char* data, size_t size, size_t n, void* out) {
 }
 
 /// Configures `h` for one request; the caller owns `result` until the transfer finishes.
-inline curl_slist* SetUpCall(CURL* h, const std::string& method, const std::string& url,
-                             const std::string* body, const std::vector<std::string>& headers,
-                             HttpResult* result) {
+inline curl_slist* SetUpCall(CURL* h, const std::string& method, const std::string& url, const std::string* body,
+                             const std::vector<std::string>& headers, HttpResult* result) {
   curl_easy_setopt(h, CURLOPT_URL, url.c_str());
   curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method.c_str());
   if (body != nullptr) {
@@ -109,9 +108,7 @@ class EmulatorProcess {
   bool ok() const { return port_ > 0; }
   int port() const { return port_; }
   const std::string& first_line() const { return first_line_; }
-  std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
-  }
+  std::string Url(const std::string& path) const { return "http://127.0.0.1:" + std::to_string(port_) + path; }
 
  private:
   std::unique_ptr<Subprocess> child_;  ///< SIGTERM and reaped on destruction
