@@ -18,7 +18,9 @@ bool ConcurrencyTimeline::MaybeAdd(double t_s, int limit, uint64_t delivered) {
 }
 
 void ConcurrencyTimeline::Add(double t_s, int limit, uint64_t delivered) {
-  if (!points_.empty() && t_s <= points_.back().t_s) points_.pop_back();
+  // The series are written in milliseconds: a last state taken within a millisecond of the last
+  // sample would print at the same time as it, with a rate over a sub-millisecond step.
+  if (!points_.empty() && t_s < points_.back().t_s + kResolutionSeconds) points_.pop_back();
   points_.push_back({t_s, limit, delivered});
   if (points_.size() >= max_points_) Thin();
 }

@@ -30,8 +30,11 @@ class ConcurrencyTimeline {
   /// (the first call always records). Returns whether it did.
   bool MaybeAdd(double t_s, int limit, uint64_t delivered);
   /// Records a point unconditionally (the run's last state); replaces the previous point when it
-  /// is not later.
+  /// is not at least kResolutionSeconds later.
   void Add(double t_s, int limit, uint64_t delivered);
+
+  /// The series' time resolution: LimitSeriesJson and ThroughputSeriesJson print t in ms.
+  static constexpr double kResolutionSeconds = 0.001;
 
   [[nodiscard]] const std::vector<TimelinePoint>& Points() const { return points_; }
   [[nodiscard]] double IntervalSeconds() const { return interval_s_; }

@@ -221,6 +221,18 @@ TEST(ConcurrencyTimeline, SamplesAtTheIntervalAndThinsToStayBounded) {
   EXPECT_EQ(t.Points().back().limit, 3);
 }
 
+TEST(ConcurrencyTimeline, TheLastStateWithinAMillisecondReplacesTheLastSample) {
+  ConcurrencyTimeline t;
+  ASSERT_TRUE(t.MaybeAdd(0.0, 1, 0));
+  ASSERT_TRUE(t.MaybeAdd(1.5390, 8, 1000));
+  t.Add(1.5394, 9, 1200);  // the run's end, 0.4 ms after the last sample
+  ASSERT_EQ(t.Points().size(), 2u);
+  EXPECT_EQ(t.Points().back().limit, 9);
+  EXPECT_EQ(LimitSeriesJson(t.Points()), "[[0.000, 1], [1.539, 9]]") << "no two points at one printed time";
+  t.Add(1.5410, 10, 1300);  // 1.6 ms later: a point of its own
+  EXPECT_EQ(t.Points().size(), 3u);
+}
+
 TEST(ConcurrencyTimeline, SeriesJsonAndChartDataCarryLimitAndRate) {
   ConcurrencyTimeline t;
   t.Add(0.0, 1, 0);
